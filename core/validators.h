@@ -1,0 +1,51 @@
+// maskd core: validators that confirm or reject a candidate match found by a
+// rule's pattern. Pure functions on decoded (unescaped) UTF-8 text; no
+// allocation, no exceptions. Each returns true when the candidate is real.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace maskd::core::validate {
+
+// Payment card: digits with optional single ' ', '-' separators. 12-19
+// digits, Luhn checksum, and a known issuer prefix/length (Visa 13/16/19,
+// Mastercard 51-55 and 2221-2720 with 16, Amex 34/37 with 15, Discover
+// 6011/644-649/65/622126-622925 with 16-19, JCB 3528-3589 with 16-19,
+// Diners 300-305/36/38/39 with 14-19).
+bool card(std::string_view text);
+
+// IBAN, compact or printed in groups of 4 separated by single spaces:
+// registered country code, that country's length, mod-97 == 1.
+bool iban(std::string_view text);
+
+// US SSN "AAA-GG-SSSS", "AAA GG SSSS" or 9 bare digits: area not 000, 666 or
+// 900-999; group not 00; serial not 0000; separators consistent.
+bool ssn(std::string_view text);
+
+// Dotted-quad IPv4 (inet_pton rules: no leading zeros beyond "0").
+bool ipv4(std::string_view text);
+// IPv6 text form accepted by inet_pton (AF_INET6), including embedded IPv4;
+// requires at least two ':' and rejects things like "::" alone or "1:2".
+bool ipv6(std::string_view text);
+
+// GitHub classic token gh[pousr]_ + 30 base62 chars + 6-char base62 CRC32 of
+// the whole prefix+body. `text` is the full token.
+bool github_token(std::string_view text);
+
+// JWT: three base64url segments separated by '.', the first decodes to a JSON
+// object text that contains "alg".
+bool jwt(std::string_view text);
+
+// Shannon entropy in bits per byte.
+double shannon_entropy(std::string_view text);
+
+// Placeholders that are not real secrets: ${VAR}, {{var}}, <token>, %s,
+// values made of one repeated char, "changeme", "password", "xxx...",
+// "[REDACTED...]" replacements, "****". Case-insensitive for words.
+bool is_placeholder(std::string_view text);
+
+// CRC32 (IEEE, as zlib) - exposed for tests and the GitHub checksum.
+uint32_t crc32(std::string_view data);
+
+} // namespace maskd::core::validate

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The two entry points of the README:
+#   tools/dev.sh run   [maskd serve flags...]  install, build, run the server
+#   tools/dev.sh test                          install, build, run every test
+# BUILD_DIR (default: build) selects the meson build directory.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+build=${BUILD_DIR:-build}
+
+tools/setup.sh
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" --buildtype=release >/dev/null
+fi
+ninja -C "$build" --quiet
+
+case "${1:-}" in
+  run)
+    shift
+    exec "$build/maskd" serve "$@"
+    ;;
+  test)
+    shift
+    meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
+    ;;
+  *)
+    echo "usage: tools/dev.sh run|test" >&2
+    exit 2
+    ;;
+esac
