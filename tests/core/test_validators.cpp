@@ -1,0 +1,808 @@
+// Tests for core/validators: each validator gets real positives, constructed
+// positives (checksums computed here, independently of the code under test
+// where practical) and the near misses that must be rejected.
+#include "core/validators.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace v = maskd::core::validate;
+
+namespace {
+
+// ---------------------------------------------------------------- helpers
+
+// Appends the Luhn check digit that makes `prefix` + filler valid at `length`.
+std::string luhn_complete(std::string prefix, size_t length) {
+  prefix.resize(length - 1, '0');
+  int sum = 0;
+  // Walking from the right, the check digit is position 0, so the last
+  // payload digit is doubled.
+  bool double_it = true;
+  for (size_t i = prefix.size(); i-- > 0;) {
+    int d = prefix[i] - '0';
+    if (double_it) {
+      d *= 2;
+      if (d > 9)
+        d -= 9;
+    }
+    sum += d;
+    double_it = !double_it;
+  }
+  prefix.push_back(char('0' + (10 - sum % 10) % 10));
+  return prefix;
+}
+
+// Replaces the last digit with the next one: a single-digit typo, which Luhn
+// always catches.
+std::string break_last_digit(std::string number) {
+  char &c = number.back();
+  c = c == '9' ? '0' : char(c + 1);
+  return number;
+}
+
+std::string group(std::string_view digits, std::vector<size_t> sizes,
+                  char sep) {
+  std::string out;
+  size_t pos = 0;
+  for (size_t s : sizes) {
+    if (!out.empty())
+      out.push_back(sep);
+    out.append(digits.substr(pos, s));
+    pos += s;
+  }
+  EXPECT_EQ(pos, digits.size()) << "group sizes must cover the number";
+  return out;
+}
+
+unsigned mod97_of_rearranged(const std::string &iban) {
+  const std::string r = iban.substr(4) + iban.substr(0, 4);
+  unsigned m = 0;
+  for (char c : r) {
+    if (c >= '0' && c <= '9') {
+      m = (m * 10 + unsigned(c - '0')) % 97;
+    } else {
+      const unsigned val = unsigned(c - 'A' + 10);
+      m = (m * 10 + val / 10) % 97;
+      m = (m * 10 + val % 10) % 97;
+    }
+  }
+  return m;
+}
+
+// Builds a checksum-correct compact IBAN from a country code and BBAN.
+std::string make_iban(std::string_view country, std::string_view bban) {
+  std::string probe = std::string(country) + "00" + std::string(bban);
+  const unsigned check = 98 - mod97_of_rearranged(probe);
+  probe[2] = char('0' + check / 10);
+  probe[3] = char('0' + check % 10);
+  return probe;
+}
+
+std::string printed(std::string_view compact) {
+  std::string out;
+  for (size_t i = 0; i < compact.size(); ++i) {
+    if (i > 0 && i % 4 == 0)
+      out.push_back(' ');
+    out.push_back(compact[i]);
+  }
+  return out;
+}
+
+// Deterministic BBAN filler of the given length (digits only, which every
+// country's BBAN accepts at the checksum level).
+std::string bban_of(size_t length) {
+  std::string out;
+  for (size_t i = 0; i < length; ++i)
+    out.push_back(char('0' + (i * 7 + 3) % 10));
+  return out;
+}
+
+std::string base62_6(uint32_t value) {
+  static constexpr char ALPHABET[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string out(6, '0');
+  for (size_t i = 6; i-- > 0;) {
+    out[i] = ALPHABET[value % 62];
+    value /= 62;
+  }
+  return out;
+}
+
+std::string make_github_token(std::string_view prefix,
+                              std::string_view random30) {
+  return std::string(prefix) + std::string(random30) +
+         base62_6(v::crc32(random30));
+}
+
+std::string base64url(std::string_view bytes) {
+  static constexpr char ALPHABET[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char b : bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(ALPHABET[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0)
+    out.push_back(ALPHABET[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+std::string make_jwt(
+    std::string_view header_json,
+    std::string_view payload_json = R"({"sub":"1234567890","iat":1516239022})",
+    std::string_view signature = "sig-bytes-0123456789") {
+  return base64url(header_json) + "." + base64url(payload_json) + "." +
+         base64url(signature);
+}
+
+// ---------------------------------------------------------------- CRC32
+
+TEST(Crc32, KnownVectors) {
+  EXPECT_EQ(v::crc32("123456789"), 0xCBF43926u);
+  EXPECT_EQ(v::crc32(""), 0x00000000u);
+  EXPECT_EQ(v::crc32("a"), 0xE8B7BE43u);
+  EXPECT_EQ(v::crc32("The quick brown fox jumps over the lazy dog"),
+            0x414FA339u);
+}
+
+TEST(Crc32, HandlesHighBytesAndEmbeddedNul) {
+  // Bytes >= 0x80 must index the table unsigned; NUL must not terminate.
+  EXPECT_EQ(v::crc32(std::string_view("\xff", 1)), 0xFF000000u);
+  EXPECT_EQ(v::crc32(std::string_view("\0", 1)), 0xD202EF8Du);
+}
+
+// ---------------------------------------------------------------- cards
+
+TEST(Card, PublishedTestNumbersForEveryBrand) {
+  const char *numbers[] = {
+      "4111111111111111", "4242424242424242", "4012888888881881", // Visa 16
+      "4222222222222",                                            // Visa 13
+      "5555555555554444", "5105105105105100",                     // MC 5x
+      "2223003122003222",                                         // MC 2x
+      "378282246310005",  "371449635398431",                      // Amex
+      "6011111111111117", "6011000990139424", "6445644564456445", // Discover
+      "3530111333300000", "3566002020360505",                     // JCB
+      "30569309025904",   "38520000023237",   "36227206271667",   // Diners
+  };
+  for (const char *n : numbers) {
+    EXPECT_TRUE(v::card(n)) << n;
+    EXPECT_FALSE(v::card(break_last_digit(n))) << n;
+  }
+}
+
+// Every issuer range boundary, at every allowed length, is accepted; the
+// values just outside each range are rejected even with a correct Luhn digit.
+TEST(Card, IssuerRangesAndLengths) {
+  struct range {
+    const char *prefix;
+    size_t min_len, max_len;
+  };
+  const range accepted[] = {
+      {"2221", 16, 16}, {"2720", 16, 16},   {"51", 16, 16},
+      {"55", 16, 16},   {"34", 15, 15},     {"37", 15, 15},
+      {"6011", 16, 19}, {"644", 16, 19},    {"649", 16, 19},
+      {"65", 16, 19},   {"622126", 16, 19}, {"622925", 16, 19},
+      {"3528", 16, 19}, {"3589", 16, 19},   {"300", 14, 19},
+      {"305", 14, 19},  {"36", 14, 19},     {"38", 14, 19},
+      {"39", 14, 19},
+  };
+  for (const auto &r : accepted) {
+    for (size_t len = 12; len <= 19; ++len) {
+      const std::string n = luhn_complete(r.prefix, len);
+      const bool in_range = len >= r.min_len && len <= r.max_len;
+      EXPECT_EQ(v::card(n), in_range) << n;
+    }
+  }
+  for (size_t len = 12; len <= 19; ++len) {
+    const std::string visa = luhn_complete("4", len);
+    EXPECT_EQ(v::card(visa), len == 13 || len == 16 || len == 19) << visa;
+  }
+  const char *outside[] = {"2220",   "2721", "50",   "56",  "33",
+                           "35",     "6010", "643",  "66",  "622125",
+                           "622926", "3527", "3590", "306", "1",
+                           "7",      "8",    "9",    "0"};
+  for (const char *p : outside)
+    for (size_t len = 12; len <= 19; ++len)
+      EXPECT_FALSE(v::card(luhn_complete(p, len))) << p << " len " << len;
+}
+
+TEST(Card, LengthBounds) {
+  // 20 digits with a matching prefix and Luhn digit: too long for any card.
+  EXPECT_FALSE(v::card(luhn_complete("6011", 20)));
+  EXPECT_FALSE(v::card(luhn_complete("4", 11)));
+  EXPECT_FALSE(v::card(""));
+  EXPECT_FALSE(v::card("4"));
+}
+
+TEST(Card, SeparatorForms) {
+  const std::string visa = "4111111111111111";
+  const std::string amex = "378282246310005";
+  const std::string diners = "30569309025904";
+  const std::string visa19 = luhn_complete("4", 19);
+  for (char sep : {' ', '-'}) {
+    EXPECT_TRUE(v::card(group(visa, {4, 4, 4, 4}, sep))) << sep;
+    EXPECT_TRUE(v::card(group(amex, {4, 6, 5}, sep))) << sep;
+    EXPECT_TRUE(v::card(group(diners, {4, 6, 4}, sep))) << sep;
+    EXPECT_TRUE(v::card(group(visa19, {4, 4, 4, 4, 3}, sep))) << sep;
+  }
+}
+
+TEST(Card, InconsistentOrMalformedSeparatorsRejected) {
+  EXPECT_FALSE(v::card("4111 1111-1111 1111"));
+  EXPECT_FALSE(v::card("4111-1111-1111 1111"));
+  EXPECT_FALSE(v::card("4111  1111 1111 1111"));
+  EXPECT_FALSE(v::card("4111--1111-1111-1111"));
+  EXPECT_FALSE(v::card(" 4111 1111 1111 1111"));
+  EXPECT_FALSE(v::card("4111 1111 1111 1111 "));
+  EXPECT_FALSE(v::card("-4111-1111-1111-1111"));
+  EXPECT_FALSE(v::card("4111.1111.1111.1111"));
+  EXPECT_FALSE(v::card("4111/1111/1111/1111"));
+  EXPECT_FALSE(v::card("4111\t1111\t1111\t1111"));
+  EXPECT_FALSE(v::card("4111_1111_1111_1111"));
+  EXPECT_FALSE(v::card("4111111111111111a"));
+}
+
+TEST(Card, LuhnFailuresRejected) {
+  EXPECT_FALSE(v::card("4111111111111112"));
+  EXPECT_FALSE(v::card("4111 1111 1111 1112"));
+  EXPECT_FALSE(v::card("5555555555554445"));
+  EXPECT_FALSE(v::card("378282246310006"));
+  // Transposition of two adjacent distinct digits ("40" -> "04").
+  EXPECT_FALSE(v::card("4102888888881881"));
+}
+
+TEST(Card, FillerNumbersRejected) {
+  for (char d = '0'; d <= '9'; ++d)
+    for (size_t len : {13u, 15u, 16u, 19u})
+      EXPECT_FALSE(v::card(std::string(len, d))) << d << " x" << len;
+  EXPECT_FALSE(v::card("4444 4444 4444 4444"));
+}
+
+// ---------------------------------------------------------------- IBAN
+
+TEST(Iban, PublishedRegistryExamples) {
+  const char *examples[] = {
+      "GB82 WEST 1234 5698 7654 32",
+      "DE89 3704 0044 0532 0130 00",
+      "FR14 2004 1010 0505 0001 3M02 606",
+      "NL91 ABNA 0417 1643 00",
+      "BE68 5390 0754 7034",
+      "CH93 0076 2011 6238 5295 7",
+      "ES91 2100 0418 4502 0005 1332",
+      "IT60 X054 2811 1010 0000 0123 456",
+      "AT61 1904 3002 3457 3201",
+      "NO93 8601 1117 947",
+      "PL61 1090 1014 0000 0712 1981 2874",
+      "SE45 5000 0000 0583 9825 7466",
+      "DK50 0040 0440 1162 43",
+      "FI21 1234 5600 0007 85",
+      "IE29 AIBK 9311 5212 3456 78",
+      "PT50 0002 0123 1234 5678 9015 4",
+      "SA03 8000 0000 6080 1016 7519",
+      "MT84 MALT 0110 0001 2345 MTLC AST0 01S",
+      "LC55 HEMM 0001 0001 0012 0012 0002 3015",
+      "SC18 SSCB 1101 0000 0000 0000 1497 USD",
+      "BR18 0036 0305 0000 1000 9795 493C 1",
+      "RU02 0445 2560 0407 0281 0412 3456 7890 1",
+      "AD12 0001 2030 2003 5910 0100",
+      "AE07 0331 2345 6789 0123 456",
+      "AL47 2121 1009 0000 0002 3569 8741",
+  };
+  for (const char *p : examples) {
+    EXPECT_TRUE(v::iban(p)) << p;
+    std::string compact;
+    for (const char *c = p; *c; ++c)
+      if (*c != ' ')
+        compact.push_back(*c);
+    EXPECT_TRUE(v::iban(compact)) << compact;
+  }
+}
+
+// The registry's lengths, typed independently of the implementation's table.
+const std::pair<const char *, size_t> REGISTRY[] = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20},
+    {"BE", 16}, {"BG", 22}, {"BH", 22}, {"BI", 27}, {"BR", 29}, {"BY", 28},
+    {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DJ", 27},
+    {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18},
+    {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GI", 23},
+    {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HN", 28}, {"HR", 21}, {"HU", 28},
+    {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30},
+    {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20},
+    {"LU", 20}, {"LV", 21}, {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22},
+    {"MK", 19}, {"MN", 20}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NI", 28},
+    {"NL", 18}, {"NO", 15}, {"OM", 23}, {"PK", 24}, {"PL", 28}, {"PS", 29},
+    {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"RU", 33}, {"SA", 24},
+    {"SC", 31}, {"SD", 18}, {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27},
+    {"SO", 23}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24}, {"TR", 26},
+    {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20}, {"YE", 30},
+};
+
+TEST(Iban, EveryRegisteredCountryAtItsLengthOnly) {
+  EXPECT_EQ(std::size(REGISTRY), 89u);
+  for (const auto &[country, length] : REGISTRY) {
+    const std::string ok = make_iban(country, bban_of(length - 4));
+    EXPECT_TRUE(v::iban(ok)) << ok;
+    EXPECT_TRUE(v::iban(printed(ok))) << printed(ok);
+    // Checksum-correct but one char too short / too long.
+    const std::string shorter = make_iban(country, bban_of(length - 5));
+    const std::string longer = make_iban(country, bban_of(length - 3));
+    EXPECT_FALSE(v::iban(shorter)) << shorter;
+    EXPECT_FALSE(v::iban(longer)) << longer;
+  }
+}
+
+TEST(Iban, UnregisteredCountriesRejectedAtEveryLength) {
+  // US/XX never issue IBANs; GP, JE and AX are registry "territories" that
+  // use FR, GB and FI codes.
+  for (const char *country : {"US", "XX", "GP", "JE", "AX", "ZZ", "AA", "CA"})
+    for (size_t length = 15; length <= 34; ++length) {
+      const std::string candidate = make_iban(country, bban_of(length - 4));
+      EXPECT_FALSE(v::iban(candidate)) << candidate;
+    }
+}
+
+TEST(Iban, ConstructedWithLettersInBban) {
+  // Alphanumeric BBANs (bank codes as letters) exercise the two-digit
+  // letter expansion in the checksum.
+  const std::pair<const char *, const char *> cases[] = {
+      {"GB", "NWBK60161331926819"},
+      {"NL", "RABO0300065264"},
+      {"IT", "X0542811101000000123456"},
+      {"FR", "20041010050500013M02606"},
+      {"MT", "MALT011000012345MTLCAST001S"},
+      {"KW", "CBKU0000000000001234560101"},
+      {"QA", "DOHB00001234567890ABCDEFG"},
+      {"JO", "CBJO0010000000000131000302"},
+      {"BG", "BNBG96611020345678"},
+      {"RO", "AAAA1B31007593840000"},
+      {"HU", "117730161111101800000000"},
+      {"CY", "002001280000001200527600"},
+      {"GR", "01101250000000012300695"},
+      {"TR", "0006100519786457841326"},
+      {"UA", "3223130000026007233566001"},
+      {"VG", "VPVG0000012345678901"},
+  };
+  for (const auto &[country, bban] : cases) {
+    const std::string ok = make_iban(country, bban);
+    EXPECT_TRUE(v::iban(ok)) << ok;
+    EXPECT_TRUE(v::iban(printed(ok))) << printed(ok);
+  }
+}
+
+TEST(Iban, WrongChecksumRejected) {
+  EXPECT_FALSE(v::iban("GB83WEST12345698765432"));
+  EXPECT_FALSE(v::iban("GB82WEST12345698765433"));
+  EXPECT_FALSE(v::iban("GB82 WEST 1234 5698 7654 33"));
+  EXPECT_FALSE(v::iban("DE89370400440532013001"));
+  // Transposed BBAN digits.
+  EXPECT_FALSE(v::iban("DE89370400440532010300"));
+  EXPECT_FALSE(v::iban("GB82WETS12345698765432"));
+}
+
+TEST(Iban, CheckDigitsOutsideTwoToNinetyEightRejected) {
+  // 00 is congruent to 97 and 01/99 to 98/02, so they would satisfy mod 97;
+  // only the range check rejects them. Find BBANs whose true check digits
+  // are 97, 98 and 02.
+  bool seen_00 = false, seen_01 = false, seen_99 = false;
+  for (unsigned i = 0; i < 100000 && !(seen_00 && seen_01 && seen_99); ++i) {
+    const std::string bban = "WEST" + std::to_string(10000000000000u + i);
+    const std::string real = make_iban("GB", bban);
+    const std::string check = real.substr(2, 2);
+    std::string alias = real;
+    if (check == "97" && !seen_00) {
+      alias.replace(2, 2, "00");
+      seen_00 = true;
+    } else if (check == "98" && !seen_01) {
+      alias.replace(2, 2, "01");
+      seen_01 = true;
+    } else if (check == "02" && !seen_99) {
+      alias.replace(2, 2, "99");
+      seen_99 = true;
+    } else {
+      continue;
+    }
+    EXPECT_TRUE(v::iban(real)) << real;
+    EXPECT_EQ(mod97_of_rearranged(alias), 1u) << alias;
+    EXPECT_FALSE(v::iban(alias)) << alias;
+  }
+  EXPECT_TRUE(seen_00 && seen_01 && seen_99);
+}
+
+TEST(Iban, CaseAndShapeRejected) {
+  EXPECT_FALSE(v::iban("gb82west12345698765432"));
+  EXPECT_FALSE(v::iban("gb82 west 1234 5698 7654 32"));
+  EXPECT_FALSE(v::iban("GB82west12345698765432"));
+  EXPECT_FALSE(v::iban("Gb82WEST12345698765432"));
+  // Non-digit check digits.
+  EXPECT_FALSE(v::iban("GBA2WEST12345698765432"));
+  // Grouping other than 4s with single spaces.
+  EXPECT_FALSE(v::iban("GB82  WEST 1234 5698 7654 32"));
+  EXPECT_FALSE(v::iban("GB82 WEST 1234 5698 7654 3 2"));
+  EXPECT_FALSE(v::iban("GB82 WEST1234 5698 7654 32"));
+  EXPECT_FALSE(v::iban("GB82WEST 1234 5698 7654 32"));
+  EXPECT_FALSE(v::iban("GB 82WE ST12 3456 9876 5432"));
+  EXPECT_FALSE(v::iban("GB82 WEST 1234 5698 7654 32 "));
+  EXPECT_FALSE(v::iban(" GB82 WEST 1234 5698 7654 32"));
+  EXPECT_FALSE(v::iban("GB82-WEST-1234-5698-7654-32"));
+  EXPECT_FALSE(v::iban("GB82\tWEST\t1234\t5698\t7654\t32"));
+  // Last group may be 1-4 chars but not empty; a full last group is fine.
+  EXPECT_TRUE(v::iban("NL91 ABNA 0417 1643 00"));
+  EXPECT_TRUE(v::iban("BE68 5390 0754 7034"));
+  EXPECT_FALSE(v::iban("BE68 5390 0754 7034 "));
+}
+
+TEST(Iban, DegenerateInputs) {
+  EXPECT_FALSE(v::iban(""));
+  EXPECT_FALSE(v::iban("GB"));
+  EXPECT_FALSE(v::iban("GB82"));
+  EXPECT_FALSE(v::iban("GB82W"));
+  EXPECT_FALSE(v::iban(std::string(60, 'A')));
+  EXPECT_FALSE(v::iban(make_iban("GB", bban_of(40))));
+}
+
+// ---------------------------------------------------------------- SSN
+
+TEST(Ssn, ValidForms) {
+  EXPECT_TRUE(v::ssn("123-45-6789"));
+  EXPECT_TRUE(v::ssn("123 45 6789"));
+  EXPECT_TRUE(v::ssn("123456789"));
+  EXPECT_TRUE(v::ssn("001-01-0001"));
+  EXPECT_TRUE(v::ssn("665-99-9999"));
+  EXPECT_TRUE(v::ssn("667-01-0001"));
+  EXPECT_TRUE(v::ssn("899-99-9999"));
+  // Neighbours of the voided numbers are ordinary.
+  EXPECT_TRUE(v::ssn("078-05-1121"));
+  EXPECT_TRUE(v::ssn("219-09-9998"));
+}
+
+TEST(Ssn, ForbiddenAreaGroupSerial) {
+  for (const char *s :
+       {"000-12-3456", "666-12-3456", "900-12-3456", "950-12-3456",
+        "999-12-3456", "123-00-4567", "123-45-0000", "000000000", "666123456",
+        "900123456", "123004567", "123450000", "000 12 3456"})
+    EXPECT_FALSE(v::ssn(s)) << s;
+}
+
+TEST(Ssn, VoidedAdvertisedNumbers) {
+  for (const char *s : {"078-05-1120", "078 05 1120", "078051120",
+                        "219-09-9999", "219 09 9999", "219099999"})
+    EXPECT_FALSE(v::ssn(s)) << s;
+}
+
+TEST(Ssn, ShapeAndSeparators) {
+  for (const char *s : {"123-45 6789",
+                        "123 45-6789",
+                        "123-456789",
+                        "12345-6789",
+                        "123_45_6789",
+                        "123.45.6789",
+                        "12-345-6789",
+                        "1234-5-6789",
+                        "123-45-678",
+                        "123-45-67890",
+                        "12345678",
+                        "1234567890",
+                        "",
+                        "abc-de-fghi",
+                        "12a-45-6789",
+                        "123-4b-6789",
+                        "123-45-678x",
+                        " 123-45-6789",
+                        "123--45-6789",
+                        "+23-45-6789",
+                        "123-45-+789"})
+    EXPECT_FALSE(v::ssn(s)) << '"' << s << '"';
+}
+
+// ---------------------------------------------------------------- IPv4
+
+TEST(Ipv4, Valid) {
+  for (const char *s : {"192.168.0.1", "0.0.0.0", "255.255.255.255", "10.0.0.1",
+                        "8.8.8.8", "1.2.3.4", "100.64.0.10"})
+    EXPECT_TRUE(v::ipv4(s)) << s;
+}
+
+TEST(Ipv4, Invalid) {
+  for (const char *s :
+       {"256.1.1.1", "1.256.1.1",  "1.1.1.256", "999.1.1.1",  "01.2.3.4",
+        "1.02.3.4",  "1.2.3.00",   "00.0.0.0",  "1.2.3",      "1.2",
+        "1",         "1.2.3.4.5",  "1..2.3",    "1.2.3.",     ".1.2.3",
+        "1.2.3.4.",  " 1.2.3.4",   "1.2.3.4 ",  "a.b.c.d",    "1.2.3.-4",
+        "1.2.3.+4",  "1234.1.1.1", "0x1.2.3.4", "1.2.3.4/24", "1.2.3.4:80",
+        "",          "...",        "1.2.3.04"})
+    EXPECT_FALSE(v::ipv4(s)) << '"' << s << '"';
+}
+
+// ---------------------------------------------------------------- IPv6
+
+TEST(Ipv6, Valid) {
+  for (const char *s :
+       {"::1", "2001:db8::1", "fe80::1ff:fe23:4567:890a",
+        "2001:0db8:0000:0000:0000:ff00:0042:8329", "::ffff:192.0.2.128",
+        "64:ff9b::192.0.2.33", "1::", "1:2:3:4:5:6:7:8", "FE80::ABCD",
+        // 45 characters: the longest textual form, fills the stack buffer.
+        "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"})
+    EXPECT_TRUE(v::ipv6(s)) << s;
+}
+
+TEST(Ipv6, Invalid) {
+  for (const char *s :
+       {"::", ":::", "1:2", "12:34:56", "1:2:3:4:5:6:7:8:9", "2001:db8::1::1",
+        "gggg::1", "fe80::1%eth0", "std::vector", "2001:db8:::1", "1.2.3.4", "",
+        "12345::1", "::ffff:256.0.0.1", "2001:db8::1 ", " ::1",
+        // 46 characters: longer than any address; must not overflow.
+        "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.2555"})
+    EXPECT_FALSE(v::ipv6(s)) << '"' << s << '"';
+}
+
+TEST(Ipv6, EmbeddedNulDoesNotTruncate) {
+  // A NUL inside the view would make a naive C-string copy accept "::1".
+  EXPECT_FALSE(v::ipv6(std::string_view("::1\0garbage", 11)));
+  EXPECT_FALSE(v::ipv4(std::string_view("1.2.3.4\0", 8)));
+}
+
+// ---------------------------------------------------------------- GitHub
+
+// Real classic PATs, expired and revoked, published as verification
+// fixtures in therootcompany/base62-token.js (test.js). Split literals so
+// secret scanners do not flag this file.
+const char *const REAL_GITHUB_TOKENS[] = {
+    "ghp_"
+    "zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ0mLq17",
+    "ghp_"
+    "adE7dp8rHP6gUTuPwxLTZjZdtya3sV0UQzQM",
+    "ghp_"
+    "H3xbiBdlzffNx7Y56iNsPw3joObj7U2nO29h",
+    "ghp_"
+    "rfiEmMei16VFX94119HuTNTXmRlMmA425qZS",
+    "ghp_"
+    "MXum81IYH7kioWQyIvN4zPMfECIWYd1ldyCH",
+};
+
+TEST(GithubToken, RealTokensVerify) {
+  for (const char *t : REAL_GITHUB_TOKENS)
+    EXPECT_TRUE(v::github_token(t)) << t;
+}
+
+TEST(GithubToken, ChecksumCoversRandomPartNotPrefix) {
+  // Same body under another prefix still verifies (prefix not in the CRC)...
+  std::string other_prefix = REAL_GITHUB_TOKENS[0];
+  other_prefix[2] = 'o';
+  EXPECT_TRUE(v::github_token(other_prefix));
+  // ...and a checksum computed over prefix+random does not.
+  const std::string random30 = "zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ";
+  const std::string over_prefix =
+      "ghp_" + random30 + base62_6(v::crc32("ghp_" + random30));
+  EXPECT_FALSE(v::github_token(over_prefix));
+}
+
+TEST(GithubToken, ConstructedTokensForEveryPrefix) {
+  const std::string random30 = "aB3dE5fG7hI9jK1lM2nO4pQ6rS8tU0";
+  ASSERT_EQ(random30.size(), 30u);
+  for (const char *prefix : {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}) {
+    const std::string token = make_github_token(prefix, random30);
+    EXPECT_TRUE(v::github_token(token)) << token;
+  }
+  for (const char *prefix : {"gha_", "ghx_", "ghP_", "GHP_", "gh_p", "glp_"}) {
+    const std::string token = make_github_token(prefix, random30);
+    EXPECT_FALSE(v::github_token(token)) << token;
+  }
+}
+
+TEST(GithubToken, SmallChecksumIsZeroPadded) {
+  // Search a body whose CRC is below 62^5 so the encoding starts with '0';
+  // roughly 1 in 62 bodies qualifies.
+  std::string random30 = "000000000000000000000000000000";
+  bool found = false;
+  for (int i = 0; i < 100000 && !found; ++i) {
+    const std::string n = std::to_string(i);
+    random30.replace(30 - n.size(), n.size(), n);
+    found = v::crc32(random30) < 916132832u; // 62^5
+  }
+  ASSERT_TRUE(found);
+  const std::string token = make_github_token("ghp_", random30);
+  EXPECT_EQ(token[34], '0') << token;
+  EXPECT_TRUE(v::github_token(token)) << token;
+  // Dropping the pad is a different (wrong-length) token.
+  std::string unpadded = token;
+  unpadded.erase(34, 1);
+  EXPECT_FALSE(v::github_token(unpadded));
+}
+
+TEST(GithubToken, AnyFlippedCharacterFails) {
+  const std::string good = REAL_GITHUB_TOKENS[1];
+  for (size_t i = 4; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = bad[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(v::github_token(bad)) << bad;
+  }
+  // Case flip in the checksum: base62 is case sensitive.
+  std::string case_flip = good; // ...0UQzQM
+  case_flip[39] = 'm';
+  EXPECT_FALSE(v::github_token(case_flip));
+}
+
+TEST(GithubToken, ShapeRejected) {
+  const std::string good = REAL_GITHUB_TOKENS[0];
+  EXPECT_FALSE(v::github_token(good.substr(0, 39)));
+  EXPECT_FALSE(v::github_token(good + "a"));
+  EXPECT_FALSE(v::github_token(""));
+  EXPECT_FALSE(v::github_token("ghp_"));
+  std::string dash = good;
+  dash[10] = '-';
+  EXPECT_FALSE(v::github_token(dash));
+  std::string no_underscore = good;
+  no_underscore[3] = '-';
+  EXPECT_FALSE(v::github_token(no_underscore));
+  EXPECT_FALSE(v::github_token("github_pat_11AAAAAAA0aaaaaaaaaaaaaa"));
+}
+
+// ---------------------------------------------------------------- JWT
+
+TEST(Jwt, WellKnownExample) {
+  // jwt.io's default token.
+  EXPECT_TRUE(v::jwt("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+                     "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0"
+                     "IjoxNTE2MjM5MDIyfQ."
+                     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"));
+}
+
+TEST(Jwt, ConstructedHeaders) {
+  EXPECT_TRUE(v::jwt(make_jwt(R"({"alg":"RS256","typ":"JWT"})")));
+  EXPECT_TRUE(v::jwt(make_jwt(R"({"typ":"JWT","alg":"ES256"})")));
+  EXPECT_TRUE(v::jwt(make_jwt("{\n  \"alg\": \"HS512\"\n}")));
+  // Base64url alphabet chars '-' and '_' in the signature.
+  EXPECT_TRUE(v::jwt(make_jwt(R"({"alg":"HS256"})", R"({"sub":"x","n":1})",
+                              "\xfb\xff\xfe\xfb\xef\xbe")));
+}
+
+TEST(Jwt, HeaderMustBeObjectWithAlg) {
+  EXPECT_FALSE(v::jwt(make_jwt(R"({"typ":"JWT","kid":"k1"})")));
+  EXPECT_FALSE(v::jwt(make_jwt(R"(["alg","HS256"])")));
+  EXPECT_FALSE(v::jwt(make_jwt(R"( {"alg":"HS256"})")));
+  EXPECT_FALSE(v::jwt(make_jwt(R"({"algorithm":"HS256"})")));
+  EXPECT_FALSE(v::jwt(make_jwt("not json at all, alg")));
+}
+
+TEST(Jwt, SegmentStructure) {
+  const std::string h = base64url(R"({"alg":"HS256","typ":"JWT"})");
+  const std::string p = base64url(R"({"sub":"1234567890"})");
+  const std::string s = base64url("signature-bytes");
+  EXPECT_TRUE(v::jwt(h + "." + p + "." + s));
+  EXPECT_FALSE(v::jwt(h + "." + p));                     // two segments
+  EXPECT_FALSE(v::jwt(h + "." + p + "."));               // empty signature
+  EXPECT_FALSE(v::jwt(h + ".." + s));                    // empty payload
+  EXPECT_FALSE(v::jwt("." + p + "." + s));               // empty header
+  EXPECT_FALSE(v::jwt(h + "." + p + "." + s + "." + s)); // four segments
+  EXPECT_FALSE(v::jwt(h + "." + p + "." + s + "." + s + "." + s)); // JWE
+  EXPECT_FALSE(v::jwt(h));
+  EXPECT_FALSE(v::jwt(""));
+  EXPECT_FALSE(v::jwt(".."));
+}
+
+TEST(Jwt, AlphabetAndPadding) {
+  const std::string h = base64url(R"({"alg":"HS256","typ":"JWT"})");
+  const std::string p = base64url(R"({"sub":"1234567890"})");
+  EXPECT_FALSE(v::jwt(h + "." + p + ".abc+def/ghi")); // standard base64
+  EXPECT_FALSE(v::jwt(h + "." + p + ".abcdefghi==")); // padding
+  EXPECT_FALSE(v::jwt(h + "." + p + " .abcdefghij")); // whitespace
+  EXPECT_FALSE(v::jwt(h + "." + p + ".abcde"));       // 1 mod 4: not base64
+  EXPECT_FALSE(v::jwt(h + "A." + p + ".abcdefgh"));   // header 1 mod 4
+}
+
+TEST(Jwt, MinimumSegmentLengths) {
+  // 7 bytes encode to 10 chars (the minimum), 6 bytes to 8.
+  const std::string h = base64url(R"({"alg"})");
+  const std::string p10 = base64url(R"({"a":1})");
+  const std::string p8 = base64url(R"({"a":})");
+  ASSERT_EQ(h.size(), 10u);
+  ASSERT_EQ(p10.size(), 10u);
+  ASSERT_EQ(p8.size(), 8u);
+  EXPECT_TRUE(v::jwt(h + "." + p10 + ".c2ln"));
+  EXPECT_FALSE(v::jwt(h + "." + p8 + ".c2ln"));
+  EXPECT_FALSE(v::jwt(base64url(R"({"alg")") + "." + p10 + ".c2ln"));
+}
+
+TEST(Jwt, OnlyFirst512HeaderBytesAreInspected) {
+  const std::string pad(600, ' ');
+  // "alg" near the start of a long header: found.
+  EXPECT_TRUE(v::jwt(make_jwt("{\"alg\":\"HS256\",\"x\":\"" + pad + "\"}")));
+  // "alg" only beyond the first 512 decoded bytes: bounded decode misses it.
+  EXPECT_FALSE(v::jwt(make_jwt("{\"x\":\"" + pad + "\",\"alg\":\"HS256\"}")));
+  // Just inside the bound: "alg" ends at decoded byte 512.
+  const std::string inside = "{" + std::string(506, ' ') + "\"alg\":1}";
+  ASSERT_EQ(inside.find("\"alg\"") + 5, 512u);
+  EXPECT_TRUE(v::jwt(make_jwt(inside)));
+  const std::string outside = "{" + std::string(507, ' ') + "\"alg\":1}";
+  EXPECT_FALSE(v::jwt(make_jwt(outside)));
+}
+
+// ---------------------------------------------------------------- entropy
+
+TEST(Entropy, KnownValues) {
+  EXPECT_DOUBLE_EQ(v::shannon_entropy(""), 0.0);
+  EXPECT_DOUBLE_EQ(v::shannon_entropy("aaaaaaaa"), 0.0);
+  EXPECT_DOUBLE_EQ(v::shannon_entropy("ab"), 1.0);
+  EXPECT_DOUBLE_EQ(v::shannon_entropy("abcd"), 2.0);
+  EXPECT_DOUBLE_EQ(v::shannon_entropy("aabb"), 1.0);
+  EXPECT_NEAR(v::shannon_entropy("aab"),
+              -(2.0 / 3) * std::log2(2.0 / 3) - (1.0 / 3) * std::log2(1.0 / 3),
+              1e-12);
+  std::string all_bytes;
+  for (int i = 0; i < 256; ++i)
+    all_bytes.push_back(char(i));
+  EXPECT_DOUBLE_EQ(v::shannon_entropy(all_bytes), 8.0);
+}
+
+TEST(Entropy, RandomTokenScoresHigherThanWords) {
+  EXPECT_GT(v::shannon_entropy(REAL_GITHUB_TOKENS[0]), 4.5);
+  EXPECT_LT(v::shannon_entropy("passwordpassword"), 3.0);
+}
+
+// ---------------------------------------------------------------- placeholders
+
+TEST(Placeholder, TemplateSyntax) {
+  for (const char *s :
+       {"${DB_PASSWORD}", "${secret}", "{{ api_key }}", "{{token}}", "<token>",
+        "<your-api-key>", "<YOUR API KEY>", "%s"})
+    EXPECT_TRUE(v::is_placeholder(s)) << s;
+}
+
+TEST(Placeholder, Words) {
+  for (const char *s :
+       {"changeme", "CHANGEME", "ChangeMe", "password", "PASSWORD", "Password",
+        "[REDACTED]", "[redacted]", "[REDACTED:email]", "[Redacted-secret]"})
+    EXPECT_TRUE(v::is_placeholder(s)) << s;
+}
+
+TEST(Placeholder, FillerValues) {
+  for (const char *s :
+       {"", "****", "********", "xxx", "XXXXXXXX", "xXxX", "0000000000",
+        "aaaaaaaaaaaa", "xxxx-xxxx-xxxx", "XXX...", "xxx...", "sk-xxx",
+        "sk-xxx...", "ghp_xxxxxxxxxxxx", "api_key_xxxx", "sk-proj-XXXX",
+        "AKIAXXXXXXXXXXXX", "abcdefghxxxxxxxx", "x"})
+    EXPECT_TRUE(v::is_placeholder(s)) << '"' << s << '"';
+}
+
+TEST(Placeholder, RealLookingValuesAreNot) {
+  for (const char *s : {"hunter2",
+                        "password1",
+                        "mypassword",
+                        "changeme2",
+                        "change me",
+                        "${DB_PASSWORD",
+                        "DB_PASSWORD}",
+                        "{{token}",
+                        "<token",
+                        "token>",
+                        "%s%s",
+                        "%d",
+                        "[REDACTED",
+                        "REDACTED]",
+                        "**1234",
+                        "ab",
+                        "Maxxx",
+                        "abcxxx",
+                        "abcdefgxxxxxxx",
+                        "xy",
+                        "sk-xx",
+                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                        "AKIAIOSFODNN7EXAMPLE"})
+    EXPECT_FALSE(v::is_placeholder(s)) << '"' << s << '"';
+  EXPECT_FALSE(v::is_placeholder(REAL_GITHUB_TOKENS[0]));
+}
+
+} // namespace
