@@ -1,0 +1,458 @@
+// net::server end to end over loopback with an echo handler.
+#include "net/server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "tests/net/test_client.h"
+
+namespace maskd::net {
+namespace {
+
+using test::client;
+using test::http_reply;
+using test::post;
+using namespace std::chrono_literals;
+
+constexpr size_t padding_bytes = 64;
+
+// POST /echo: the body back, sent from the request buffer itself.
+// GET /info: method, path, query and the x-test header (case-insensitive).
+// POST /pad: 200 only if the padding after the body is readable zeros.
+// POST /slow: sleeps 300 ms first (a request that is in flight for a while).
+// GET /big: a 16 MiB body (a response the client may abandon).
+class echo_handler : public handler {
+public:
+  void handle(const request &req, response &out) override {
+    if (req.path == "/echo") {
+      out.content_type = "text/plain";
+      out.body = req.body;
+    } else if (req.path == "/info") {
+      auto h = req.header("X-TEST");
+      *out.storage = std::string(req.method) + " " + std::string(req.path) +
+                     " " + std::string(req.query) + " " +
+                     std::string(h ? *h : "-");
+      out.body = *out.storage;
+    } else if (req.path == "/pad") {
+      bool zero = true;
+      for (size_t i = 0; i < padding_bytes; i++)
+        zero = zero && req.body.data()[req.body.size() + i] == 0;
+      out.status = zero ? 200 : 500;
+    } else if (req.path == "/slow") {
+      std::this_thread::sleep_for(300ms);
+      out.body = req.body;
+    } else if (req.path == "/big") {
+      out.storage->assign(size_t{16} << 20, 'x');
+      out.body = *out.storage;
+    } else {
+      out.status = 404;
+      out.body = R"({"error":"not_found"})";
+    }
+  }
+};
+
+server_config test_config(unsigned shards = 1) {
+  server_config cfg;
+  cfg.listen_host = "127.0.0.1";
+  cfg.listen_port = 0;
+  cfg.shard_count = shards;
+  cfg.body_padding_bytes = padding_bytes;
+  cfg.recv_buffer_count = 64;
+  cfg.recv_buffer_bytes = 4096;
+  cfg.connections_max = 512;
+  cfg.drain_timeout_ms = 2000;
+  return cfg;
+}
+
+class running_server {
+public:
+  explicit running_server(const server_config &cfg) {
+    std::string err;
+    srv_ = server::create(
+        cfg, [](unsigned) { return std::make_unique<echo_handler>(); }, &err);
+    EXPECT_TRUE(srv_) << err;
+    if (srv_ && !srv_->start(&err)) {
+      ADD_FAILURE() << err;
+      srv_.reset();
+    }
+  }
+  ~running_server() {
+    if (srv_) {
+      srv_->stop();
+      srv_->wait();
+    }
+  }
+  server &operator*() { return *srv_; }
+  server *operator->() { return srv_.get(); }
+  uint16_t port() const { return test::port_of(srv_->local_address()); }
+  uint64_t open_connections() const {
+    uint64_t n = 0;
+    for (unsigned i = 0; i < srv_->shard_count(); i++)
+      n += srv_->stats(i).connections_open();
+    return n;
+  }
+  // Waits for the shards to have noticed opens/closes (they are async).
+  bool wait_open(uint64_t want) const {
+    for (int i = 0; i < 200; i++) {
+      if (open_connections() == want)
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+private:
+  std::unique_ptr<server> srv_;
+};
+
+TEST(NetServer, KeepAliveReusesOneConnection) {
+  running_server s(test_config());
+  client c(s.port());
+  ASSERT_TRUE(c.ok());
+  for (int i = 0; i < 5; i++) {
+    std::string body = "[" + std::to_string(i) + "]";
+    ASSERT_TRUE(c.send(post("/echo", body)));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, body);
+    EXPECT_EQ(r.headers.count("connection"), 0u);
+  }
+  EXPECT_EQ(s->stats(0).connections_accepted.load(), 1u);
+  EXPECT_EQ(s->stats(0).requests.load(), 5u);
+}
+
+TEST(NetServer, PipelinedRequestsAnsweredInOrder) {
+  running_server s(test_config());
+  client c(s.port());
+  std::string all;
+  for (int i = 0; i < 20; i++)
+    all += post("/echo", "body-" + std::to_string(i));
+  all += "GET /info?q=1 HTTP/1.1\r\nx-test: last\r\n\r\n";
+  ASSERT_TRUE(c.send(all));
+  for (int i = 0; i < 20; i++) {
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r)) << i;
+    EXPECT_EQ(r.body, "body-" + std::to_string(i));
+  }
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(r.body, "GET /info q=1 last");
+}
+
+TEST(NetServer, QueryStringAndCaseInsensitiveHeaders) {
+  running_server s(test_config());
+  client c(s.port());
+  ASSERT_TRUE(c.send("GET /info?x=1&y=2 HTTP/1.1\r\nX-Test: Hello\r\n\r\n"));
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(r.body, "GET /info x=1&y=2 Hello");
+}
+
+TEST(NetServer, ChunkedBodyIsAssembled) {
+  running_server s(test_config());
+  client c(s.port());
+  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "5\r\nhello\r\n1;ext=1\r\n \r\n6\r\nworld!\r\n0\r\n\r\n"));
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello world!");
+}
+
+TEST(NetServer, BodyIsFollowedByPadding) {
+  running_server s(test_config());
+  client c(s.port());
+  for (const std::string &body :
+       {std::string(), std::string("x"), std::string(10000, 'y')}) {
+    ASSERT_TRUE(c.send(post("/pad", body)));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 200) << body.size();
+  }
+}
+
+TEST(NetServer, ExpectContinueGetsInterimResponse) {
+  running_server s(test_config());
+  client c(s.port());
+  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nContent-Length: 4\r\n"
+                     "Expect: 100-Continue\r\n\r\n"));
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  ASSERT_TRUE(c.fill(interim.size()));
+  EXPECT_EQ(c.buffered().substr(0, interim.size()), interim);
+  c.buffered().erase(0, interim.size());
+  ASSERT_TRUE(c.send("abcd"));
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "abcd");
+}
+
+TEST(NetServer, RequestsSplitIntoTinyWrites) {
+  running_server s(test_config());
+  std::string req = post("/echo", R"([{"resource":{"attributes":[]}}])",
+                         "X-Langfuse-Org-Id: \r\ntraceparent: 00-ab-cd-01\r\n");
+  req += "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "3\r\nabc\r\n0\r\n\r\n";
+  for (size_t step : {1, 2, 3, 5, 7, 16, 61}) {
+    client c(s.port());
+    for (size_t off = 0; off < req.size(); off += step) {
+      ASSERT_TRUE(c.send(std::string_view(req).substr(off, step)));
+      std::this_thread::sleep_for(100us); // separate segments, not one read
+    }
+    http_reply r1, r2;
+    ASSERT_TRUE(c.read_response(&r1)) << step;
+    ASSERT_TRUE(c.read_response(&r2)) << step;
+    EXPECT_EQ(r1.body, R"([{"resource":{"attributes":[]}}])") << step;
+    EXPECT_EQ(r2.body, "abc") << step;
+  }
+}
+
+TEST(NetServer, OversizedBodyGets413) {
+  server_config cfg = test_config();
+  cfg.body_bytes_max = 1024;
+  running_server s(cfg);
+  {
+    client c(s.port());
+    ASSERT_TRUE(c.send(post("/echo", std::string(1024, 'a'))));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 200); // exactly at the limit is fine
+  }
+  {
+    client c(s.port());
+    ASSERT_TRUE(c.send(post("/echo", std::string(1025, 'a'))));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.headers["connection"], "close");
+    EXPECT_TRUE(c.closed_by_peer(2000));
+  }
+  {
+    client c(s.port()); // chunked: no length up front, caught while reading
+    std::string chunk(600, 'b');
+    ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                       "\r\n258\r\n" +
+                       chunk + "\r\n258\r\n" + chunk + "\r\n"));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 413);
+  }
+  EXPECT_EQ(s->stats(0).rejected_413.load(), 2u);
+}
+
+TEST(NetServer, OversizedHeadersGet431) {
+  server_config cfg = test_config();
+  cfg.header_bytes_max = 2048;
+  cfg.headers_count_max = 16;
+  running_server s(cfg);
+  {
+    client c(s.port());
+    ASSERT_TRUE(c.send(
+        post("/echo", "x", "X-Big: " + std::string(3000, 'h') + "\r\n")));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 431);
+  }
+  {
+    client c(s.port());
+    std::string many;
+    for (int i = 0; i < 20; i++)
+      many += "X-H" + std::to_string(i) + ": v\r\n";
+    ASSERT_TRUE(c.send(post("/echo", "x", many)));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 431);
+  }
+}
+
+TEST(NetServer, MalformedRequestsGet400AndServerKeepsServing) {
+  running_server s(test_config());
+  for (std::string bad :
+       {"GARBAGE\r\n\r\n", "POST /echo HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nBad\"Header: v\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
+    client c(s.port());
+    ASSERT_TRUE(c.send(bad));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r)) << bad;
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(c.closed_by_peer(2000)) << bad;
+  }
+  client ok(s.port());
+  ASSERT_TRUE(ok.send(post("/echo", "fine")));
+  http_reply r;
+  ASSERT_TRUE(ok.read_response(&r));
+  EXPECT_EQ(r.status, 200);
+}
+
+TEST(NetServer, SlowClientGets408) {
+  server_config cfg = test_config();
+  cfg.header_timeout_ms = 200;
+  cfg.body_timeout_ms = 200;
+  running_server s(cfg);
+  {
+    client c(s.port());
+    ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nContent-Le"));
+    auto t0 = std::chrono::steady_clock::now();
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 408);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
+    EXPECT_TRUE(c.closed_by_peer(2000));
+  }
+  {
+    client c(s.port()); // headers complete, body stalls
+    ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nab"));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.status, 408);
+  }
+  EXPECT_EQ(s->stats(0).rejected_408.load(), 2u);
+}
+
+TEST(NetServer, IdleKeepAliveConnectionIsClosed) {
+  server_config cfg = test_config();
+  cfg.idle_timeout_ms = 200;
+  running_server s(cfg);
+  client c(s.port());
+  ASSERT_TRUE(c.send(post("/echo", "1")));
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_TRUE(c.closed_by_peer(2000));
+  EXPECT_TRUE(s.wait_open(0));
+}
+
+TEST(NetServer, TwoHundredConcurrentConnections) {
+  running_server s(test_config(2));
+  std::vector<std::unique_ptr<client>> clients;
+  for (int i = 0; i < 200; i++) {
+    clients.push_back(std::make_unique<client>(s.port()));
+    ASSERT_TRUE(clients.back()->ok()) << i;
+  }
+  for (int i = 0; i < 200; i++)
+    ASSERT_TRUE(clients[i]->send(post("/echo", std::to_string(i))));
+  for (int i = 0; i < 200; i++) {
+    http_reply r;
+    ASSERT_TRUE(clients[i]->read_response(&r)) << i;
+    EXPECT_EQ(r.body, std::to_string(i));
+  }
+  EXPECT_TRUE(s.wait_open(200));
+  clients.clear();
+  EXPECT_TRUE(s.wait_open(0));
+}
+
+TEST(NetServer, ClientVanishingMidBodyOrResponseIsHarmless) {
+  running_server s(test_config());
+  {
+    client c(s.port());
+    ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" +
+                       std::string(100, 'a')));
+    std::this_thread::sleep_for(20ms);
+    c.abort();
+  }
+  {
+    client c(s.port());
+    ASSERT_TRUE(c.send("GET /big HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(c.fill(100)); // the response started
+    c.abort();
+  }
+  EXPECT_TRUE(s.wait_open(0));
+  client c(s.port());
+  ASSERT_TRUE(c.send(post("/echo", "still here")));
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(r.body, "still here");
+}
+
+TEST(NetServer, HalfClosedClientStillGetsItsResponse) {
+  running_server s(test_config());
+  client c(s.port());
+  ASSERT_TRUE(c.send(post("/echo", "a") + post("/echo", "b")));
+  c.shutdown_write();
+  http_reply r1, r2;
+  ASSERT_TRUE(c.read_response(&r1));
+  ASSERT_TRUE(c.read_response(&r2));
+  EXPECT_EQ(r1.body + r2.body, "ab");
+  EXPECT_TRUE(c.closed_by_peer(2000));
+}
+
+TEST(NetServer, FewLongLivedConnectionsSpreadOverShards) {
+  running_server s(test_config(2));
+  std::vector<std::unique_ptr<client>> clients;
+  for (int i = 0; i < 4; i++) {
+    clients.push_back(std::make_unique<client>(s.port()));
+    ASSERT_TRUE(clients.back()->send(post("/echo", "x")));
+    http_reply r;
+    ASSERT_TRUE(clients.back()->read_response(&r));
+  }
+  EXPECT_EQ(s->stats(0).connections_open(), 2u);
+  EXPECT_EQ(s->stats(1).connections_open(), 2u);
+  EXPECT_EQ(s->stats(0).requests.load(), 2u);
+  EXPECT_EQ(s->stats(1).requests.load(), 2u);
+}
+
+TEST(NetServer, OverMaxConnectionsIsRefusedWhileOthersAreServed) {
+  server_config cfg = test_config(2);
+  cfg.connections_max = 2;
+  running_server s(cfg);
+  client a(s.port()), b(s.port());
+  ASSERT_TRUE(s.wait_open(2));
+  client extra(s.port());
+  EXPECT_TRUE(extra.closed_by_peer(2000));
+  for (client *c : {&a, &b}) {
+    ASSERT_TRUE(c->send(post("/echo", "ok")));
+    http_reply r;
+    ASSERT_TRUE(c->read_response(&r));
+    EXPECT_EQ(r.body, "ok");
+  }
+  EXPECT_GE(s->stats(0).refused.load(), 1u);
+}
+
+TEST(NetServer, GracefulStopFinishesRequestsInFlight) {
+  running_server s(test_config(2));
+  client busy1(s.port()), busy2(s.port()), idle(s.port());
+  ASSERT_TRUE(s.wait_open(3));
+  ASSERT_TRUE(busy1.send(post("/slow", "one")));
+  ASSERT_TRUE(busy2.send(post("/slow", "two")));
+  std::this_thread::sleep_for(100ms); // both handlers are now sleeping
+  auto t0 = std::chrono::steady_clock::now();
+  s->stop();
+  http_reply r1, r2;
+  ASSERT_TRUE(busy1.read_response(&r1));
+  ASSERT_TRUE(busy2.read_response(&r2));
+  EXPECT_EQ(r1.body, "one");
+  EXPECT_EQ(r2.body, "two");
+  EXPECT_EQ(r1.headers["connection"], "close");
+  EXPECT_TRUE(idle.closed_by_peer(2000));
+  s->wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2000ms);
+  client late(s.port(), 300);
+  EXPECT_FALSE(late.ok() && late.send(post("/echo", "x")) && [&] {
+    http_reply r;
+    return late.read_response(&r);
+  }());
+}
+
+TEST(NetServer, StopGivesUpOnStuckClientsAtTheDrainDeadline) {
+  server_config cfg = test_config();
+  cfg.drain_timeout_ms = 300;
+  running_server s(cfg);
+  client stuck(s.port());
+  ASSERT_TRUE(stuck.send("POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\n"));
+  ASSERT_TRUE(s.wait_open(1));
+  auto t0 = std::chrono::steady_clock::now();
+  s->stop();
+  s->wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
+  EXPECT_TRUE(stuck.closed_by_peer(1000));
+}
+
+} // namespace
+} // namespace maskd::net
