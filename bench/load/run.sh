@@ -123,7 +123,7 @@ start_maskd() {
   "$maskd_bin" "${flags[@]}" >"$out/$name.stdout" 2>"$out/$name.log" &
   server_pid=$!
   started_pids+=("$server_pid")
-  local address= waited=0
+  local address='' waited=0
   while [ $waited -lt 100 ]; do
     if ! kill -0 "$server_pid" 2>/dev/null; then
       log "$name exited during start-up; last log lines:"
