@@ -1,4 +1,5 @@
-// `maskd serve`: the HTTP masking callback server (src/serve/ wires core/ to net/).
+// `maskd serve`: the HTTP masking callback server (src/serve/ wires core/ to
+// net/).
 #pragma once
 
 namespace maskd::app {
