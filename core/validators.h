@@ -30,7 +30,7 @@ bool ipv4(std::string_view text);
 bool ipv6(std::string_view text);
 
 // GitHub classic token gh[pousr]_ + 30 base62 chars + 6-char base62 CRC32 of
-// the whole prefix+body. `text` is the full token.
+// the 30 random chars (not the prefix). `text` is the full token.
 bool github_token(std::string_view text);
 
 // JWT: three base64url segments separated by '.', the first decodes to a JSON

@@ -1,0 +1,407 @@
+#include "core/json_text.h"
+
+#include <cstring>
+
+namespace maskd::core::json_text {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+bool read_hex4(const char *p, const char *end, uint32_t *value) {
+  if (end - p < 4)
+    return false;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    int h = hex_value(p[i]);
+    if (h < 0)
+      return false;
+    v = (v << 4) | uint32_t(h);
+  }
+  *value = v;
+  return true;
+}
+
+size_t encode_utf8(uint32_t cp, char *out) {
+  if (cp < 0x80) {
+    out[0] = char(cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = char(0xC0 | (cp >> 6));
+    out[1] = char(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = char(0xE0 | (cp >> 12));
+    out[1] = char(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = char(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = char(0xF0 | (cp >> 18));
+  out[1] = char(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = char(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = char(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+constexpr uint32_t replacement_char = 0xFFFD;
+
+// Decodes one escape starting at p (p[0] == '\\'). Writes the decoded bytes
+// to out (may be null to only measure). Returns raw bytes consumed, 0 when
+// invalid; *out_len receives the decoded length.
+size_t decode_escape(const char *p, const char *end, char *out,
+                     size_t *out_len) {
+  if (end - p < 2)
+    return 0;
+  char tmp[4];
+  char *dst = out ? out : tmp;
+  char simple = 0;
+  switch (p[1]) {
+  case '"':
+    simple = '"';
+    break;
+  case '\\':
+    simple = '\\';
+    break;
+  case '/':
+    simple = '/';
+    break;
+  case 'b':
+    simple = '\b';
+    break;
+  case 'f':
+    simple = '\f';
+    break;
+  case 'n':
+    simple = '\n';
+    break;
+  case 'r':
+    simple = '\r';
+    break;
+  case 't':
+    simple = '\t';
+    break;
+  case 'u': {
+    uint32_t cp;
+    if (!read_hex4(p + 2, end, &cp))
+      return 0;
+    size_t used = 6;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      uint32_t lo;
+      if (end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+          read_hex4(p + 8, end, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        used = 12;
+      } else {
+        cp = replacement_char; // lone high surrogate
+      }
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      cp = replacement_char; // lone low surrogate
+    }
+    *out_len = encode_utf8(cp, dst);
+    return used;
+  }
+  default:
+    return 0;
+  }
+  dst[0] = simple;
+  *out_len = 1;
+  return 2;
+}
+
+} // namespace
+
+size_t unescape(std::string_view raw, char *out, size_t *bad_offset) {
+  const char *p = raw.data();
+  const char *end = p + raw.size();
+  char *o = out;
+  while (p < end) {
+    const char *bs = static_cast<const char *>(std::memchr(p, '\\', end - p));
+    size_t chunk = (bs ? bs : end) - p;
+    std::memcpy(o, p, chunk);
+    o += chunk;
+    p += chunk;
+    if (!bs)
+      break;
+    size_t dec_len = 0;
+    size_t used = decode_escape(p, end, o, &dec_len);
+    if (used == 0) {
+      *bad_offset = size_t(p - raw.data());
+      return SIZE_MAX;
+    }
+    o += dec_len;
+    p += used;
+  }
+  return size_t(o - out);
+}
+
+void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
+                uint32_t *raw_positions, size_t count) {
+  const char *base = raw.data();
+  const char *p = base;
+  const char *end = base + raw.size();
+  uint32_t dec = 0;
+  size_t i = 0;
+  while (i < count) {
+    // Emit every requested position at or before the current point.
+    while (i < count && decoded_positions[i] <= dec) {
+      raw_positions[i] = uint32_t(p - base);
+      ++i;
+    }
+    if (i == count || p >= end)
+      break;
+    if (*p != '\\') {
+      // Copy run up to the next escape or the next requested position.
+      const char *bs = static_cast<const char *>(std::memchr(p, '\\', end - p));
+      size_t run = size_t((bs ? bs : end) - p);
+      size_t want = decoded_positions[i] - dec;
+      size_t step = run < want ? run : want;
+      p += step;
+      dec += uint32_t(step);
+      continue;
+    }
+    size_t dec_len = 0;
+    size_t used = decode_escape(p, end, nullptr, &dec_len);
+    if (used == 0)
+      used = 2, dec_len = 1; // unreachable: validated when decoded
+    p += used;
+    dec += uint32_t(dec_len);
+  }
+  for (; i < count; ++i)
+    raw_positions[i] = uint32_t(raw.size());
+}
+
+bool escapes_valid(std::string_view raw, size_t *bad_offset) {
+  const char *p = raw.data();
+  const char *end = p + raw.size();
+  while (p < end) {
+    const char *bs = static_cast<const char *>(std::memchr(p, '\\', end - p));
+    if (!bs)
+      return true;
+    size_t dec_len;
+    size_t used = decode_escape(bs, end, nullptr, &dec_len);
+    if (used == 0) {
+      *bad_offset = size_t(bs - raw.data());
+      return false;
+    }
+    p = bs + used;
+  }
+  return true;
+}
+
+bool is_number(std::string_view t) {
+  size_t i = 0, n = t.size();
+  if (i < n && t[i] == '-')
+    ++i;
+  if (i >= n)
+    return false;
+  if (t[i] == '0') {
+    ++i;
+  } else if (t[i] >= '1' && t[i] <= '9') {
+    while (i < n && t[i] >= '0' && t[i] <= '9')
+      ++i;
+  } else {
+    return false;
+  }
+  if (i < n && t[i] == '.') {
+    ++i;
+    size_t start = i;
+    while (i < n && t[i] >= '0' && t[i] <= '9')
+      ++i;
+    if (i == start)
+      return false;
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-'))
+      ++i;
+    size_t start = i;
+    while (i < n && t[i] >= '0' && t[i] <= '9')
+      ++i;
+    if (i == start)
+      return false;
+  }
+  return i == n;
+}
+
+namespace {
+
+// Recursive-descent validator. Depth is bounded by depth_max, so recursion
+// is bounded too.
+struct validator {
+  const unsigned char *s;
+  size_t n;
+  size_t i = 0;
+  uint32_t depth_max;
+  validation_error err;
+
+  bool fail(error_kind k, size_t at) {
+    if (err.kind == error_kind::none)
+      err = {k, at};
+    return false;
+  }
+  void ws() {
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+      ++i;
+  }
+  bool utf8_char() {
+    unsigned char c = s[i];
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80)
+      return ++i, true;
+    if ((c & 0xE0) == 0xC0)
+      len = 2, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+      len = 3, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+      len = 4, cp = c & 0x07;
+    else
+      return fail(error_kind::invalid_utf8, i);
+    if (i + len > n)
+      return fail(error_kind::invalid_utf8, i);
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80)
+        return fail(error_kind::invalid_utf8, i);
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return fail(error_kind::invalid_utf8, i);
+    i += len;
+    return true;
+  }
+  bool string() {
+    ++i; // opening quote
+    while (i < n) {
+      unsigned char c = s[i];
+      if (c == '"')
+        return ++i, true;
+      if (c < 0x20)
+        return fail(error_kind::invalid_json, i);
+      if (c == '\\') {
+        size_t len;
+        size_t used = decode_escape(reinterpret_cast<const char *>(s + i),
+                                    reinterpret_cast<const char *>(s + n),
+                                    nullptr, &len);
+        if (used == 0)
+          return fail(error_kind::invalid_json, i);
+        i += used;
+        continue;
+      }
+      if (!utf8_char())
+        return false;
+    }
+    return fail(error_kind::invalid_json, n);
+  }
+  bool literal(const char *word) {
+    size_t len = std::strlen(word);
+    if (n - i < len || std::memcmp(s + i, word, len) != 0)
+      return fail(error_kind::invalid_json, i);
+    i += len;
+    return true;
+  }
+  bool number() {
+    size_t start = i;
+    while (i < n && (std::strchr("+-.eE", s[i]) || (s[i] >= '0' && s[i] <= '9')) && s[i])
+      ++i;
+    if (!is_number({reinterpret_cast<const char *>(s + start), i - start}))
+      return fail(error_kind::invalid_json, start);
+    return true;
+  }
+  bool value(uint32_t depth) {
+    ws();
+    if (i >= n)
+      return fail(error_kind::invalid_json, i);
+    switch (s[i]) {
+    case '{':
+    case '[':
+      if (depth >= depth_max)
+        return fail(error_kind::depth_limit, i);
+      return s[i] == '{' ? object(depth + 1) : array(depth + 1);
+    case '"':
+      return string();
+    case 't':
+      return literal("true");
+    case 'f':
+      return literal("false");
+    case 'n':
+      return literal("null");
+    default:
+      if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))
+        return number();
+      return fail(error_kind::invalid_json, i);
+    }
+  }
+  bool object(uint32_t depth) {
+    ++i;
+    ws();
+    if (i < n && s[i] == '}')
+      return ++i, true;
+    while (true) {
+      ws();
+      if (i >= n || s[i] != '"')
+        return fail(error_kind::invalid_json, i);
+      if (!string())
+        return false;
+      ws();
+      if (i >= n || s[i] != ':')
+        return fail(error_kind::invalid_json, i);
+      ++i;
+      if (!value(depth))
+        return false;
+      ws();
+      if (i < n && s[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < n && s[i] == '}')
+        return ++i, true;
+      return fail(error_kind::invalid_json, i);
+    }
+  }
+  bool array(uint32_t depth) {
+    ++i;
+    ws();
+    if (i < n && s[i] == ']')
+      return ++i, true;
+    while (true) {
+      if (!value(depth))
+        return false;
+      ws();
+      if (i < n && s[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < n && s[i] == ']')
+        return ++i, true;
+      return fail(error_kind::invalid_json, i);
+    }
+  }
+};
+
+} // namespace
+
+validation_error validate(std::string_view doc, uint32_t depth_max) {
+  validator v{reinterpret_cast<const unsigned char *>(doc.data()), doc.size(),
+              0, depth_max, {}};
+  // UTF-8 outside strings is caught as a JSON syntax error at that byte;
+  // inside strings, utf8_char() reports it.
+  if (v.value(0)) {
+    v.ws();
+    if (v.i != v.n)
+      v.fail(error_kind::invalid_json, v.i);
+  }
+  return v.err;
+}
+
+} // namespace maskd::core::json_text

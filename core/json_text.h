@@ -1,0 +1,46 @@
+// maskd core: JSON text helpers that work on raw (escaped) bytes: string
+// unescaping with an offset map back to the raw text, number/literal grammar
+// checks, and a scalar strict validator that pinpoints the first error byte
+// (used only on the error path, and as the reference in differential tests).
+// No allocation: callers pass output buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "core/masker.h"
+
+namespace maskd::core::json_text {
+
+// Decodes the contents of a JSON string (between the quotes) into `out`,
+// which must have room for raw.size() bytes (decoding never grows text).
+// Lone surrogate escapes decode to U+FFFD so the scanner sees valid UTF-8;
+// the raw text is never re-encoded, so this loses nothing.
+// Returns the decoded length, or SIZE_MAX when an escape is invalid, in
+// which case *bad_offset is set to the offset of the bad backslash in `raw`.
+size_t unescape(std::string_view raw, char *out, size_t *bad_offset);
+
+// Maps positions in the decoded text of `raw` back to positions in `raw`.
+// `decoded_positions` must be sorted ascending and lie on character
+// boundaries; results are written to `raw_positions` (same count).
+void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
+                uint32_t *raw_positions, size_t count);
+
+// True when `raw` contains only valid escapes (used for strings we do not
+// scan but must still validate, e.g. ids and keys).
+bool escapes_valid(std::string_view raw, size_t *bad_offset);
+
+// JSON number grammar (RFC 8259), whole token.
+bool is_number(std::string_view token);
+
+struct validation_error {
+  error_kind kind = error_kind::none;
+  size_t offset = 0;
+};
+
+// Strict scalar validator (RFC 8259 + UTF-8). Slow; only for error reports
+// and tests. `depth_max` bounds nesting like the fast path does.
+validation_error validate(std::string_view doc, uint32_t depth_max);
+
+} // namespace maskd::core::json_text

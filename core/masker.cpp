@@ -1,0 +1,624 @@
+// The masking pass. Life of a body:
+//  1. simdjson On-Demand walks the document once, validating every token.
+//     Each string value in a scannable position is decoded (only if it has
+//     escapes) into one contiguous text buffer, NUL-separated, and recorded
+//     as a span (where it is in the input, where its text is).
+//  2. Pass 1: one Hyperscan scan (no start-of-match: fast) over the text
+//     buffer finds where candidates END.
+//  3. Pass 2: only around those ends, a start-of-match database finds where
+//     they begin; code then checks boundaries, context and validators and
+//     resolves overlaps.
+//  4. Replacements are mapped back to raw input offsets and spliced; every
+//     untouched byte is copied as is. No match: the input is the output.
+#include "core/masker.h"
+
+#include "core/json_text.h"
+#include "core/rule_set.h"
+#include "core/rule_set_internal.h"
+#include "core/scanner.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+static_assert(maskd::core::input_padding_bytes >= simdjson::SIMDJSON_PADDING,
+              "callers must pad for simdjson");
+
+namespace maskd::core {
+namespace {
+
+enum class doc_mode : uint8_t { generic, otlp, probe };
+
+struct walk_ctx {
+  bool scan = true;
+  doc_mode mode = doc_mode::generic;
+  // Nearest attribute key / member name above this value (raw JSON text),
+  // classified lazily: only when a context-dependent rule needs it.
+  std::string_view key;
+};
+
+struct span_rec {
+  uint32_t raw_begin; // input offset of the first content byte
+  uint32_t raw_len;
+  uint32_t text_begin; // offset in the decoded text buffer
+  uint32_t text_len;
+  bool escaped;
+  std::string_view key;
+};
+
+struct hit {
+  uint32_t end; // text buffer offset one past the candidate
+  uint16_t rule;
+};
+
+struct replacement {
+  uint32_t raw_begin;
+  uint32_t raw_end;
+  uint16_t rule;
+};
+
+// OTLP fields that are never scanned, by their raw key text: ids, timestamps,
+// intValue/bytesValue, enums, schema URLs and the attribute "key" itself.
+bool otlp_protected_key(std::string_view k) {
+  switch (k.size()) {
+  case 3:
+    return k == "key";
+  case 4:
+    return k == "kind" || k == "code";
+  case 5:
+    return k == "flags";
+  case 6:
+    return k == "spanId";
+  case 7:
+    return k == "traceId";
+  case 8:
+    return k == "intValue";
+  case 9:
+    return k == "schemaUrl";
+  case 10:
+    return k == "traceState" || k == "bytesValue";
+  case 12:
+    return k == "parentSpanId";
+  case 13:
+    return k == "timeUnixNano";
+  case 17:
+    return k == "endTimeUnixNano";
+  case 19:
+    return k == "startTimeUnixNano";
+  case 20:
+    return k == "observedTimeUnixNano";
+  default:
+    return false;
+  }
+}
+
+bool otlp_marker_key(std::string_view k) {
+  return k == "resource" || k == "scopeSpans" || k == "schemaUrl" ||
+         k == "scope_spans";
+}
+
+std::string_view trim_token(std::string_view t) {
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' ||
+                        t.back() == '\r' || t.back() == '\t'))
+    t.remove_suffix(1);
+  return t;
+}
+
+} // namespace
+
+struct masker::impl {
+  std::shared_ptr<const rule_set> rules;
+  const rule_set_internals *in;
+  limits lim;
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1_impl;
+  size_t stage1_capacity = 0;
+  hs_scratch_t *scratch = nullptr;
+  bool scratch_ok = true;
+
+  const char *base = nullptr;
+  size_t base_len = 0;
+  error_kind err = error_kind::none;
+  size_t err_offset = 0;
+
+  std::vector<char> text;
+  size_t text_len = 0;
+  std::vector<span_rec> spans;
+  std::vector<hit> hits;
+  bool hits_overflow = false;
+  std::vector<scan::candidate> cands, cand_scratch;
+  std::vector<uint8_t> claimed;
+  std::vector<uint32_t> dec_pos, raw_pos;
+  std::vector<replacement> repls;
+  std::vector<uint32_t> per_rule;
+  std::vector<std::string> labels;
+  std::string out;
+
+  // Pass-2 state for the callback.
+  const span_rec *cur_span = nullptr;
+  uint32_t cur_window_begin = 0;
+  const hit *cur_hits_begin = nullptr;
+  const hit *cur_hits_end = nullptr;
+
+  impl(std::shared_ptr<const rule_set> r, limits l)
+      : rules(std::move(r)), in(&rules->internals()), lim(l) {
+    if (in->find_ends &&
+        (hs_alloc_scratch(in->find_ends, &scratch) != HS_SUCCESS ||
+         hs_alloc_scratch(in->find_spans, &scratch) != HS_SUCCESS))
+      scratch_ok = false;
+    per_rule.assign(rules->rule_count(), 0);
+    for (size_t i = 0; i < rules->rule_count(); ++i)
+      labels.push_back("[REDACTED_" + std::string(rules->rule(i).entity) +
+                       "]");
+  }
+  ~impl() { hs_free_scratch(scratch); }
+
+  // ------------------------------------------------------------ errors
+  bool fail(error_kind k, size_t offset) {
+    if (err == error_kind::none) {
+      err = k;
+      err_offset = offset;
+    }
+    return false;
+  }
+  size_t offset_of(const char *p) const {
+    return p >= base && p <= base + base_len ? size_t(p - base) : 0;
+  }
+  bool fail_sj(simdjson::error_code e, const char *where) {
+    error_kind k = error_kind::invalid_json;
+    if (e == simdjson::UTF8_ERROR)
+      k = error_kind::invalid_utf8;
+    else if (e == simdjson::DEPTH_ERROR)
+      k = error_kind::depth_limit;
+    else if (e == simdjson::MEMALLOC)
+      k = error_kind::internal;
+    return fail(k, where ? offset_of(where) : 0);
+  }
+
+  // ------------------------------------------------------------ walk
+  // simdjson's stage 1 (SIMD, dispatched at run time to the best kernel of
+  // this CPU) finds every structural character and token start and checks
+  // UTF-8, string termination and raw control characters. The walk below
+  // checks the grammar over that index and validates each token, so a body
+  // is accepted only if it is strict RFC 8259 JSON.
+  const uint32_t *idx = nullptr;
+  uint32_t n_idx = 0;
+  uint32_t pos = 0;
+
+  char peek() const { return pos < n_idx ? base[idx[pos]] : '\0'; }
+  size_t here() const { return pos < n_idx ? idx[pos] : base_len; }
+  std::string_view token() const {
+    size_t b = idx[pos];
+    size_t e = pos + 1 < n_idx ? idx[pos + 1] : base_len;
+    return trim_token({base + b, e - b});
+  }
+
+  bool add_string(std::string_view tok, const walk_ctx &c) {
+    if (tok.size() < 2 || tok.back() != '"')
+      return fail(error_kind::invalid_json, offset_of(tok.data()));
+    std::string_view raw = tok.substr(1, tok.size() - 2);
+    bool escaped = std::memchr(raw.data(), '\\', raw.size()) != nullptr;
+    if (!c.scan) {
+      size_t bad;
+      if (escaped && !json_text::escapes_valid(raw, &bad))
+        return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
+      return true;
+    }
+    if (raw.empty())
+      return true;
+    char *dst = text.data() + text_len;
+    size_t len = raw.size();
+    if (escaped) {
+      size_t bad = 0;
+      len = json_text::unescape(raw, dst, &bad);
+      if (len == SIZE_MAX)
+        return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
+    } else {
+      std::memcpy(dst, raw.data(), len);
+    }
+    spans.push_back({uint32_t(raw.data() - base), uint32_t(raw.size()),
+                     uint32_t(text_len), uint32_t(len), escaped, c.key});
+    text_len += len;
+    text[text_len++] = '\0'; // no rule matches NUL: strings never join
+    return true;
+  }
+
+  bool walk_value(uint32_t depth, const walk_ctx &c) {
+    switch (peek()) {
+    case '{':
+      return walk_object(depth + 1, c);
+    case '[':
+      return walk_array(depth + 1, c);
+    case '"': {
+      bool ok = add_string(token(), c);
+      ++pos;
+      return ok;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+      std::string_view t = token();
+      ++pos;
+      return t == "true" || t == "false" || t == "null" ||
+             fail(error_kind::invalid_json, offset_of(t.data()));
+    }
+    default: {
+      if (pos >= n_idx)
+        return fail(error_kind::invalid_json, base_len);
+      std::string_view t = token();
+      ++pos;
+      return json_text::is_number(t) ||
+             fail(error_kind::invalid_json, offset_of(t.data()));
+    }
+    }
+  }
+
+  // Reads an object key at pos; returns false on a syntax error.
+  bool read_key(std::string_view *key) {
+    if (peek() != '"')
+      return fail(error_kind::invalid_json, here());
+    std::string_view t = token();
+    if (t.size() < 2 || t.back() != '"')
+      return fail(error_kind::invalid_json, here());
+    *key = t.substr(1, t.size() - 2);
+    size_t bad;
+    if (std::memchr(key->data(), '\\', key->size()) &&
+        !json_text::escapes_valid(*key, &bad))
+      return fail(error_kind::invalid_json, offset_of(key->data()) + bad);
+    ++pos;
+    if (peek() != ':')
+      return fail(error_kind::invalid_json, here());
+    ++pos;
+    return true;
+  }
+
+  bool walk_object(uint32_t depth, walk_ctx c) {
+    if (depth > lim.depth_max)
+      return fail(error_kind::depth_limit, here());
+    ++pos; // '{'
+    if (peek() == '}')
+      return ++pos, true;
+    bool first = true;
+    std::string_view attr_key; // OTLP: the sibling "key" of a "value"
+    while (true) {
+      std::string_view key;
+      if (!read_key(&key))
+        return false;
+      if (first && c.mode == doc_mode::probe)
+        c.mode = otlp_marker_key(key) ? doc_mode::otlp : doc_mode::generic;
+      first = false;
+      walk_ctx child = c;
+      if (c.mode == doc_mode::otlp) {
+        if (otlp_protected_key(key))
+          child.scan = false;
+        if (!attr_key.empty())
+          child.key = attr_key;
+        if (key == "key" && peek() == '"') {
+          // Attribute keys are never masked, but give context to "value".
+          std::string_view t = token();
+          attr_key = t.substr(1, t.size() >= 2 ? t.size() - 2 : 0);
+        }
+      } else {
+        child.key = key;
+        if (depth == 1 && (key == "resourceSpans" || key == "resource_spans"))
+          child.mode = doc_mode::probe; // {"resourceSpans":[...]}
+      }
+      if (child.mode == doc_mode::probe && peek() == '[') {
+        if (!walk_array(depth + 1, child))
+          return false;
+      } else {
+        if (child.mode == doc_mode::probe)
+          child.mode = doc_mode::generic;
+        if (!walk_value(depth, child))
+          return false;
+      }
+      char ch = peek();
+      ++pos;
+      if (ch == ',')
+        continue;
+      if (ch == '}')
+        return true;
+      --pos;
+      return fail(error_kind::invalid_json, here());
+    }
+  }
+
+  bool walk_array(uint32_t depth, const walk_ctx &c) {
+    if (depth > lim.depth_max)
+      return fail(error_kind::depth_limit, here());
+    ++pos; // '['
+    if (peek() == ']')
+      return ++pos, true;
+    while (true) {
+      if (!walk_value(depth, c))
+        return false;
+      char ch = peek();
+      ++pos;
+      if (ch == ',')
+        continue;
+      if (ch == ']')
+        return true;
+      --pos;
+      return fail(error_kind::invalid_json, here());
+    }
+  }
+
+  bool walk_document() {
+    walk_ctx c;
+    // Langfuse posts a bare array of ResourceSpans: decide per element.
+    if (peek() == '[')
+      c.mode = doc_mode::probe;
+    bool ok = c.mode == doc_mode::probe ? walk_array(1, c) : walk_value(0, c);
+    if (ok && pos != n_idx)
+      return fail(error_kind::invalid_json, here()); // trailing content
+    return ok;
+  }
+
+  // ------------------------------------------------------------ scanning
+  static int on_end(unsigned id, unsigned long long, unsigned long long to,
+                    unsigned, void *ctx) {
+    auto *self = static_cast<impl *>(ctx);
+    if (self->hits.size() >= size_t(self->lim.matches_per_document_max) * 4) {
+      self->hits_overflow = true;
+      return 1; // stop scanning
+    }
+    self->hits.push_back({uint32_t(to), uint16_t(id)});
+    return 0;
+  }
+
+  static int on_span(unsigned id, unsigned long long from,
+                     unsigned long long to, unsigned, void *ctx) {
+    auto *self = static_cast<impl *>(ctx);
+    uint32_t abs_from = self->cur_window_begin + uint32_t(from);
+    uint32_t abs_to = self->cur_window_begin + uint32_t(to);
+    const span_rec &s = *self->cur_span;
+    // A match starting at the very first byte of a window that does not
+    // start the string may be cut short: its full form has its own window.
+    if (from == 0 && self->cur_window_begin > s.text_begin)
+      return 0;
+    // Keep only what pass 1 saw end here under the same rule.
+    auto it = std::lower_bound(
+        self->cur_hits_begin, self->cur_hits_end, abs_to,
+        [](const hit &h, uint32_t e) { return h.end < e; });
+    bool seen = false;
+    for (; it != self->cur_hits_end && it->end == abs_to; ++it)
+      seen |= it->rule == id;
+    if (!seen)
+      return 0;
+    self->cands.push_back(
+        {abs_from - s.text_begin, abs_to - s.text_begin, uint16_t(id)});
+    return 0;
+  }
+
+  bool scan_span(const span_rec &s, const hit *hb, const hit *he) {
+    cands.clear();
+    cur_span = &s;
+    cur_hits_begin = hb;
+    cur_hits_end = he;
+    const auto &defs = in->defs;
+    // Windows: [end - max_len - 1, end], merged when they overlap.
+    const hit *h = hb;
+    while (h != he) {
+      uint32_t wb = h->end > defs[h->rule]->max_len + 1 + s.text_begin
+                        ? h->end - defs[h->rule]->max_len - 1
+                        : s.text_begin;
+      uint32_t we = h->end;
+      ++h;
+      while (h != he) {
+        uint32_t nb = h->end > defs[h->rule]->max_len + 1 + s.text_begin
+                          ? h->end - defs[h->rule]->max_len - 1
+                          : s.text_begin;
+        if (nb > we)
+          break;
+        wb = std::min(wb, nb);
+        we = h->end;
+        ++h;
+      }
+      cur_window_begin = wb;
+      if (hs_scan(in->find_spans, text.data() + wb, we - wb, 0, scratch,
+                  on_span, this) != HS_SUCCESS)
+        return fail(error_kind::internal, s.raw_begin);
+    }
+    if (cands.empty())
+      return true;
+    std::string_view t(text.data() + s.text_begin, s.text_len);
+    scan::key_context kc;
+    bool kc_done = false;
+    size_t kept = 0;
+    for (size_t i = 0; i < cands.size(); ++i) {
+      scan::candidate c = cands[i];
+      const rules::rule_def &r = *defs[c.rule];
+      if (r.needs != rules::context::none && !kc_done) {
+        kc = scan::classify_key(s.key);
+        kc_done = true;
+      }
+      if (scan::confirm(r, t, c, kc) && !in_media_reference(t, c))
+        cands[kept++] = c;
+    }
+    cands.resize(kept);
+    scan::resolve_overlaps(cands, cand_scratch, claimed);
+    return emit(s, t);
+  }
+
+  // Langfuse media references (@@@langfuseMedia:type=...|id=...@@@) stay.
+  static bool in_media_reference(std::string_view t, const scan::candidate &c) {
+    constexpr std::string_view open = "@@@langfuseMedia:";
+    size_t pos = 0;
+    while ((pos = t.find(open, pos)) != std::string_view::npos) {
+      size_t close = t.find("@@@", pos + open.size());
+      size_t end = close == std::string_view::npos ? t.size() : close + 3;
+      if (c.from < end && pos < c.to)
+        return true;
+      pos = end;
+    }
+    return false;
+  }
+
+  bool emit(const span_rec &s, std::string_view t) {
+    (void)t;
+    if (cands.empty())
+      return true;
+    if (repls.size() + cands.size() > lim.matches_per_document_max)
+      return fail(error_kind::match_limit, s.raw_begin);
+    if (!s.escaped) {
+      for (const auto &c : cands)
+        repls.push_back({s.raw_begin + c.from, s.raw_begin + c.to, c.rule});
+    } else {
+      dec_pos.clear();
+      for (const auto &c : cands) {
+        dec_pos.push_back(c.from);
+        dec_pos.push_back(c.to);
+      }
+      raw_pos.resize(dec_pos.size());
+      json_text::map_to_raw({base + s.raw_begin, s.raw_len}, dec_pos.data(),
+                            raw_pos.data(), dec_pos.size());
+      for (size_t i = 0; i < cands.size(); ++i)
+        repls.push_back({s.raw_begin + raw_pos[2 * i],
+                         s.raw_begin + raw_pos[2 * i + 1], cands[i].rule});
+    }
+    for (const auto &c : cands)
+      ++per_rule[c.rule];
+    return true;
+  }
+
+  bool scan_all() {
+    if (!in->find_ends || spans.empty())
+      return true;
+    if (!scratch_ok)
+      return fail(error_kind::internal, 0);
+    hits.clear();
+    hits_overflow = false;
+    hs_error_t rc = hs_scan(in->find_ends, text.data(), uint32_t(text_len), 0,
+                            scratch, on_end, this);
+    if (hits_overflow)
+      return fail(error_kind::match_limit, 0);
+    if (rc != HS_SUCCESS)
+      return fail(error_kind::internal, 0);
+    if (!std::is_sorted(hits.begin(), hits.end(),
+                        [](const hit &a, const hit &b) { return a.end < b.end; }))
+      std::stable_sort(hits.begin(), hits.end(),
+                       [](const hit &a, const hit &b) { return a.end < b.end; });
+    // Walk spans and hits together (both ordered by text offset).
+    size_t si = 0;
+    const hit *h = hits.data(), *he = hits.data() + hits.size();
+    while (h != he) {
+      while (si < spans.size() &&
+             spans[si].text_begin + spans[si].text_len < h->end)
+        ++si;
+      if (si == spans.size())
+        break;
+      const span_rec &s = spans[si];
+      const hit *first = h;
+      while (h != he && h->end <= s.text_begin + s.text_len)
+        ++h;
+      if (!scan_span(s, first, h))
+        return false;
+      ++si;
+    }
+    return true;
+  }
+
+  void splice() {
+    size_t extra = 0;
+    for (const auto &r : repls)
+      extra += labels[r.rule].size();
+    out.clear();
+    out.reserve(base_len + extra);
+    size_t pos = 0;
+    for (const auto &r : repls) {
+      out.append(base + pos, r.raw_begin - pos);
+      out.append(labels[r.rule]);
+      pos = r.raw_end;
+    }
+    out.append(base + pos, base_len - pos);
+  }
+
+  mask_result run(std::string_view input) {
+    mask_result res;
+    err = error_kind::none;
+    err_offset = 0;
+    spans.clear();
+    repls.clear();
+    std::fill(per_rule.begin(), per_rule.end(), 0);
+    base = input.data();
+    base_len = input.size();
+    if (input.size() > lim.body_bytes_max || input.size() > UINT32_MAX - 64) {
+      res.error = error_kind::body_too_large;
+      res.error_offset = lim.body_bytes_max;
+      return res;
+    }
+    if (text.size() < input.size() + 64)
+      text.resize(input.size() + 64);
+    text_len = 0;
+
+    bool ok = stage1(input);
+    if (ok) {
+      pos = 0;
+      ok = walk_document();
+    }
+    if (ok)
+      ok = scan_all();
+    if (!ok) {
+      locate_error(input);
+      res.error = err;
+      res.error_offset = err_offset;
+      return res;
+    }
+    if (repls.empty()) {
+      res.output = input;
+    } else {
+      splice();
+      res.output = out;
+    }
+    res.replacements = uint32_t(repls.size());
+    res.replacements_by_rule = per_rule;
+    return res;
+  }
+
+  bool stage1(std::string_view input) {
+    if (input.empty())
+      return fail(error_kind::invalid_json, 0);
+    if (!stage1_impl || stage1_capacity < input.size()) {
+      // Grows to the largest body seen, then stays: no per-body allocation.
+      size_t cap = std::max(input.size(), size_t(64) << 10);
+      stage1_impl.reset();
+      if (simdjson::get_active_implementation()->create_dom_parser_implementation(
+              cap, lim.depth_max + 1, stage1_impl) != simdjson::SUCCESS)
+        return fail(error_kind::internal, 0);
+      stage1_capacity = cap;
+    }
+    auto e = stage1_impl->stage1(reinterpret_cast<const uint8_t *>(input.data()),
+                                 input.size(), simdjson::stage1_mode::regular);
+    if (e != simdjson::SUCCESS)
+      return fail_sj(e, nullptr);
+    idx = stage1_impl->structural_indexes.get();
+    n_idx = stage1_impl->n_structural_indexes;
+    return true;
+  }
+
+  // Syntax errors: the scalar validator pinpoints the first bad byte (off
+  // the hot path; the fast path only knows that something is wrong).
+  void locate_error(std::string_view input) {
+    if (err != error_kind::invalid_json && err != error_kind::invalid_utf8 &&
+        err != error_kind::depth_limit)
+      return;
+    auto v = json_text::validate(input, lim.depth_max);
+    if (v.kind != error_kind::none) {
+      err = v.kind;
+      err_offset = v.offset;
+    }
+  }
+};
+
+masker::masker(std::shared_ptr<const rule_set> rules, limits lim)
+    : impl_(std::make_unique<impl>(std::move(rules), lim)) {}
+
+masker::~masker() = default;
+
+mask_result masker::mask(std::string_view input) { return impl_->run(input); }
+
+const rule_set &masker::rules() const { return *impl_->rules; }
+
+} // namespace maskd::core

@@ -1,0 +1,213 @@
+// The built-in rules. Expressions run on decoded string text, never on keys.
+// Precision first: shapes that collide with ids, timestamps, amounts or
+// versions are either validated (Luhn, mod-97, inet_pton...) or need context.
+#include "core/rules.h"
+
+#include <hs/hs.h>
+
+#include <vector>
+
+namespace maskd::core::rules {
+namespace {
+
+// Phone group separators: space, dot, dash, NBSP (U+00A0) and narrow NBSP
+// (U+202F, French typography). Newlines and tabs never join a number.
+#define SEP "(?:[ .\\-]|\\xC2\\xA0|\\xE2\\x80\\xAF)"
+#define SP "(?: |\\xC2\\xA0|\\xE2\\x80\\xAF)"
+
+using P = precision;
+
+const rule_def k_rules[] = {
+    // ---------------------------------------------------------------- secrets
+    {{"private_key", "PRIVATE_KEY", P::specific_secret, true,
+      "PEM or OpenSSH private key block, BEGIN through END (whole block)"},
+     "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY-----", 0, 64, edge::none,
+     edge::none, check::private_key, context::none},
+    {{"aws_access_key_id", "AWS_ACCESS_KEY", P::specific_secret, true,
+      "AWS access key id: AKIA/ASIA/ABIA/ACCA + 16 upper-case alphanumerics"},
+     "(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", 0, 20, edge::alnum, edge::alnum,
+     check::none, context::none},
+    {{"aws_secret_access_key", "AWS_SECRET_KEY", P::specific_secret, true,
+      "AWS secret access key (40 base64 chars) after an aws_secret_access_key "
+      "/ SecretAccessKey label"},
+     "(?:aws_?secret_?access_?key|secret_?access_?key)[\"'\\\\ ]{0,4}[:=][ "
+     "]{0,3}[\"'\\\\]{0,3}[A-Za-z0-9/+]{40}",
+     HS_FLAG_CASELESS, 100, edge::alnum, edge::b64, check::aws_secret,
+     context::none},
+    {{"github_token", "GITHUB_TOKEN", P::specific_secret, true,
+      "GitHub token gh[pousr]_ + 36 base62 with valid CRC32 checksum"},
+     "gh[pousr]_[A-Za-z0-9]{36}", 0, 40, edge::alnum, edge::alnum,
+     check::github_token, context::none},
+    {{"github_pat", "GITHUB_TOKEN", P::specific_secret, true,
+      "GitHub fine-grained personal access token github_pat_..."},
+     "github_pat_[A-Za-z0-9_]{82}", 0, 93, edge::alnum, edge::alnum,
+     check::none, context::none},
+    {{"gitlab_token", "GITLAB_TOKEN", P::specific_secret, true,
+      "GitLab personal/project access token glpat-..."},
+     "glpat-[A-Za-z0-9_\\-]{20}", 0, 26, edge::alnum, edge::token,
+     check::none, context::none},
+    {{"slack_token", "SLACK_TOKEN", P::specific_secret, true,
+      "Slack token xox[abposr]-..."},
+     "xox[abposr]-[0-9]{6,16}-[A-Za-z0-9\\-]{8,200}", 0, 230, edge::alnum,
+     edge::token, check::none, context::none,
+     "xox[abposr]-[0-9]+-[A-Za-z0-9\\-]+"},
+    {{"anthropic_key", "ANTHROPIC_KEY", P::specific_secret, true,
+      "Anthropic API key sk-ant-api03-..."},
+     "sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\\-]{80,110}", 0, 130,
+     edge::alnum, edge::token, check::none, context::none},
+    {{"openai_key", "OPENAI_KEY", P::specific_secret, true,
+      "OpenAI API key: legacy and project/service keys carrying T3BlbkFJ, or "
+      "sk-proj-/sk-svcacct-/sk-admin- keys"},
+     "sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\\-]{40,250}|[A-Za-z0-9_\\-]{"
+     "16,80}T3BlbkFJ[A-Za-z0-9_\\-]{16,80})",
+     0, 260, edge::alnum, edge::token, check::none, context::none,
+     "sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\\-]+|[A-Za-z0-9_\\-]+T3BlbkFJ[A-Za-z0-9_\\-]+)"},
+    {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
+      "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},
+     "sk-lf-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-"
+     "fA-F]{12}",
+     0, 42, edge::alnum, edge::token, check::none, context::none},
+    {{"stripe_key", "STRIPE_KEY", P::specific_secret, true,
+      "Stripe secret/restricted key sk_/rk_ live|test (publishable pk_ kept)"},
+     "(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}", 0, 255, edge::alnum,
+     edge::alnum, check::none, context::none},
+    {{"stripe_webhook_secret", "STRIPE_KEY", P::specific_secret, true,
+      "Stripe webhook signing secret whsec_..."},
+     "whsec_[A-Za-z0-9+/=]{24,100}", 0, 106, edge::alnum, edge::b64,
+     check::none, context::none},
+    {{"google_api_key", "GOOGLE_API_KEY", P::specific_secret, true,
+      "Google API key AIza + 35 chars"},
+     "AIza[0-9A-Za-z_\\-]{35}", 0, 39, edge::alnum, edge::token, check::none,
+     context::none},
+    {{"google_oauth_token", "GOOGLE_OAUTH_TOKEN", P::specific_secret, true,
+      "Google OAuth access token ya29...."},
+     "ya29\\.[0-9A-Za-z_\\-]{20,250}", 0, 256, edge::alnum, edge::token,
+     check::none, context::none},
+    {{"jwt", "JWT", P::specific_secret, true,
+      "JSON Web Token: eyJ header (must decode to a JSON object with alg), "
+      "payload, signature"},
+     "eyJ[A-Za-z0-9_\\-]{8,2000}\\.[A-Za-z0-9_\\-]{8,8000}\\.[A-Za-z0-9_\\-]{"
+     "0,2000}",
+     0, 12000, edge::token, edge::token, check::jwt, context::none,
+     "eyJ[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]*"},
+    {{"bearer_token", "BEARER_TOKEN", P::generic_secret, true,
+      "Bearer credential (Authorization: Bearer <token>); the scheme word "
+      "stays, the token is masked"},
+     "bearer[ ]{1,4}[A-Za-z0-9\\-._~+/]{16,4000}=*", HS_FLAG_CASELESS, 4020,
+     edge::alnum, edge::b64, check::bearer, context::none},
+    {{"basic_auth", "BASIC_AUTH", P::generic_secret, true,
+      "Basic credential (Authorization: Basic <base64 user:password>)"},
+     "basic[ ]{1,4}[A-Za-z0-9+/]{8,400}={0,2}", HS_FLAG_CASELESS, 420,
+     edge::alnum, edge::b64, check::basic_auth, context::none},
+    {{"url_password", "PASSWORD", P::generic_secret, true,
+      "password in scheme://user:password@host (only the password is masked)"},
+     "[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s:/@\"\\\\<>]{0,64}:[^\\s/"
+     "@\"\\\\<>]{1,128}@",
+     0, 220, edge::none, edge::none, check::url_password, context::none,
+     "[A-Za-z][A-Za-z0-9+.\\-]+://[^\\s:/@\"\\\\<>]*:[^\\s/@\"\\\\<>]+@"},
+
+    // -------------------------------------------------------------------- PII
+    {{"email", "EMAIL", P::pii, true,
+      "e-mail address (plus tags, subdomains, apostrophes, any case)"},
+     "[A-Za-z0-9._%+'\\-]{1,64}@[A-Za-z0-9\\-]{1,63}(?:\\.[A-Za-z0-9\\-]{1,63}"
+     "){0,8}\\.[A-Za-z]{2,24}",
+     0, 254, edge::none, edge::none, check::email, context::none,
+     "[A-Za-z0-9._%+\'\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]+"},
+    {{"phone_intl", "PHONE", P::pii, true,
+      "international/E.164 phone number: + country code, 8-15 digits, "
+      "separators and (0) trunk allowed"},
+     "\\+[1-9](?:(?:" SEP "|" SEP "?\\(0?\\)?" SEP "?|\\)" SEP "?)?[0-9]){6,16}",
+     0, 40, edge::alnum, edge::digit, check::phone_intl, context::none},
+    {{"phone_nanp", "PHONE", P::pii, true,
+      "US/CA number with separators: (415) 555-0123, 415-555-0123, "
+      "415.555.0123, 1-415-555-0123, +1 415 555 0123"},
+     "(?:\\+?1" SEP "?)?(?:\\([2-9][0-9]{2}\\)" SEP "?|[2-9][0-9]{2}" SEP
+     ")[0-9]{3}" SEP "[0-9]{4}",
+     0, 24, edge::alnum, edge::digit, check::phone_nanp, context::none},
+    {{"phone_national", "PHONE", P::pii, true,
+      "national formats with a trunk 0 or a distinctive grouping: UK, DE, FR, "
+      "NL, BE, CH, SE, IT/CN/IN/KR mobiles, JP, BR, AU, ZA"},
+     // UK 020 7946 0958 / 07700 900123; DE 030 12345678 / 0151-12345678;
+     // FR 01 45 97 37 64; NL 06-12345678; BE 0470 12 34 56; CH 044 668 18 00;
+     // SE 070-123 45 67; JP 03-1234-5678; KR 010-1234-5678;
+     // CN 138 0013 8000; IN 98765 43210; IT 347 123 4567;
+     // BR (11) 91234-5678; AU 0412 345 678 / (02) 9374 4000; ZA 082 123 4567
+     "(?:0[1-9][0-9]{1,3}" SEP "[0-9]{3,4}" SEP "?[0-9]{3,4}"
+     "|0[1-9][0-9]{1,4}[ /\\-][0-9]{5,8}"
+     "|0[1-9](?:" SEP "[0-9]{2}){4}"
+     "|06[ \\-][0-9]{8}"
+     "|04[0-9]{2}(?:" SP "[0-9]{2}){3}"
+     "|0[1-9][0-9]" SP "[0-9]{3}" SP "[0-9]{2}" SP "[0-9]{2}"
+     "|07[0-9]-[0-9]{3}" SP "[0-9]{2}" SP "[0-9]{2}"
+     "|0[1-9][0-9]{0,3}-[0-9]{1,4}-[0-9]{4}"
+     "|1[3-9][0-9]" SEP "[0-9]{4}" SEP "[0-9]{4}"
+     "|[6-9][0-9]{4}" SP "[0-9]{5}"
+     "|3[0-9]{2}" SP "[0-9]{3}" SP "[0-9]{4}"
+     "|\\([1-9][0-9]\\)" SP "9?[0-9]{4}-[0-9]{4}"
+     "|\\(0[2-9]\\)" SP "[0-9]{4}" SP "[0-9]{4})",
+     0, 24, edge::alnum, edge::digit, check::phone_digits, context::none},
+    {{"phone_context", "PHONE", P::pii, true,
+      "bare or loosely grouped numbers (4155550123, 612 345 678, 55 1234 "
+      "5678) only after a phone word or under a phone-like key"},
+     "(?:[0-9]{9,11}|[0-9]{3}" SEP "[0-9]{3}" SEP "[0-9]{3}|[0-9]{2}" SEP
+     "[0-9]{4}" SEP "[0-9]{4})",
+     0, 16, edge::alnum, edge::digit, check::phone_digits, context::phone},
+    {{"credit_card", "CREDIT_CARD", P::pii, true,
+      "payment card (Visa, Mastercard, Amex, Discover, JCB, Diners), "
+      "compact or grouped; Luhn and issuer prefix/length required"},
+     "(?:[2-6][0-9]{12,18}"
+     "|[2-6][0-9]{3}[ \\-][0-9]{4}[ \\-][0-9]{4}[ \\-][0-9]{1,4}(?:[ "
+     "\\-][0-9]{1,3})?"
+     "|3[0-9]{3}[ \\-][0-9]{6}[ \\-][0-9]{4,5})",
+     0, 23, edge::alnum, edge::alnum, check::card, context::none},
+    {{"iban", "IBAN", P::pii, true,
+      "IBAN of any registered country, compact or printed in groups of 4; "
+      "country length and mod-97 required"},
+     "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?", 0, 42,
+     edge::alnum, edge::alnum, check::iban, context::none},
+    {{"us_ssn", "US_SSN", P::pii, true,
+      "US social security number AAA-GG-SSSS / AAA GG SSSS (invalid "
+      "areas/groups/serials excluded)"},
+     "[0-9]{3}(?:-[0-9]{2}-|" SP "[0-9]{2}" SP ")[0-9]{4}", 0, 15, edge::alnum,
+     edge::alnum, check::ssn, context::none},
+    {{"us_ssn_context", "US_SSN", P::pii, true,
+      "9 bare digits as an SSN, only after ssn/social security or under an "
+      "ssn-like key"},
+     "[0-9]{9}", 0, 9, edge::alnum, edge::alnum, check::ssn, context::ssn},
+    {{"ipv4", "IP_ADDRESS", P::pii, true,
+      "IPv4 address (not versions like v1.2.3.4, OIDs or 1.2.3.4.5)"},
+     "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}", 0, 15, edge::alnum,
+     edge::alnum, check::ipv4, context::none},
+    {{"ipv6", "IP_ADDRESS", P::pii, true,
+      "IPv6 address, full or compressed, with optional embedded IPv4"},
+     "(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+     "|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?"
+     "::[0-9A-Fa-f]{1,4}){0,6})?"
+     "|(?:[0-9A-Fa-f]{1,4}:){6}[0-9]{1,3}(?:\\.[0-9]{1,3}){3}"
+     "|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,4})?::(?:[0-9A-Fa-f]{1,4}:"
+     "){0,4}[0-9]{1,3}(?:\\.[0-9]{1,3}){3})",
+     0, 45, edge::alnum, edge::alnum, check::ipv6, context::none},
+};
+
+#undef SEP
+#undef SP
+
+} // namespace
+
+std::span<const rule_def> table() { return k_rules; }
+
+} // namespace maskd::core::rules
+
+namespace maskd::core {
+
+const std::vector<rule_info> &builtin_rules() {
+  static const std::vector<rule_info> infos = [] {
+    std::vector<rule_info> v;
+    for (const auto &r : rules::table())
+      v.push_back(r.info);
+    return v;
+  }();
+  return infos;
+}
+
+} // namespace maskd::core

@@ -1,0 +1,68 @@
+// maskd core (internal): the built-in rule table. Each rule is a Hyperscan
+// expression over DECODED string text plus the checks done in code after a
+// match: boundaries (Hyperscan has no lookaround), context words, and a
+// validator. rule_set.cpp compiles the expressions; scanner.cpp applies the
+// checks. Memory: static tables, nothing owned.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/rule_set.h"
+
+namespace maskd::core::rules {
+
+// What may not touch a match on the left/right for it to count.
+enum class edge : uint8_t {
+  none,
+  digit, // no digit adjacent
+  alnum, // no [A-Za-z0-9] adjacent
+  token, // no [A-Za-z0-9_-] adjacent
+  b64,   // no [A-Za-z0-9+/=_-] adjacent
+};
+
+enum class check : uint8_t {
+  none,
+  email,
+  phone_intl,
+  phone_nanp,
+  phone_digits, // national formats: 8-12 digits, not all the same
+  card,
+  iban,
+  ssn,
+  ipv4,
+  ipv6,
+  github_token,
+  jwt,
+  bearer,       // core = credential after the scheme word
+  basic_auth,   // core = base64 credential, must decode to user:pass
+  url_password, // core = password between ':' and '@'
+  aws_secret,   // core = last 40 chars
+  private_key,  // extend to the END marker in code
+  entropy_token,
+};
+
+enum class context : uint8_t {
+  none,
+  phone, // needs a phone-like attribute key or a context word before it
+  ssn,   // needs an ssn-like attribute key or a context word before it
+};
+
+struct rule_def {
+  rule_info info;
+  const char *expression; // Hyperscan syntax
+  unsigned hs_flags;      // extra HS_FLAG_* (e.g. caseless)
+  uint16_t max_len;       // longest possible match, bounds the re-scan window
+  edge left;
+  edge right;
+  check validator;
+  context needs;
+  // Pass-2 (start-of-match) variant when `expression` is too large for
+  // Hyperscan's SOM tracking: bounded repeats loosened to '+'; the bounds
+  // are enforced in code (max_len window, validator).
+  const char *span_expression = nullptr;
+};
+
+std::span<const rule_def> table();
+
+} // namespace maskd::core::rules

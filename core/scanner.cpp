@@ -1,0 +1,486 @@
+#include "core/scanner.h"
+
+#include "core/validators.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace maskd::core::scan {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
+
+// True when text[pos-1] is the last character of a JSON escape sequence
+// that is still escaped text (a string nested in a string): "\n4155550123"
+// must not count 'n' as a letter glued to the number.
+bool ends_escape(std::string_view t, size_t pos) {
+  auto odd_backslashes_before = [&](size_t i) {
+    size_t n = 0;
+    while (i > n && t[i - n - 1] == '\\')
+      ++n;
+    return n % 2 == 1;
+  };
+  if (pos >= 2 && std::strchr("nrtbf/", t[pos - 1]) &&
+      odd_backslashes_before(pos - 1))
+    return true;
+  if (pos >= 6 && t[pos - 5] == 'u' && is_hex(t[pos - 4]) &&
+      is_hex(t[pos - 3]) && is_hex(t[pos - 2]) && is_hex(t[pos - 1]) &&
+      odd_backslashes_before(pos - 5))
+    return true;
+  return false;
+}
+
+bool blocks(rules::edge e, char c) {
+  switch (e) {
+  case rules::edge::none:
+    return false;
+  case rules::edge::digit:
+    return is_digit(c);
+  case rules::edge::alnum:
+    return is_alnum(c);
+  case rules::edge::token:
+    return is_alnum(c) || c == '_' || c == '-';
+  case rules::edge::b64:
+    return is_alnum(c) || c == '+' || c == '/' || c == '=' || c == '_' ||
+           c == '-';
+  }
+  return false;
+}
+
+bool edges_ok(const rules::rule_def &r, std::string_view t, uint32_t from,
+              uint32_t to) {
+  if (from > 0 && blocks(r.left, t[from - 1]) && !ends_escape(t, from))
+    return false;
+  if (to < t.size() && blocks(r.right, t[to]))
+    return false;
+  return true;
+}
+
+bool icontains_word(std::string_view hay, std::string_view word) {
+  if (word.size() > hay.size())
+    return false;
+  for (size_t i = 0; i + word.size() <= hay.size(); ++i) {
+    if (i > 0 && is_alpha(hay[i - 1]))
+      continue; // words start at a word boundary ("hotel" is not "tel")
+    size_t k = 0;
+    while (k < word.size() && lower(hay[i + k]) == word[k])
+      ++k;
+    if (k == word.size())
+      return true;
+  }
+  return false;
+}
+
+// Context words (lower case, matched at a word start, in the 64 bytes before
+// a candidate), in the languages the corpus and our users write in.
+constexpr std::string_view k_phone_words[] = {
+    "phone",   "call",     "tel:",     "tel.",    "tel ",     "mobile",
+    "mobil",   "cell",     "reach me", "text me", "whatsapp", "sms",
+    "fax",     "contact",  "telefon",  "handy",   "anruf",    "ruf mich",
+    "appel",   "t\xc3\xa9l\xc3\xa9phone", "portable", "joindre", "llam",
+    "tel\xc3\xa9" "fono", "m\xc3\xb3vil", "telefono", "chiam", "cellulare",
+    "bellen",  "telefoon", "ligar",    "celular",  "number",  "nummer",
+    "num\xc3\xa9ro", "n\xc3\xbamero"};
+constexpr std::string_view k_ssn_words[] = {
+    "ssn", "social security", "social sec", "soc. sec", "ss#", "ss #",
+    "tax id", "taxpayer"};
+
+// The context must be in the same sentence, close before the candidate: a
+// phone word two sentences earlier says nothing about "Invoice 666907593".
+// Stopping at sentence ends also keeps masking idempotent: a replacement
+// shorter than the value it replaced cannot pull a far word into range.
+template <size_t N>
+bool any_word_before(std::string_view t, uint32_t from,
+                     const std::string_view (&words)[N]) {
+  size_t begin = from > 64 ? from - 64 : 0;
+  for (size_t i = from; i > begin; --i) {
+    char ch = t[i - 1];
+    bool sentence_end =
+        ch == '\n' || ch == '\r' ||
+        ((ch == '.' || ch == '!' || ch == '?' || ch == ';') && i < from &&
+         (t[i] == ' ' || t[i] == '\\')) ||
+        (ch == '\\' && i < from && (t[i] == 'n' || t[i] == 'r'));
+    if (sentence_end) {
+      begin = i;
+      break;
+    }
+  }
+  std::string_view window = t.substr(begin, from - begin);
+  for (auto w : words)
+    if (icontains_word(window, w))
+      return true;
+  return false;
+}
+
+size_t count_digits(std::string_view s) {
+  return size_t(std::count_if(s.begin(), s.end(), is_digit));
+}
+
+bool all_same_digit(std::string_view s) {
+  char first = 0;
+  for (char c : s) {
+    if (!is_digit(c))
+      continue;
+    if (!first)
+      first = c;
+    else if (c != first)
+      return false;
+  }
+  return true;
+}
+
+bool confirm_email(std::string_view t, candidate &c) {
+  // The leftmost start may have swallowed quotes or dots that open the
+  // address in prose or SQL ('jane@x.com'); trim them.
+  while (c.from < c.to && (t[c.from] == '\'' || t[c.from] == '.'))
+    ++c.from;
+  std::string_view s = t.substr(c.from, c.to - c.from);
+  size_t at = s.find('@');
+  if (at == 0 || at == std::string_view::npos || at > 64)
+    return false;
+  std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
+  if (local.back() == '.' || local.find("..") != std::string_view::npos)
+    return false;
+  if (domain.size() > 253 || domain.find("..") != std::string_view::npos)
+    return false;
+  // Domain labels never start or end with '-'.
+  for (size_t i = 0; i < domain.size(); ++i) {
+    if (domain[i] != '-')
+      continue;
+    if (i == 0 || i + 1 == domain.size() || domain[i - 1] == '.' ||
+        domain[i + 1] == '.')
+      return false;
+  }
+  // The domain must end here: a longer domain would be a different
+  // candidate ("a@b.co" inside "a@b.com").
+  if (c.to < t.size()) {
+    char n = t[c.to];
+    if (is_alnum(n) || n == '-' || n == '_' || n == '@')
+      return false;
+    if (n == '.' && c.to + 1 < t.size() && is_alnum(t[c.to + 1]))
+      return false;
+  }
+  // The local part must start here too (e.g. not after a '+' or '_').
+  if (c.from > 0) {
+    char p = t[c.from - 1];
+    if (is_alnum(p) || p == '_' || p == '%' || p == '+' || p == '-' ||
+        p == '@')
+      return false;
+  }
+  return true;
+}
+
+bool confirm_ipv4(std::string_view t, const candidate &c) {
+  std::string_view s = t.substr(c.from, c.to - c.from);
+  if (c.from > 0) {
+    char p = t[c.from - 1];
+    if (p == '.' || p == '_' || p == '-' || p == '/')
+      return p == '/' && validate::ipv4(s); // "tcp://1.2.3.4" is fine
+  }
+  if (c.to < t.size()) {
+    char n = t[c.to];
+    if (n == '_' || ((n == '.' || n == '-') && c.to + 1 < t.size() &&
+                     is_alnum(t[c.to + 1])))
+      return false; // 1.2.3.4.5, 1.2.3.4-rc
+  }
+  return validate::ipv4(s);
+}
+
+bool confirm_ipv6(std::string_view t, const candidate &c) {
+  std::string_view s = t.substr(c.from, c.to - c.from);
+  if (c.from > 0 && (t[c.from - 1] == ':' || t[c.from - 1] == '.'))
+    return false;
+  if (c.to < t.size() && (t[c.to] == ':' || t[c.to] == '.'))
+    return false;
+  if (count_digits(s) == 0)
+    return false; // "Bad::Cafe" is C++, not an address
+  return validate::ipv6(s);
+}
+
+bool confirm_private_key(std::string_view t, candidate &c) {
+  // Mask the whole block: from BEGIN to the matching END line, or, for a
+  // truncated block, to the end of the base64 body.
+  constexpr std::string_view end_marker = "-----END";
+  constexpr std::string_view tail = "PRIVATE KEY-----";
+  size_t limit = std::min<size_t>(t.size(), size_t(c.to) + 64 * 1024);
+  std::string_view rest = t.substr(c.to, limit - c.to);
+  size_t e = rest.find(end_marker);
+  if (e != std::string_view::npos) {
+    size_t k = rest.find(tail, e);
+    if (k != std::string_view::npos && k - e < 64) {
+      c.to = uint32_t(c.to + k + tail.size());
+      return true;
+    }
+  }
+  size_t i = c.to;
+  while (i < limit) {
+    char ch = t[i];
+    if (is_alnum(ch) || ch == '+' || ch == '/' || ch == '=' || ch == '\n' ||
+        ch == '\r' || ch == ' ') {
+      ++i;
+    } else if (ch == '\\' && i + 1 < limit && std::strchr("nr", t[i + 1])) {
+      i += 2; // "\n" of a PEM nested in a JSON string
+    } else {
+      break;
+    }
+  }
+  c.to = uint32_t(i);
+  return true;
+}
+
+bool confirm_url_password(std::string_view t, candidate &c) {
+  std::string_view s = t.substr(c.from, c.to - c.from);
+  size_t scheme_end = s.find("://");
+  if (scheme_end == std::string_view::npos)
+    return false;
+  size_t colon = s.find(':', scheme_end + 3);
+  if (colon == std::string_view::npos || s.back() != '@')
+    return false;
+  uint32_t from = c.from + uint32_t(colon + 1);
+  uint32_t to = c.to - 1;
+  std::string_view pw = t.substr(from, to - from);
+  if (pw.empty() || validate::is_placeholder(pw))
+    return false;
+  c.from = from;
+  c.to = to;
+  return true;
+}
+
+bool confirm_bearer(std::string_view t, candidate &c) {
+  size_t i = c.from;
+  while (i < c.to && is_alpha(t[i]))
+    ++i; // the scheme word
+  while (i < c.to && t[i] == ' ')
+    ++i;
+  std::string_view tok = t.substr(i, c.to - i);
+  if (tok.size() < 16 || validate::is_placeholder(tok) ||
+      validate::shannon_entropy(tok) < 3.0)
+    return false;
+  size_t digits = count_digits(tok);
+  if (digits == 0 || digits == tok.size())
+    return false; // prose ("bearer of bad news...") or plain numbers
+  c.from = uint32_t(i);
+  return true;
+}
+
+int b64_value(char ch) {
+  if (ch >= 'A' && ch <= 'Z')
+    return ch - 'A';
+  if (ch >= 'a' && ch <= 'z')
+    return ch - 'a' + 26;
+  if (is_digit(ch))
+    return ch - '0' + 52;
+  if (ch == '+')
+    return 62;
+  if (ch == '/')
+    return 63;
+  return -1;
+}
+
+bool confirm_basic(std::string_view t, candidate &c) {
+  size_t i = c.from;
+  while (i < c.to && is_alpha(t[i]))
+    ++i;
+  while (i < c.to && t[i] == ' ')
+    ++i;
+  std::string_view tok = t.substr(i, c.to - i);
+  // Decode and require "user:password" with printable bytes.
+  uint32_t acc = 0;
+  int bits = 0;
+  bool colon = false;
+  for (char ch : tok) {
+    if (ch == '=')
+      break;
+    int v = b64_value(ch);
+    if (v < 0)
+      return false;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      unsigned char b = (acc >> bits) & 0xFF;
+      if (b < 0x20 || b == 0x7F)
+        return false;
+      colon |= b == ':';
+    }
+  }
+  if (!colon)
+    return false;
+  c.from = uint32_t(i);
+  return true;
+}
+
+} // namespace
+
+key_context classify_key(std::string_view key) {
+  key_context k;
+  // Split on non-letters and camelCase humps; compare whole tokens.
+  size_t i = 0;
+  while (i < key.size()) {
+    while (i < key.size() && !is_alpha(key[i]))
+      ++i;
+    size_t start = i;
+    ++i;
+    while (i < key.size() && is_alpha(key[i]) &&
+           !(key[i] >= 'A' && key[i] <= 'Z' && key[i - 1] >= 'a' &&
+             key[i - 1] <= 'z'))
+      ++i;
+    if (start >= key.size())
+      break;
+    char tok[16];
+    size_t n = std::min<size_t>(i - start, sizeof tok);
+    for (size_t j = 0; j < n; ++j)
+      tok[j] = lower(key[start + j]);
+    std::string_view w(tok, n);
+    if (w == "phone" || w == "tel" || w == "telephone" || w == "mobile" ||
+        w == "cell" || w == "cellphone" || w == "fax" || w == "msisdn" ||
+        w == "whatsapp" || w == "telefon" || w == "telefono" ||
+        w == "handy" || w == "sms")
+      k.phone = true;
+    if (w == "ssn" || w == "social" || w == "socialsecurity")
+      k.ssn = true;
+  }
+  return k;
+}
+
+bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
+             key_context ctx) {
+  if (c.to <= c.from || c.to > t.size())
+    return false;
+  if (r.validator != rules::check::email && !edges_ok(r, t, c.from, c.to))
+    return false;
+  if (r.needs == rules::context::phone && !ctx.phone &&
+      !any_word_before(t, c.from, k_phone_words))
+    return false;
+  if (r.needs == rules::context::ssn && !ctx.ssn &&
+      !any_word_before(t, c.from, k_ssn_words))
+    return false;
+  std::string_view s = t.substr(c.from, c.to - c.from);
+  bool ok = true;
+  switch (r.validator) {
+  case rules::check::none:
+    break;
+  case rules::check::email:
+    ok = confirm_email(t, c);
+    break;
+  case rules::check::phone_intl: {
+    size_t d = count_digits(s);
+    ok = d >= 8 && d <= 15 && !all_same_digit(s);
+    break;
+  }
+  case rules::check::phone_nanp:
+    ok = !all_same_digit(s);
+    break;
+  case rules::check::phone_digits: {
+    size_t d = count_digits(s);
+    ok = d >= 8 && d <= 13 && !all_same_digit(s);
+    break;
+  }
+  case rules::check::card:
+    ok = validate::card(s);
+    break;
+  case rules::check::iban:
+    ok = validate::iban(s);
+    break;
+  case rules::check::ssn:
+    ok = validate::ssn(s);
+    break;
+  case rules::check::ipv4:
+    ok = confirm_ipv4(t, c);
+    break;
+  case rules::check::ipv6:
+    ok = confirm_ipv6(t, c);
+    break;
+  case rules::check::github_token:
+    // A valid CRC32 proves a real token; random-looking tokens without one
+    // (fakes in test data, other generators) are still treated as secrets.
+    ok = validate::github_token(s) ||
+         (!validate::is_placeholder(s) &&
+          validate::shannon_entropy(s.substr(4)) >= 3.5);
+    break;
+  case rules::check::jwt:
+    ok = validate::jwt(s);
+    break;
+  case rules::check::bearer:
+    ok = confirm_bearer(t, c);
+    break;
+  case rules::check::basic_auth:
+    ok = confirm_basic(t, c);
+    break;
+  case rules::check::url_password:
+    ok = confirm_url_password(t, c);
+    break;
+  case rules::check::aws_secret:
+    c.from = c.to - 40;
+    ok = validate::shannon_entropy(t.substr(c.from, 40)) > 3.5;
+    break;
+  case rules::check::private_key:
+    ok = confirm_private_key(t, c);
+    break;
+  case rules::check::entropy_token:
+    ok = validate::shannon_entropy(s) > 3.0;
+    break;
+  }
+  if (!ok)
+    return false;
+  // A replacement must never swallow a quote of a nested JSON document nor
+  // split an escape sequence: whole escapes are fine (PEM "\n" lines).
+  for (uint32_t i = c.from; i < c.to; ++i) {
+    if (t[i] == '"')
+      return false;
+    if (t[i] == '\\') {
+      if (i + 1 >= c.to)
+        return false;
+      ++i;
+    }
+  }
+  return true;
+}
+
+void resolve_overlaps(std::vector<candidate> &cands,
+                      std::vector<candidate> &scratch,
+                      std::vector<uint8_t> &claimed) {
+  if (cands.size() < 2)
+    return;
+  auto table = rules::table();
+  std::sort(cands.begin(), cands.end(),
+            [&](const candidate &a, const candidate &b) {
+              auto ka = table[a.rule].info.klass, kb = table[b.rule].info.klass;
+              if (ka != kb)
+                return ka < kb;
+              uint32_t la = a.to - a.from, lb = b.to - b.from;
+              if (la != lb)
+                return la > lb;
+              if (a.from != b.from)
+                return a.from < b.from;
+              return a.rule < b.rule;
+            });
+  // Claimed bytes of the string: checking a candidate costs its length, so
+  // the whole pass is linear in the matched text, not quadratic in count.
+  uint32_t lo = UINT32_MAX, hi = 0;
+  for (const candidate &c : cands)
+    lo = std::min(lo, c.from), hi = std::max(hi, c.to);
+  claimed.assign(hi - lo, 0);
+  scratch.clear();
+  for (const candidate &c : cands) {
+    uint8_t *m = claimed.data() + (c.from - lo);
+    uint32_t len = c.to - c.from;
+    if (std::memchr(m, 1, len))
+      continue;
+    std::memset(m, 1, len);
+    scratch.push_back(c);
+  }
+  std::sort(scratch.begin(), scratch.end(),
+            [](const candidate &a, const candidate &b) {
+              return a.from < b.from;
+            });
+  cands.swap(scratch);
+}
+
+} // namespace maskd::core::scan

@@ -1,0 +1,44 @@
+// maskd core (internal): what happens to a candidate after Hyperscan found
+// it in decoded string text: boundary checks (JSON-escape aware), context
+// words, validators, media-reference and nested-JSON guards, and the
+// deterministic overlap resolution. Pure functions over caller-owned data.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/rules.h"
+
+namespace maskd::core::scan {
+
+struct candidate {
+  uint32_t from; // offsets in the decoded text of one string
+  uint32_t to;
+  uint16_t rule;
+};
+
+// Context known from the JSON structure around the string (the attribute
+// key or object member name it sits under).
+struct key_context {
+  bool phone = false;
+  bool ssn = false;
+};
+
+// Classifies an attribute key / member name (raw JSON text, escapes left as
+// is: an escaped key simply does not match, which only loses context).
+key_context classify_key(std::string_view key);
+
+// Checks one candidate against its rule. May narrow [from, to) to the part
+// that is masked (e.g. only the password of a URL). False: not a match.
+bool confirm(const rules::rule_def &rule, std::string_view text,
+             candidate &c, key_context ctx);
+
+// Keeps a deterministic, non-overlapping subset: specific secret > generic
+// secret > PII, then longer, then leftmost, then lower rule index. Result is
+// sorted by `from`. `scratch` and `claimed` are reusable work space.
+void resolve_overlaps(std::vector<candidate> &cands,
+                      std::vector<candidate> &scratch,
+                      std::vector<uint8_t> &claimed);
+
+} // namespace maskd::core::scan
