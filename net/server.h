@@ -95,6 +95,8 @@ struct alignas(64) shard_stats {
   std::atomic<uint64_t> rejected_431{0}; // headers over limits
   std::atomic<uint64_t> refused{0};      // over connections_max (acceptor)
   std::atomic<uint64_t> recv_buffers_exhausted{0}; // -ENOBUFS seen
+  std::atomic<uint64_t> recv_paused{0};  // pipelined backlog full: reads paused
+  std::atomic<uint64_t> cq_overflows{0}; // turns that found the CQ overflowed
 
   uint64_t connections_open() const {
     return connections_accepted.load(std::memory_order_relaxed) -

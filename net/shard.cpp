@@ -229,6 +229,7 @@ void shard_loop::turn() {
   run_retries();
   int rc;
   if (io_uring_cq_has_overflow(&ring_)) {
+    bump(stats_[index_].cq_overflows);
     rc = io_uring_submit_and_get_events(&ring_); // flush the overflow list
   } else {
     __kernel_timespec ts = {0, int64_t(tick_ms_) * 1000000};
@@ -307,6 +308,11 @@ bool shard_loop::drained() const {
 void shard_loop::begin_stop() {
   stopping_ = true;
   drain_deadline_ms_ = now_ms_ + cfg_.drain_timeout_ms;
+  if (listen_fd_ >= 0) {
+    // Stop listening now: new clients get refused at once instead of
+    // waiting in the kernel's accept queue through the drain.
+    ::shutdown(listen_fd_, SHUT_RDWR);
+  }
   if (accept_armed_) {
     if (io_uring_sqe *sqe = get_sqe()) {
       io_uring_prep_cancel64(sqe, pack(op_accept, 0, 0), 0);
@@ -591,8 +597,11 @@ void shard_loop::on_recv_data(conn &c, const char *data, size_t len) {
   if (c.writing) {
     // Pipelined bytes wait until the current response is out (in order).
     c.backlog.append(data, len);
-    if (c.backlog.size() - c.backlog_off >= backlog_bytes_max_)
+    if (c.backlog.size() - c.backlog_off >= backlog_bytes_max_ &&
+        c.recv_armed) {
+      bump(stats_[index_].recv_paused);
       cancel_recv(c); // stop reading; resumes when the backlog drains
+    }
     return;
   }
   size_t used = feed(c, data, len);

@@ -383,6 +383,53 @@ TEST(NetServer, HalfClosedClientStillGetsItsResponse) {
   EXPECT_TRUE(c.closed_by_peer(2000));
 }
 
+TEST(NetServer, TinyRingsAndBufferPoolStillServeEveryone) {
+  // 4 SQ entries, 2 receive buffers: SQ-full flushes, -ENOBUFS pauses and
+  // CQ overflow all happen; no connection may be dropped because of them.
+  server_config cfg = test_config(2);
+  cfg.ring_entries = 4;
+  cfg.recv_buffer_count = 2;
+  cfg.recv_buffer_bytes = 512;
+  running_server s(cfg);
+  std::vector<std::unique_ptr<client>> clients;
+  for (int i = 0; i < 60; i++)
+    clients.push_back(std::make_unique<client>(s.port()));
+  std::string body(8000, 'z');
+  for (int round = 0; round < 3; round++) {
+    for (auto &c : clients)
+      ASSERT_TRUE(c->send(post("/echo", body)));
+    for (size_t i = 0; i < clients.size(); i++) {
+      http_reply r;
+      ASSERT_TRUE(clients[i]->read_response(&r)) << round << " " << i;
+      ASSERT_EQ(r.body, body);
+    }
+  }
+  uint64_t exhausted = s->stats(0).recv_buffers_exhausted.load() +
+                       s->stats(1).recv_buffers_exhausted.load();
+  EXPECT_GT(exhausted, 0u); // the pause path was really taken
+}
+
+TEST(NetServer, PipelineBackpressureKeepsOrderAndBoundedMemory) {
+  // Pipelined input beyond the backlog bound pauses reading; responses
+  // keep flowing and reading resumes once the backlog drained.
+  server_config cfg = test_config();
+  cfg.header_bytes_max = 1024;
+  running_server s(cfg);
+  client c(s.port());
+  const int n = 300;
+  std::string all;
+  for (int i = 0; i < n; i++)
+    all += post("/echo", std::to_string(i) + std::string(2000, '.'));
+  std::thread writer([&] { c.send(all); });
+  for (int i = 0; i < n; i++) {
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r)) << i;
+    ASSERT_EQ(r.body, std::to_string(i) + std::string(2000, '.'));
+  }
+  writer.join();
+  EXPECT_GT(s->stats(0).recv_paused.load(), 0u); // the bound was reached
+}
+
 TEST(NetServer, FewLongLivedConnectionsSpreadOverShards) {
   running_server s(test_config(2));
   std::vector<std::unique_ptr<client>> clients;
