@@ -153,6 +153,7 @@ int request_parser::on_headers_complete(llhttp_t *p) {
   s->phase_ = parse_phase::body;
   s->in_value_ = false;
   s->keep_alive_ = llhttp_should_keep_alive(p) != 0;
+  s->http10_ = p->http_major == 1 && p->http_minor == 0;
   s->method_ = llhttp_method_name(llhttp_method_t(p->method));
   bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
   if (has_length && p->content_length > s->lim_.body_bytes_max)
@@ -305,7 +306,7 @@ std::string_view error_body(uint16_t status) {
 }
 
 void format_response_head(const response &res, size_t body_len, bool keep_alive,
-                          std::string *out) {
+                          bool http10, std::string *out) {
   char line[160];
   int n = std::snprintf(
       line, sizeof line, "HTTP/1.1 %u %.*s\r\nContent-Length: %zu\r\n",
@@ -318,6 +319,8 @@ void format_response_head(const response &res, size_t body_len, bool keep_alive,
   out->append(res.extra_headers);
   if (!keep_alive)
     out->append("Connection: close\r\n");
+  else if (http10)
+    out->append("Connection: keep-alive\r\n");
   out->append("\r\n");
 }
 

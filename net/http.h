@@ -67,6 +67,7 @@ public:
   parse_phase phase() const { return phase_; }
   uint16_t error_status() const { return error_status_; } // 400/413/431
   bool keep_alive() const { return keep_alive_; }
+  bool http10() const { return http10_; }
   // True once per request, when its headers asked for 100-continue.
   bool take_expect_continue();
   request view() const; // valid after message_complete, until next()
@@ -95,6 +96,7 @@ private:
   parse_phase phase_ = parse_phase::idle;
   uint16_t error_status_ = 0;
   bool keep_alive_ = true;
+  bool http10_ = false;
   bool in_value_ = false;
   bool expect_continue_ = false;
   std::string head_; // url bytes then header names and values, back to back
@@ -107,8 +109,9 @@ private:
 };
 
 // Formats status line and headers into `out` (replacing its content).
+// HTTP/1.0 peers need keep-alive spelled out; 1.1 peers need close spelled.
 void format_response_head(const response &res, size_t body_len, bool keep_alive,
-                          std::string *out);
+                          bool http10, std::string *out);
 std::string_view status_reason(uint16_t status);
 // A complete small JSON error response, e.g. for 408 {"error":"timeout"}.
 std::string_view error_body(uint16_t status);

@@ -170,8 +170,9 @@ bool server::start(std::string *error) {
 }
 
 void server::stop() {
-  for (unsigned i = 0; i < cfg_.shard_count; i++)
-    shards_[i]->stop();
+  // Shard 0 (the acceptor) stops first and then stops the others, see
+  // shard_loop::tell_peers_to_stop.
+  shards_[0]->stop();
 }
 
 void server::wait() {

@@ -211,7 +211,8 @@ void shard_loop::run(handler &h, shard_loop *const *peers) {
     arm_accept();
   while (!drained())
     turn();
-  // Sockets handed to us after we stopped would leak: close them.
+  // A socket whose hand-over completed just before we were told to stop may
+  // still sit in deferred task work: flush it and close such sockets.
   io_uring_submit_and_get_events(&ring_);
   io_uring_cqe *cqe;
   unsigned head, n = 0;
@@ -254,6 +255,8 @@ void shard_loop::turn() {
   }
   if (stop_requested_.load(std::memory_order_acquire) && !stopping_)
     begin_stop();
+  if (stopping_ && !peers_told_ && !accept_armed_ && handoffs_inflight_ == 0)
+    tell_peers_to_stop();
   if (now_ms_ >= next_tick_ms_) {
     next_tick_ms_ = now_ms_ + tick_ms_;
     check_deadlines();
@@ -297,8 +300,21 @@ void shard_loop::dispatch_cqe(const io_uring_cqe &cqe) {
     on_send(c, cqe.res);
 }
 
+// Only the acceptor is told to stop by the server. It tells the others once
+// it accepts no more and every socket it handed over has landed in its
+// target's ring (the hand-over completed), so no shard exits with a socket
+// still on its way to it.
+void shard_loop::tell_peers_to_stop() {
+  peers_told_ = true;
+  if (listen_fd_ < 0)
+    return;
+  for (unsigned i = 0; i < shard_count_; i++)
+    if (i != index_)
+      peers_[i]->request_stop();
+}
+
 bool shard_loop::drained() const {
-  if (!stopping_)
+  if (!stopping_ || !peers_told_)
     return false;
   if (now_ms_ > drain_deadline_ms_ + 1000)
     return true; // completions that never came: give up, the fds close
@@ -446,10 +462,12 @@ void shard_loop::distribute(int fd) {
                          pack(op_new_conn, 0, 0), 0);
   io_uring_sqe_set_data64(sqe, pack(op_msg_sent, uint32_t(fd), target));
   misc_inflight_++;
+  handoffs_inflight_++;
 }
 
 void shard_loop::on_msg_sent(int res, uint32_t fd, uint32_t target) {
   misc_inflight_--;
+  handoffs_inflight_--;
   if (res >= 0)
     return;
   // The target ring refused (e.g. CQ overflow): serve it here instead.
@@ -675,7 +693,8 @@ void shard_loop::dispatch_request(conn &c) {
 }
 
 void shard_loop::queue_response(conn &c, const response &res, bool keep_alive) {
-  format_response_head(res, res.body.size(), keep_alive, &c.head);
+  format_response_head(res, res.body.size(), keep_alive, c.parser.http10(),
+                       &c.head);
   c.close_after = !keep_alive;
   c.writing = true;
   c.iov[c.iov_end++] = {c.head.data(), c.head.size()};

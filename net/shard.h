@@ -106,6 +106,7 @@ private:
   void set_deadline(conn &c, deadline_kind kind, uint32_t timeout_ms);
   void check_deadlines();
   void begin_stop();
+  void tell_peers_to_stop();
   bool drained() const;
   void bump(std::atomic<uint64_t> &counter, uint64_t n = 1);
 
@@ -131,7 +132,9 @@ private:
   std::vector<uint64_t> assigned_; // acceptor: connections handed per shard
   unsigned next_pick_ = 0;
   uint32_t active_ = 0;
-  uint32_t misc_inflight_ = 0; // accept, wake, msg_ring: not per connection
+  uint32_t misc_inflight_ = 0;     // accept, wake, msg_ring: not per connection
+  uint32_t handoffs_inflight_ = 0; // MSG_RING sends not yet completed
+  bool peers_told_ = false;
   bool accept_armed_ = false;
   bool accept_retry_ = false;
   bool wake_armed_ = false;

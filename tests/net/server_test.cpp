@@ -145,6 +145,25 @@ TEST(NetServer, PipelinedRequestsAnsweredInOrder) {
   EXPECT_EQ(r.body, "GET /info q=1 last");
 }
 
+TEST(NetServer, Http10ConnectionHandling) {
+  running_server s(test_config());
+  {
+    client c(s.port()); // 1.0 without keep-alive: answer, then close
+    ASSERT_TRUE(c.send("GET /info HTTP/1.0\r\n\r\n"));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.headers["connection"], "close");
+    EXPECT_TRUE(c.closed_by_peer(2000));
+  }
+  client c(s.port()); // 1.0 asking for keep-alive gets it, spelled out
+  for (int i = 0; i < 2; i++) {
+    ASSERT_TRUE(c.send("GET /info HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    http_reply r;
+    ASSERT_TRUE(c.read_response(&r));
+    EXPECT_EQ(r.headers["connection"], "keep-alive");
+  }
+}
+
 TEST(NetServer, QueryStringAndCaseInsensitiveHeaders) {
   running_server s(test_config());
   client c(s.port());
