@@ -170,6 +170,7 @@ bool server::start(std::string *error) {
 }
 
 void server::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
   // Shard 0 (the acceptor) stops first and then stops the others, see
   // shard_loop::tell_peers_to_stop.
   shards_[0]->stop();

@@ -130,6 +130,8 @@ public:
   unsigned shard_count() const;
   const shard_stats &stats(unsigned shard) const;
   bool all_shards_running() const;
+  // True from stop() on: readiness probes should fail while draining.
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   const server_config &config() const { return cfg_; }
 
 private:
@@ -141,6 +143,7 @@ private:
   std::unique_ptr<shard_stats[]> stats_;
   std::vector<detail::shard_loop *> loops_;
   std::shared_ptr<startup> startup_;
+  std::atomic<bool> stopping_{false};
   bool started_ = false;
   bool joined_ = false;
 };

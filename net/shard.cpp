@@ -202,6 +202,7 @@ void shard_loop::recycle(uint16_t bid) {
 // ---- main loop -----------------------------------------------------------
 
 void shard_loop::run(handler &h, shard_loop *const *peers) {
+  owner_ = std::this_thread::get_id();
   handler_ = &h;
   peers_ = peers;
   now_ms_ = monotonic_ms();
@@ -227,6 +228,8 @@ void shard_loop::run(handler &h, shard_loop *const *peers) {
 // One batched turn: submit and wait, copy out every completion, advance the
 // CQ once, then act on the copies (no handler runs while iterating the CQ).
 void shard_loop::turn() {
+  assert(std::this_thread::get_id() ==
+         owner_); // nothing shared, nothing locked
   run_retries();
   int rc;
   if (io_uring_cq_has_overflow(&ring_)) {

@@ -111,6 +111,8 @@ private:
   void bump(std::atomic<uint64_t> &counter, uint64_t n = 1);
 
   unsigned index_;
+  std::thread::id
+      owner_; // the shard thread: every member is touched only there
   server_config cfg_;
   shard_stats *stats_; // all shards' stats; stats_[index_] is ours
   unsigned shard_count_;

@@ -2,6 +2,7 @@
 
 #include "src/serve/log.h"
 
+#include <cassert>
 #include <cstdio>
 #include <strings.h>
 #include <time.h>
@@ -52,7 +53,8 @@ uint16_t status_for(core::error_kind kind) {
 } // namespace
 
 mask_handler::mask_handler(const serve_state &state, unsigned shard)
-    : state_(state), shard_(shard), metrics_(state.metrics->shard(shard)),
+    : state_(state), shard_(shard), owner_(std::this_thread::get_id()),
+      metrics_(state.metrics->shard(shard)),
       masker_(state.rules, state.limits) {}
 
 route mask_handler::route_of(const net::request &req) const {
@@ -68,6 +70,7 @@ route mask_handler::route_of(const net::request &req) const {
 }
 
 void mask_handler::handle(const net::request &req, net::response &out) {
+  assert(std::this_thread::get_id() == owner_ && req.shard == shard_);
   route r = route_of(req);
   bool get = req.method == "GET";
   if (r == route::other) {
@@ -139,7 +142,8 @@ void mask_handler::serve_error(const net::request &req,
 
 void mask_handler::serve_ready(net::response &out) {
   bool ready = state_.rules != nullptr && state_.server != nullptr &&
-               state_.server->all_shards_running();
+               state_.server->all_shards_running() &&
+               !state_.server->stopping();
   if (ready)
     simple(out, 200, R"({"status":"ready"})");
   else

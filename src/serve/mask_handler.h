@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace maskd::app {
 
@@ -37,6 +38,7 @@ private:
 
   const serve_state &state_;
   unsigned shard_;
+  std::thread::id owner_; // the shard thread; the masker is not thread-safe
   shard_metrics &metrics_;
   core::masker masker_;
 };

@@ -490,6 +490,7 @@ TEST(NetServer, GracefulStopFinishesRequestsInFlight) {
   std::this_thread::sleep_for(100ms); // both handlers are now sleeping
   auto t0 = std::chrono::steady_clock::now();
   s->stop();
+  EXPECT_TRUE(s->stopping()); // what /readyz reports while draining
   http_reply r1, r2;
   ASSERT_TRUE(busy1.read_response(&r1));
   ASSERT_TRUE(busy2.read_response(&r2));
