@@ -2,6 +2,7 @@
 // over loopback sockets.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <regex>
 #include <string>
 
@@ -190,18 +191,44 @@ TEST(ServeSignals, SigtermWithIdleKeepAliveConnectionExitsZero) {
   EXPECT_NE(log.find("\"event\":\"stopped\""), std::string::npos) << log;
 }
 
-TEST(ServeConfig, EnvironmentAndFlagsAreApplied) {
+TEST(ServeConfig, FlagsOverrideEnvironment) {
   setenv("MASKD_PATH", "/from-env", 1);
-  maskd_process proc({"--shards", "1"});
+  setenv("MASKD_SHARDS", "3", 1);
+  maskd_process proc({"--path", "/from-flag"});
   unsetenv("MASKD_PATH");
+  unsetenv("MASKD_SHARDS");
   std::string addr = proc.wait_listening();
   ASSERT_FALSE(addr.empty()) << proc.log();
-  client c(port_of(addr));
-  http_reply r;
-  ASSERT_TRUE(c.send(post("/from-env", "[]")) && c.read_response(&r));
-  EXPECT_EQ(r.status, 200);
-  EXPECT_NE(proc.log().find("\"path\":\"/from-env\""), std::string::npos);
+  uint16_t port = port_of(addr);
+  auto status = [&](const std::string &path) {
+    client c(port);
+    http_reply r;
+    EXPECT_TRUE(c.send(post(path, "[]")) && c.read_response(&r));
+    return r.status;
+  };
+  EXPECT_EQ(status("/from-flag"), 200);
+  EXPECT_EQ(status("/from-env"), 404);
+  std::string log = proc.log();
+  EXPECT_NE(log.find("\"path\":\"/from-flag\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"shards\":3"), std::string::npos) << log;
   EXPECT_EQ(proc.stop(SIGINT), 0);
+}
+
+int run_maskd(const std::string &args) {
+  const char *bin = std::getenv("MASKD_BIN");
+  std::string cmd =
+      std::string(bin ? bin : "maskd") + " serve " + args + " >/dev/null 2>&1";
+  int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(ServeConfig, HelpAndBadValues) {
+  EXPECT_EQ(run_maskd("--help"), 0);
+  EXPECT_EQ(run_maskd("--shards 0"), 2);
+  EXPECT_EQ(run_maskd("--listen nonsense"), 2);
+  EXPECT_EQ(run_maskd("--path no-slash"), 2);
+  EXPECT_EQ(run_maskd("--read-timeout-ms -5"), 2);
+  EXPECT_EQ(run_maskd("--no-such-flag 1"), 2);
 }
 
 } // namespace

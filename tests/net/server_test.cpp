@@ -184,6 +184,21 @@ TEST(NetServer, ChunkedBodyIsAssembled) {
   EXPECT_EQ(r.body, "hello world!");
 }
 
+TEST(NetServer, LargeBodiesBothWays) {
+  // 8 MiB in, 8 MiB out: body buffer growth and short sends on loopback.
+  running_server s(test_config());
+  client c(s.port());
+  std::string body(size_t{8} << 20, 'q');
+  for (size_t i = 0; i < body.size(); i += 4093)
+    body[i] = char('a' + i % 26);
+  std::thread writer([&] { c.send(post("/echo", body)); });
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r));
+  writer.join();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body == body);
+}
+
 TEST(NetServer, BodyIsFollowedByPadding) {
   running_server s(test_config());
   client c(s.port());
