@@ -91,7 +91,11 @@ def check(url, body_path, mode):
     with open(body_path, "rb") as f:
         body = f.read()
     start = time.monotonic()
-    status, answer = http("POST", url, body, LANGFUSE_HEADERS)
+    try:
+        status, answer = http("POST", url, body, LANGFUSE_HEADERS)
+    except (OSError, urllib.error.URLError) as error:
+        print(f"{mode} {os.path.basename(body_path)}: FAILED: no answer ({error})")
+        return 1
     elapsed_ms = (time.monotonic() - start) * 1000
     problems = []
     if status != 200:
@@ -110,12 +114,15 @@ def check(url, body_path, mode):
             problems.append("the answer is the body unchanged (every bench body holds PII)")
     if mode == "mask" and not problems:
         # Determinism and idempotence (DESIGN.md §3.5-6), on the real server.
-        _, again = http("POST", url, body, LANGFUSE_HEADERS)
-        if again != answer:
-            problems.append("not deterministic: two answers to the same body differ")
-        _, twice = http("POST", url, answer, LANGFUSE_HEADERS)
-        if twice != answer:
-            problems.append("not idempotent: masking the answer changed it")
+        try:
+            _, again = http("POST", url, body, LANGFUSE_HEADERS)
+            if again != answer:
+                problems.append("not deterministic: two answers to the same body differ")
+            _, twice = http("POST", url, answer, LANGFUSE_HEADERS)
+            if twice != answer:
+                problems.append("not idempotent: masking the answer changed it")
+        except (OSError, urllib.error.URLError) as error:
+            problems.append(f"no answer to a repeated request ({error})")
     summary = (f"{mode} {os.path.basename(body_path)}: status={status} "
                f"bytes_in={len(body)} bytes_out={len(answer)} "
                f"redactions={count_redactions(answer)} first_request_ms={elapsed_ms:.1f}")
@@ -133,7 +140,11 @@ SHARD_RE = re.compile(r'shard="([^"]*)"')
 def metrics(url):
     """Prints {metric_name: {shard: value}} for every series with a shard label,
     so run.sh does not depend on the exact metric names."""
-    status, page = http("GET", url, timeout_s=5)
+    try:
+        status, page = http("GET", url, timeout_s=5)
+    except (OSError, urllib.error.URLError) as error:
+        print(f"GET {url}: {error}", file=sys.stderr)
+        return 1
     if status != 200:
         print(f"GET {url}: status {status}", file=sys.stderr)
         return 1
@@ -332,8 +343,26 @@ def pick_metric(series, word):
     return names[0] if names else None
 
 
+def listening_record(log_path):
+    """maskd's {"event":"listening",...} log record, or {}."""
+    if not os.path.exists(log_path):
+        return {}
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        for line in log:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("event") == "listening":
+                return record
+    return {}
+
+
 def report(out_dir):
     meta = read_json(os.path.join(out_dir, "meta.json"))
+    started = listening_record(os.path.join(out_dir, "maskd.log"))
+    if "shards" in started:
+        meta["shards"] = f"{started['shards']} ({meta.get('shards')})"
     runs = read_jsonl(os.path.join(out_dir, "runs.jsonl"))
     commands = read_jsonl(os.path.join(out_dir, "commands.jsonl"))
     checks = read_jsonl(os.path.join(out_dir, "checks.jsonl"))
@@ -341,13 +370,16 @@ def report(out_dir):
     out.append(f"### Load run {meta.get('date', '')}")
     out.append("")
     out.append(f"- Machine: {meta.get('nproc')} CPUs, {meta.get('cpu')}; kernel {meta.get('kernel')}.")
-    out.append(f"- maskd: `{meta.get('maskd_bin')}` at commit {meta.get('commit')}; "
-               f"shards: {meta.get('shards')}.")
+    out.append(f"- maskd: `{meta.get('maskd_bin')}` ({meta.get('maskd_build')}); shards: "
+               f"{meta.get('shards')}. Repository HEAD at run time: {meta.get('commit')} (say which "
+               f"commit the binary was built from when you paste this).")
     out.append(f"- Peer: Langfuse's documented FastAPI example (`bench/peer/fastapi_mask.py`), "
                f"{meta.get('peer_versions')}, one uvicorn worker.")
     out.append(f"- Client: {meta.get('wrk_version')}, one thread, on the same machine as the "
                f"server: client and server share the {meta.get('nproc')} CPUs, so every figure is a "
                f"lower bound for a server with the machine to itself.")
+    out.append(f"- Load average (1/5/15 min): {meta.get('loadavg')}. Anything else running on the "
+               f"machine during the run shows up here; figures from a busy machine are not comparable.")
     out.append(f"- Each run: {meta.get('duration')} s after a {meta.get('warmup')} s warm-up; every "
                f"server's answer to each body was checked before it was timed (see checks).")
     out.append("")

@@ -9,7 +9,7 @@
 #   --duration S   seconds per wrk run (default 10)
 #   --quick        2 s runs, 1 s warm-ups, 10 s RSS soak (unless --rss-soak is given)
 #   --rss-soak S   seconds of the 1 MB RSS flatness run against maskd (default 60, 0 = skip)
-#   --maskd PATH   maskd binary (default $MASKD_BIN, else build/maskd)
+#   --maskd PATH   maskd binary (default $MASKD_BIN, else build/maskd or build/src/maskd)
 #   --only LIST    subset of maskd,echo,peer (default all three)
 #   --shards N     pass --shards N to maskd (default: maskd's own default)
 #   --out DIR      keep logs, wrk outputs and samples there (default: a new /tmp dir)
@@ -25,7 +25,7 @@ root=$(cd "$here/../.." && pwd)
 python=/usr/bin/python3 # Debian's python3: the one with fastapi and uvicorn
 lib="$here/loadlib.py"
 corpus=$(realpath -m "${MASKD_CORPUS:-$root/../shared/corpus}")
-maskd_bin=${MASKD_BIN:-$root/build/maskd}
+maskd_bin=${MASKD_BIN:-}
 duration_s=10
 warmup_s=2
 rss_soak_s=
@@ -70,6 +70,11 @@ for body in "${bodies[@]}"; do
 done
 lua="$corpus/wrk_post.lua"
 [ -r "$lua" ] || die "$lua not found"
+if [ -z "$maskd_bin" ]; then
+  # meson puts the binary in src/ of the build directory.
+  maskd_bin=$root/build/maskd
+  if [ ! -x "$maskd_bin" ] && [ -x "$root/build/src/maskd" ]; then maskd_bin=$root/build/src/maskd; fi
+fi
 if wants maskd || wants echo; then
   if [ ! -x "$maskd_bin" ]; then
     die "maskd binary '$maskd_bin' is missing or not executable. Build it (tools/dev.sh, or
@@ -91,6 +96,7 @@ mkdir -p "$out"
 : >"$out/commands.jsonl"
 : >"$out/checks.jsonl"
 notes=()
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log "raw outputs in $out"
 
 # ------------------------------------------------------------------ cleanup --
@@ -124,7 +130,7 @@ start_maskd() {
   server_pid=$!
   started_pids+=("$server_pid")
   local address='' waited=0
-  while [ $waited -lt 100 ]; do
+  while [ $waited -lt 300 ]; do
     if ! kill -0 "$server_pid" 2>/dev/null; then
       log "$name exited during start-up; last log lines:"
       tail -n 5 "$out/$name.log" >&2 || true
@@ -135,7 +141,7 @@ start_maskd() {
     waited=$((waited + 1))
   done
   if [ -z "$address" ]; then
-    log "$name printed no {\"event\":\"listening\",\"address\":...} line within 10 s"
+    log "$name printed no {\"event\":\"listening\",\"address\":...} line within 30 s"
     return 1
   fi
   server_url="http://$address"
@@ -164,9 +170,17 @@ start_peer() {
   log "peer listening on 127.0.0.1:$port (pid $server_pid)"
 }
 
+server_alive() { kill -0 "$server_pid" 2>/dev/null; }
+
 # stop_server NAME: SIGTERM, then records how the server went away.
 stop_server() {
   local name=$1 waited=0 rc=0
+  if ! server_alive; then
+    wait "$server_pid" 2>/dev/null || rc=$?
+    log "$name had already exited (status $rc) before SIGTERM"
+    notes+=("$name DIED during the run (exit status $rc; 139 = SIGSEGV): see $out/$name.log. Rows after the crash are missing or invalid.")
+    return
+  fi
   kill -TERM "$server_pid" 2>/dev/null || true
   while kill -0 "$server_pid" 2>/dev/null && [ $waited -lt 50 ]; do
     sleep 0.1
@@ -238,6 +252,10 @@ record_skipped() { # SERVER BODY CONNS REASON
 measure_server() {
   local name=$1 mode=$2 body line
   for body in "${bodies[@]}"; do
+    if ! server_alive; then
+      record_skipped "$name" "$body" 16 "server died earlier in the run"
+      continue
+    fi
     if line=$("$python" "$lib" check "$server_url/mask" "$corpus/bench/$body.json" "$mode"); then
       echo "{\"line\": $(json_str "$line")}" >>"$out/checks.jsonl"
       log "check $line"
@@ -268,6 +286,10 @@ if wants maskd; then
     # Spread over shards: few long-lived connections is the sidecar's traffic.
     for conns in 1 2 4 16; do
       tag="spread-c$conns"
+      if ! server_alive; then
+        record_run "{\"kind\":\"spread\",\"conns\":$conns,\"skipped\":\"server died earlier in the run\"}"
+        continue
+      fi
       body_path="$corpus/bench/001-small.json"
       cmd=(wrk -t1 "-c$conns" "-d${duration_s}s" --timeout 30s -s "$lua" "$server_url/mask" -- "$body_path")
       if ! "$python" "$lib" metrics "$server_url/metrics" >"$out/$tag-before.json"; then
@@ -287,7 +309,7 @@ if wants maskd; then
 
     # RSS flatness: the 1 MB body for a long run; maskd pools at start-up, so
     # the last sample should equal the first.
-    if [ "$rss_soak_s" -gt 0 ]; then
+    if [ "$rss_soak_s" -gt 0 ] && server_alive; then
       body_path="$corpus/bench/003-large.json"
       cmd=(wrk -t1 -c16 "-d${rss_soak_s}s" --timeout 30s -s "$lua" "$server_url/mask" -- "$body_path")
       log "rss soak: ${cmd[*]}"
@@ -330,6 +352,15 @@ if wants peer; then
 fi
 
 # ------------------------------------------------------------------ report --
+# The binary may come from another tree than this one: identify it by itself.
+maskd_build_info() {
+  if [ -x "$maskd_bin" ]; then
+    echo "built $(date -u -r "$maskd_bin" '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$maskd_bin" | cut -c1-12)"
+  else
+    echo "not used"
+  fi
+}
+
 cpu_description() {
   local model family cpu_model extras=
   model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -353,9 +384,11 @@ cat >"$out/meta.json" <<EOF
   "kernel": $(json_str "$(uname -sr)"),
   "maskd_bin": $(json_str "$maskd_bin"),
   "commit": $(json_str "$commit"),
+  "maskd_build": $(json_str "$(maskd_build_info)"),
   "shards": $(json_str "${shards:-maskd default}"),
   "peer_versions": $(json_str "$peer_versions"),
   "wrk_version": $(json_str "$wrk_version"),
+  "loadavg": $(json_str "$loadavg_start at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"),
   "duration": $duration_s,
   "warmup": $warmup_s,
   "invocation": $(json_str "$invocation"),
