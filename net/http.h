@@ -68,6 +68,8 @@ public:
   uint16_t error_status() const { return error_status_; } // 400/413/431
   bool keep_alive() const { return keep_alive_; }
   bool http10() const { return http10_; }
+  // HEAD: the response carries headers (and Content-Length) but no body.
+  bool head_method() const { return parser_.method == HTTP_HEAD; }
   // True once per request, when its headers asked for 100-continue.
   bool take_expect_continue();
   request view() const; // valid after message_complete, until next()

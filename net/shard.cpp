@@ -701,7 +701,7 @@ void shard_loop::queue_response(conn &c, const response &res, bool keep_alive) {
   c.close_after = !keep_alive;
   c.writing = true;
   c.iov[c.iov_end++] = {c.head.data(), c.head.size()};
-  if (!res.body.empty())
+  if (!res.body.empty() && !c.parser.head_method())
     c.iov[c.iov_end++] = {const_cast<char *>(res.body.data()), res.body.size()};
   set_deadline(c, deadline_kind::send, cfg_.send_timeout_ms);
   if (!flush_send(c))

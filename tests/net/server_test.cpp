@@ -164,6 +164,20 @@ TEST(NetServer, Http10ConnectionHandling) {
   }
 }
 
+TEST(NetServer, HeadResponseHasNoBody) {
+  running_server s(test_config());
+  client c(s.port());
+  ASSERT_TRUE(c.send("HEAD /info HTTP/1.1\r\n\r\nGET /info HTTP/1.1\r\n\r\n"));
+  ASSERT_TRUE(c.fill(1));
+  std::this_thread::sleep_for(50ms);
+  // The HEAD answer announces the length but sends no body, so the very
+  // next bytes are the GET's status line.
+  ASSERT_TRUE(c.fill(c.buffered().find("\r\n\r\n") + 4 + 5));
+  std::string &b = c.buffered();
+  EXPECT_NE(b.find("Content-Length: 13\r\n"), std::string::npos) << b;
+  EXPECT_EQ(b.substr(b.find("\r\n\r\n") + 4, 5), "HTTP/") << b;
+}
+
 TEST(NetServer, QueryStringAndCaseInsensitiveHeaders) {
   running_server s(test_config());
   client c(s.port());
