@@ -72,7 +72,7 @@ route mask_handler::route_of(const net::request &req) const {
 void mask_handler::handle(const net::request &req, net::response &out) {
   assert(std::this_thread::get_id() == owner_ && req.shard == shard_);
   route r = route_of(req);
-  bool get = req.method == "GET";
+  bool get = req.method == "GET" || req.method == "HEAD";
   if (r == route::other) {
     simple(out, 404, R"({"error":"not_found"})");
   } else if (r == route::mask && req.method != "POST") {
@@ -80,7 +80,7 @@ void mask_handler::handle(const net::request &req, net::response &out) {
     out.extra_headers = "Allow: POST\r\n";
   } else if (r != route::mask && !get) {
     simple(out, 405, R"({"error":"method_not_allowed"})");
-    out.extra_headers = "Allow: GET\r\n";
+    out.extra_headers = "Allow: GET, HEAD\r\n";
   } else if (r == route::mask) {
     serve_mask(req, out);
   } else if (r == route::healthz) {

@@ -56,7 +56,7 @@ TEST_F(ServeTest, WrongMethodsGet405WithAllow) {
   EXPECT_EQ(r.headers["allow"], "POST");
   r = call(post("/healthz", "{}"));
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(r.headers["allow"], "GET");
+  EXPECT_EQ(r.headers["allow"], "GET, HEAD");
   EXPECT_EQ(r.body.front(), '{');
 }
 
