@@ -40,13 +40,18 @@ struct walk_ctx {
   std::string_view key;
 };
 
+// One NUL-terminated segment of the text buffer: either the decoded text of
+// a scannable string value, or the name of the attribute key / member above
+// such values (scanned only for context words, never masked).
 struct span_rec {
   uint32_t raw_begin; // input offset of the first content byte
   uint32_t raw_len;
   uint32_t text_begin; // offset in the decoded text buffer
   uint32_t text_len;
   bool escaped;
-  std::string_view key;
+  bool is_key;
+  int32_t key_seg; // index of this value's key segment, or -1
+  scan::key_context key_ctx; // for key segments: what the name implies
 };
 
 struct hit {
@@ -126,7 +131,14 @@ struct masker::impl {
   std::vector<char> text;
   size_t text_len = 0;
   std::vector<span_rec> spans;
+  const char *last_key_ptr = nullptr;
+  int32_t last_key_seg = -1;
   std::vector<hit> hits;
+  std::vector<hit> seg_hits; // one value segment's rule hits, by end
+  std::vector<std::pair<uint32_t, uint32_t>> zones;
+  std::vector<hit> numeric_hits;
+  std::vector<uint32_t> scanned_until; // by rule, within one segment
+  uint32_t numeric_region_begin = 0;
   bool hits_overflow = false;
   std::vector<scan::candidate> cands, cand_scratch;
   std::vector<uint8_t> claimed;
@@ -144,11 +156,18 @@ struct masker::impl {
 
   impl(std::shared_ptr<const rule_set> r, limits l)
       : rules(std::move(r)), in(&rules->internals()), lim(l) {
+    for (hs_database_t *db : in->find_start)
+      if (db && hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
+        scratch_ok = false;
     if (in->find_ends &&
         (hs_alloc_scratch(in->find_ends, &scratch) != HS_SUCCESS ||
-         hs_alloc_scratch(in->find_spans, &scratch) != HS_SUCCESS))
+         (in->find_in_context &&
+          hs_alloc_scratch(in->find_in_context, &scratch) != HS_SUCCESS) ||
+         (in->find_numeric &&
+          hs_alloc_scratch(in->find_numeric, &scratch) != HS_SUCCESS)))
       scratch_ok = false;
     per_rule.assign(rules->rule_count(), 0);
+    scanned_until.assign(rules->rule_count(), 0);
     for (size_t i = 0; i < rules->rule_count(); ++i)
       labels.push_back("[REDACTED_" + std::string(rules->rule(i).entity) +
                        "]");
@@ -208,6 +227,28 @@ struct masker::impl {
     }
     if (raw.empty())
       return true;
+    // Segments are disjoint slices of the input plus one NUL each (which
+    // replaces the two quotes), so the buffer sized at input + 64 suffices;
+    // checked anyway: an overflow here must be an error, not a write.
+    if (text_len + raw.size() + std::min<size_t>(c.key.size(), 128) + 2 >
+        text.size())
+      return fail(error_kind::internal, offset_of(raw.data()));
+    int32_t key_seg = -1;
+    if (!c.key.empty()) {
+      if (c.key.data() != last_key_ptr) {
+        // Once per distinct key occurrence: every value under it shares it.
+        std::string_view k = c.key.substr(0, 128);
+        std::memcpy(text.data() + text_len, k.data(), k.size());
+        spans.push_back({uint32_t(k.data() - base), uint32_t(k.size()),
+                         uint32_t(text_len), uint32_t(k.size()), false, true,
+                         -1, {}});
+        text_len += k.size();
+        text[text_len++] = '\0';
+        last_key_ptr = c.key.data();
+        last_key_seg = int32_t(spans.size() - 1);
+      }
+      key_seg = last_key_seg;
+    }
     char *dst = text.data() + text_len;
     size_t len = raw.size();
     if (escaped) {
@@ -219,7 +260,8 @@ struct masker::impl {
       std::memcpy(dst, raw.data(), len);
     }
     spans.push_back({uint32_t(raw.data() - base), uint32_t(raw.size()),
-                     uint32_t(text_len), uint32_t(len), escaped, c.key});
+                     uint32_t(text_len), uint32_t(len), escaped, false,
+                     key_seg, {}});
     text_len += len;
     text[text_len++] = '\0'; // no rule matches NUL: strings never join
     return true;
@@ -398,42 +440,51 @@ struct masker::impl {
     cur_hits_begin = hb;
     cur_hits_end = he;
     const auto &defs = in->defs;
-    // Windows: [end - max_len - 1, end], merged when they overlap.
-    const hit *h = hb;
-    while (h != he) {
-      uint32_t wb = h->end > defs[h->rule]->max_len + 1 + s.text_begin
-                        ? h->end - defs[h->rule]->max_len - 1
-                        : s.text_begin;
-      uint32_t we = h->end;
-      ++h;
-      while (h != he) {
-        uint32_t nb = h->end > defs[h->rule]->max_len + 1 + s.text_begin
-                          ? h->end - defs[h->rule]->max_len - 1
-                          : s.text_begin;
-        if (nb > we)
+    std::string_view t(text.data() + s.text_begin, s.text_len);
+    // Rules located in code: one candidate per pass-1 end.
+    for (const hit *h = hb; h != he; ++h) {
+      const rules::rule_def &r = *defs[h->rule];
+      if (r.locate == rules::locator::som)
+        continue;
+      uint32_t end = h->end - s.text_begin;
+      uint32_t from = scan::locate_start(r, t, end);
+      if (from < end)
+        cands.push_back({from, end, h->rule});
+    }
+    // The others: a start-of-match scan of the rule's own small database
+    // over [end - max_len - 1, end], overlapping windows of a rule merged.
+    std::fill(scanned_until.begin(), scanned_until.end(), 0);
+    for (const hit *h = hb; h != he; ++h) {
+      uint16_t rule = h->rule;
+      if (defs[rule]->locate != rules::locator::som ||
+          h->end <= scanned_until[rule])
+        continue;
+      uint32_t reach = defs[rule]->max_len + 1;
+      auto window_begin = [&](uint32_t end) {
+        return end > reach + s.text_begin ? end - reach : s.text_begin;
+      };
+      uint32_t wb = window_begin(h->end), we = h->end;
+      for (const hit *k = h + 1; k != he; ++k) {
+        if (k->rule != rule)
+          continue;
+        if (window_begin(k->end) > we)
           break;
-        wb = std::min(wb, nb);
-        we = h->end;
-        ++h;
+        we = k->end;
       }
+      scanned_until[rule] = we;
       cur_window_begin = wb;
-      if (hs_scan(in->find_spans, text.data() + wb, we - wb, 0, scratch,
-                  on_span, this) != HS_SUCCESS)
+      if (hs_scan(in->find_start[rule], text.data() + wb, we - wb, 0,
+                  scratch, on_span, this) != HS_SUCCESS)
         return fail(error_kind::internal, s.raw_begin);
     }
     if (cands.empty())
       return true;
-    std::string_view t(text.data() + s.text_begin, s.text_len);
-    scan::key_context kc;
-    bool kc_done = false;
+    scan::key_context kc = s.key_seg >= 0 ? spans[size_t(s.key_seg)].key_ctx
+                                          : scan::key_context{};
     size_t kept = 0;
     for (size_t i = 0; i < cands.size(); ++i) {
       scan::candidate c = cands[i];
       const rules::rule_def &r = *defs[c.rule];
-      if (r.needs != rules::context::none && !kc_done) {
-        kc = scan::classify_key(s.key);
-        kc_done = true;
-      }
       if (scan::confirm(r, t, c, kc) && !in_media_reference(t, c))
         cands[kept++] = c;
     }
@@ -496,28 +547,157 @@ struct masker::impl {
       return fail(error_kind::match_limit, 0);
     if (rc != HS_SUCCESS)
       return fail(error_kind::internal, 0);
+    if (!scan_digit_clusters())
+      return false;
     if (!std::is_sorted(hits.begin(), hits.end(),
                         [](const hit &a, const hit &b) { return a.end < b.end; }))
       std::stable_sort(hits.begin(), hits.end(),
                        [](const hit &a, const hit &b) { return a.end < b.end; });
-    // Walk spans and hits together (both ordered by text offset).
-    size_t si = 0;
+    // Walk segments and hits together (both ordered by text offset).
     const hit *h = hits.data(), *he = hits.data() + hits.size();
-    while (h != he) {
-      while (si < spans.size() &&
-             spans[si].text_begin + spans[si].text_len < h->end)
-        ++si;
-      if (si == spans.size())
-        break;
-      const span_rec &s = spans[si];
+    for (size_t si = 0; si < spans.size(); ++si) {
+      span_rec &s = spans[si];
+      uint32_t seg_end = s.text_begin + s.text_len;
       const hit *first = h;
-      while (h != he && h->end <= s.text_begin + s.text_len)
+      while (h != he && h->end <= seg_end)
         ++h;
-      if (!scan_span(s, first, h))
+      if (s.is_key) {
+        if (first != h) // a context word in the name: classify it exactly
+          s.key_ctx = scan::classify_key({text.data() + s.text_begin, s.text_len});
+        continue;
+      }
+      if (!scan_segment(s, first, h))
         return false;
-      ++si;
     }
     return true;
+  }
+
+  // Digit-dense rules run only over clusters of 8+ digits (at most 3 other
+  // bytes between consecutive digits), found here in one linear pass:
+  // prose, keys and most values have none, so the slow automata skip them.
+  bool scan_digit_clusters() {
+    if (!in->find_numeric)
+      return true;
+    numeric_hits.clear();
+    const auto *t = reinterpret_cast<const unsigned char *>(text.data());
+    const size_t n = text_len;
+    size_t i = 0;
+    size_t region_begin = 0, region_end = 0; // pending merged region
+    bool pending = false;
+    auto flush = [&]() {
+      numeric_region_begin = uint32_t(region_begin);
+      return hs_scan(in->find_numeric, text.data() + region_begin,
+                     uint32_t(region_end - region_begin), 0, scratch,
+                     on_numeric_end, this) == HS_SUCCESS;
+    };
+    while (i < n) {
+      while (i < n && unsigned(t[i] - '0') > 9)
+        ++i;
+      if (i >= n)
+        break;
+      size_t first = i, last = i, j = i;
+      uint32_t digits = 0;
+      while (j < n) {
+        if (unsigned(t[j] - '0') <= 9) {
+          ++digits;
+          last = j++;
+        } else if (t[j] == 0 || j - last > rules::digit_cluster_max_gap) {
+          break;
+        } else {
+          ++j;
+        }
+      }
+      i = j;
+      if (digits < rules::digit_cluster_min_digits)
+        continue;
+      size_t b = first > rules::digit_cluster_lead
+                     ? first - rules::digit_cluster_lead
+                     : 0;
+      size_t e = std::min(n, last + 2);
+      if (pending && b <= region_end) {
+        region_end = std::max(region_end, e);
+        continue;
+      }
+      if (pending && !flush())
+        return fail(error_kind::internal, 0);
+      region_begin = b, region_end = e, pending = true;
+    }
+    if (pending && !flush())
+      return fail(error_kind::internal, 0);
+    if (hits_overflow)
+      return fail(error_kind::match_limit, 0);
+    if (!numeric_hits.empty()) {
+      size_t mid = hits.size();
+      hits.insert(hits.end(), numeric_hits.begin(), numeric_hits.end());
+      std::inplace_merge(hits.begin(), hits.begin() + ptrdiff_t(mid),
+                         hits.end(), [](const hit &a, const hit &b) {
+                           return a.end < b.end;
+                         });
+    }
+    return true;
+  }
+
+  static int on_numeric_end(unsigned id, unsigned long long,
+                            unsigned long long to, unsigned, void *ctx) {
+    auto *self = static_cast<impl *>(ctx);
+    if (self->hits.size() + self->numeric_hits.size() >=
+        size_t(self->lim.matches_per_document_max) * 4) {
+      self->hits_overflow = true;
+      return 1;
+    }
+    self->numeric_hits.push_back(
+        {self->numeric_region_begin + uint32_t(to), uint16_t(id)});
+    return 0;
+  }
+
+  // Splits pass-1 hits of one value segment into rule hits and context
+  // zones, scans the zones for context rules, then locates candidates.
+  bool scan_segment(const span_rec &s, const hit *first, const hit *last) {
+    seg_hits.clear();
+    zones.clear();
+    uint32_t seg_end = s.text_begin + s.text_len;
+    for (const hit *h = first; h != last; ++h) {
+      if (h->rule < in->trigger_id_base)
+        seg_hits.push_back(*h);
+      else // context rules may start up to 64 bytes after the word
+        zones.push_back({h->end, std::min(seg_end, h->end + 64 + 16)});
+    }
+    if (s.key_seg >= 0 && in->find_in_context) {
+      const auto &k = spans[size_t(s.key_seg)].key_ctx;
+      if (k.phone || k.ssn)
+        zones.push_back({s.text_begin, seg_end});
+    }
+    if (!zones.empty() && in->find_in_context) {
+      size_t before = seg_hits.size();
+      std::sort(zones.begin(), zones.end());
+      uint32_t zb = zones[0].first, ze = zones[0].second;
+      for (size_t i = 1; i <= zones.size(); ++i) {
+        if (i < zones.size() && zones[i].first <= ze) {
+          ze = std::max(ze, zones[i].second);
+          continue;
+        }
+        cur_window_begin = zb;
+        if (hs_scan(in->find_in_context, text.data() + zb, ze - zb, 0,
+                    scratch, on_context_end, this) != HS_SUCCESS)
+          return fail(error_kind::internal, s.raw_begin);
+        if (i < zones.size())
+          zb = zones[i].first, ze = zones[i].second;
+      }
+      if (seg_hits.size() != before)
+        std::sort(seg_hits.begin(), seg_hits.end(),
+                  [](const hit &a, const hit &b) { return a.end < b.end; });
+    }
+    if (seg_hits.empty())
+      return true;
+    return scan_span(s, seg_hits.data(), seg_hits.data() + seg_hits.size());
+  }
+
+  static int on_context_end(unsigned id, unsigned long long,
+                            unsigned long long to, unsigned, void *ctx) {
+    auto *self = static_cast<impl *>(ctx);
+    self->seg_hits.push_back({self->cur_window_begin + uint32_t(to),
+                              uint16_t(id)});
+    return 0;
   }
 
   void splice() {
@@ -540,6 +720,8 @@ struct masker::impl {
     err = error_kind::none;
     err_offset = 0;
     spans.clear();
+    last_key_ptr = nullptr;
+    last_key_seg = -1;
     repls.clear();
     std::fill(per_rule.begin(), per_rule.end(), 0);
     base = input.data();

@@ -25,7 +25,10 @@ hs_database_t *compile_db(const std::vector<const char *> &exprs,
         *error += cerr->message;
         if (cerr->expression >= 0 && size_t(cerr->expression) < ids.size())
           *error += " (rule " +
-                    std::string(rules::table()[ids[cerr->expression]].info.id) +
+                    (ids[cerr->expression] < rules::table().size()
+                         ? std::string(
+                               rules::table()[ids[cerr->expression]].info.id)
+                         : std::string("context trigger")) +
                     ")";
       }
     }
@@ -62,26 +65,68 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
     }
   }
 
-  std::vector<const char *> exprs, span_exprs;
-  std::vector<unsigned> ends_flags, span_flags, ids;
+  // Pass 1: rules that need no context, plus the context triggers.
+  // Context rules: their own database, run only in context zones.
+  // Pass 2 (start of match): one small database per rule that is not
+  // located in code.
+  std::vector<const char *> ends_exprs, ctx_exprs, num_exprs;
+  std::vector<unsigned> ends_flags, ctx_flags, num_flags;
+  std::vector<unsigned> ends_ids, ctx_ids, num_ids;
+  bool need_trigger[3] = {false, false, false};
   for (size_t i = 0; i < table.size(); ++i) {
     if (!internals->enabled[i])
       continue;
-    exprs.push_back(table[i].expression);
-    ends_flags.push_back(table[i].hs_flags);
-    span_flags.push_back(table[i].hs_flags | HS_FLAG_SOM_LEFTMOST);
-    span_exprs.push_back(table[i].span_expression ? table[i].span_expression
-                                                  : table[i].expression);
-    ids.push_back(unsigned(i));
+    const rules::rule_def &r = table[i];
+    if (r.needs == rules::context::none && rules::digit_dense(r)) {
+      num_exprs.push_back(r.expression);
+      num_flags.push_back(r.hs_flags);
+      num_ids.push_back(unsigned(i));
+    } else if (r.needs == rules::context::none) {
+      ends_exprs.push_back(r.expression);
+      ends_flags.push_back(r.hs_flags);
+      ends_ids.push_back(unsigned(i));
+    } else {
+      ctx_exprs.push_back(r.expression);
+      ctx_flags.push_back(r.hs_flags);
+      ctx_ids.push_back(unsigned(i));
+      need_trigger[size_t(r.needs)] = true;
+    }
     internals->window_before_max =
-        std::max<uint32_t>(internals->window_before_max, table[i].max_len);
+        std::max<uint32_t>(internals->window_before_max, r.max_len);
   }
-  if (!exprs.empty()) {
-    internals->find_ends = compile_db(exprs, ends_flags, ids, error);
+  internals->trigger_id_base = unsigned(table.size());
+  for (auto c : {rules::context::phone, rules::context::ssn}) {
+    if (!need_trigger[size_t(c)])
+      continue;
+    ends_exprs.push_back(rules::context_trigger(c));
+    ends_flags.push_back(HS_FLAG_CASELESS);
+    ends_ids.push_back(internals->trigger_id_base + unsigned(c) - 1);
+  }
+  if (!ends_exprs.empty()) {
+    internals->find_ends = compile_db(ends_exprs, ends_flags, ends_ids, error);
     if (!internals->find_ends)
       return nullptr;
-    internals->find_spans = compile_db(span_exprs, span_flags, ids, error);
-    if (!internals->find_spans)
+  }
+  internals->find_start.assign(table.size(), nullptr);
+  for (size_t i = 0; i < table.size(); ++i) {
+    const rules::rule_def &r = table[i];
+    if (!internals->enabled[i] || r.locate != rules::locator::som)
+      continue;
+    internals->find_start[i] = compile_db(
+        {r.span_expression ? r.span_expression : r.expression},
+        {r.hs_flags | HS_FLAG_SOM_LEFTMOST}, {unsigned(i)}, error);
+    if (!internals->find_start[i])
+      return nullptr;
+  }
+  if (!num_exprs.empty()) {
+    internals->find_numeric = compile_db(num_exprs, num_flags, num_ids, error);
+    if (!internals->find_numeric)
+      return nullptr;
+  }
+  if (!ctx_exprs.empty()) {
+    internals->find_in_context =
+        compile_db(ctx_exprs, ctx_flags, ctx_ids, error);
+    if (!internals->find_in_context)
       return nullptr;
   }
   std::shared_ptr<rule_set> set(new rule_set());

@@ -22,89 +22,103 @@ const rule_def k_rules[] = {
     {{"private_key", "PRIVATE_KEY", P::specific_secret, true,
       "PEM or OpenSSH private key block, BEGIN through END (whole block)"},
      "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY-----", 0, 64, edge::none,
-     edge::none, check::private_key, context::none},
+     edge::none, check::private_key, context::none,
+     nullptr, locator::prefix, "-----BEGIN", " -"},
     {{"aws_access_key_id", "AWS_ACCESS_KEY", P::specific_secret, true,
       "AWS access key id: AKIA/ASIA/ABIA/ACCA + 16 upper-case alphanumerics"},
      "(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", 0, 20, edge::alnum, edge::alnum,
-     check::none, context::none},
+     check::none, context::none,
+     nullptr, locator::prefix, "A", ""},
     {{"aws_secret_access_key", "AWS_SECRET_KEY", P::specific_secret, true,
       "AWS secret access key (40 base64 chars) after an aws_secret_access_key "
       "/ SecretAccessKey label"},
      "(?:aws_?secret_?access_?key|secret_?access_?key)[\"'\\\\ ]{0,4}[:=][ "
      "]{0,3}[\"'\\\\]{0,3}[A-Za-z0-9/+]{40}",
      HS_FLAG_CASELESS, 100, edge::alnum, edge::b64, check::aws_secret,
-     context::none},
+     context::none,
+     nullptr, locator::tail40},
     {{"github_token", "GITHUB_TOKEN", P::specific_secret, true,
       "GitHub token gh[pousr]_ + 36 base62 with valid CRC32 checksum"},
      "gh[pousr]_[A-Za-z0-9]{36}", 0, 40, edge::alnum, edge::alnum,
-     check::github_token, context::none},
+     check::github_token, context::none,
+     nullptr, locator::prefix, "gh", "_"},
     {{"github_pat", "GITHUB_TOKEN", P::specific_secret, true,
       "GitHub fine-grained personal access token github_pat_..."},
      "github_pat_[A-Za-z0-9_]{82}", 0, 93, edge::alnum, edge::alnum,
-     check::none, context::none},
+     check::none, context::none,
+     nullptr, locator::prefix, "github_pat_", "_"},
     {{"gitlab_token", "GITLAB_TOKEN", P::specific_secret, true,
       "GitLab personal/project access token glpat-..."},
      "glpat-[A-Za-z0-9_\\-]{20}", 0, 26, edge::alnum, edge::token,
-     check::none, context::none},
+     check::none, context::none,
+     nullptr, locator::prefix, "glpat-", "_-"},
     {{"slack_token", "SLACK_TOKEN", P::specific_secret, true,
       "Slack token xox[abposr]-..."},
      "xox[abposr]-[0-9]{6,16}-[A-Za-z0-9\\-]{8,200}", 0, 230, edge::alnum,
      edge::token, check::none, context::none,
-     "xox[abposr]-[0-9]+-[A-Za-z0-9\\-]+"},
+     "xox[abposr]-[0-9]+-[A-Za-z0-9\\-]+", locator::prefix, "xox", "-"},
     {{"anthropic_key", "ANTHROPIC_KEY", P::specific_secret, true,
       "Anthropic API key sk-ant-api03-..."},
      "sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\\-]{80,110}", 0, 130,
-     edge::alnum, edge::token, check::none, context::none},
+     edge::alnum, edge::token, check::none, context::none,
+     nullptr, locator::prefix, "sk-ant-", "_-"},
     {{"openai_key", "OPENAI_KEY", P::specific_secret, true,
       "OpenAI API key: legacy and project/service keys carrying T3BlbkFJ, or "
       "sk-proj-/sk-svcacct-/sk-admin- keys"},
      "sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\\-]{40,250}|[A-Za-z0-9_\\-]{"
      "16,80}T3BlbkFJ[A-Za-z0-9_\\-]{16,80})",
      0, 260, edge::alnum, edge::token, check::none, context::none,
-     "sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\\-]+|[A-Za-z0-9_\\-]+T3BlbkFJ[A-Za-z0-9_\\-]+)"},
+     "sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\\-]+|[A-Za-z0-9_\\-]+T3BlbkFJ[A-Za-z0-9_\\-]+)", locator::prefix, "sk-", "_-"},
     {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
       "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},
      "sk-lf-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-"
      "fA-F]{12}",
-     0, 42, edge::alnum, edge::token, check::none, context::none},
+     0, 42, edge::alnum, edge::token, check::none, context::none,
+     nullptr, locator::prefix, "sk-lf-", "-"},
     {{"stripe_key", "STRIPE_KEY", P::specific_secret, true,
       "Stripe secret/restricted key sk_/rk_ live|test (publishable pk_ kept)"},
      "(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}", 0, 255, edge::alnum,
-     edge::alnum, check::none, context::none},
+     edge::alnum, check::none, context::none,
+     nullptr, locator::prefix, "sk_|rk_", "_"},
     {{"stripe_webhook_secret", "STRIPE_KEY", P::specific_secret, true,
       "Stripe webhook signing secret whsec_..."},
      "whsec_[A-Za-z0-9+/=]{24,100}", 0, 106, edge::alnum, edge::b64,
-     check::none, context::none},
+     check::none, context::none,
+     nullptr, locator::prefix, "whsec_", "_+/="},
     {{"google_api_key", "GOOGLE_API_KEY", P::specific_secret, true,
       "Google API key AIza + 35 chars"},
      "AIza[0-9A-Za-z_\\-]{35}", 0, 39, edge::alnum, edge::token, check::none,
-     context::none},
+     context::none,
+     nullptr, locator::prefix, "AIza", "_-"},
     {{"google_oauth_token", "GOOGLE_OAUTH_TOKEN", P::specific_secret, true,
       "Google OAuth access token ya29...."},
      "ya29\\.[0-9A-Za-z_\\-]{20,250}", 0, 256, edge::alnum, edge::token,
-     check::none, context::none},
+     check::none, context::none,
+     nullptr, locator::prefix, "ya29.", "_-."},
     {{"jwt", "JWT", P::specific_secret, true,
       "JSON Web Token: eyJ header (must decode to a JSON object with alg), "
       "payload, signature"},
      "eyJ[A-Za-z0-9_\\-]{8,2000}\\.[A-Za-z0-9_\\-]{8,8000}\\.[A-Za-z0-9_\\-]{"
      "0,2000}",
      0, 12000, edge::token, edge::token, check::jwt, context::none,
-     "eyJ[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]*"},
+     "eyJ[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]+\\.[A-Za-z0-9_\\-]*", locator::prefix, "eyJ", "_-."},
     {{"bearer_token", "BEARER_TOKEN", P::generic_secret, true,
       "Bearer credential (Authorization: Bearer <token>); the scheme word "
       "stays, the token is masked"},
      "bearer[ ]{1,4}[A-Za-z0-9\\-._~+/]{16,4000}=*", HS_FLAG_CASELESS, 4020,
-     edge::alnum, edge::b64, check::bearer, context::none},
+     edge::alnum, edge::b64, check::bearer, context::none,
+     nullptr, locator::scheme_token},
     {{"basic_auth", "BASIC_AUTH", P::generic_secret, true,
       "Basic credential (Authorization: Basic <base64 user:password>)"},
      "basic[ ]{1,4}[A-Za-z0-9+/]{8,400}={0,2}", HS_FLAG_CASELESS, 420,
-     edge::alnum, edge::b64, check::basic_auth, context::none},
+     edge::alnum, edge::b64, check::basic_auth, context::none,
+     nullptr, locator::scheme_token},
     {{"url_password", "PASSWORD", P::generic_secret, true,
       "password in scheme://user:password@host (only the password is masked)"},
      "[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s:/@\"\\\\<>]{0,64}:[^\\s/"
      "@\"\\\\<>]{1,128}@",
      0, 220, edge::none, edge::none, check::url_password, context::none,
-     "[A-Za-z][A-Za-z0-9+.\\-]+://[^\\s:/@\"\\\\<>]*:[^\\s/@\"\\\\<>]+@"},
+     "[A-Za-z][A-Za-z0-9+.\\-]+://[^\\s:/@\"\\\\<>]*:[^\\s/@\"\\\\<>]+@", locator::url_password},
 
     // -------------------------------------------------------------------- PII
     {{"email", "EMAIL", P::pii, true,
@@ -112,7 +126,7 @@ const rule_def k_rules[] = {
      "[A-Za-z0-9._%+'\\-]{1,64}@[A-Za-z0-9\\-]{1,63}(?:\\.[A-Za-z0-9\\-]{1,63}"
      "){0,8}\\.[A-Za-z]{2,24}",
      0, 254, edge::none, edge::none, check::email, context::none,
-     "[A-Za-z0-9._%+\'\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]+"},
+     "[A-Za-z0-9._%+\'\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*\\.[A-Za-z]+", locator::email},
     {{"phone_intl", "PHONE", P::pii, true,
       "international/E.164 phone number: + country code, 8-15 digits, "
       "separators and (0) trunk allowed"},
@@ -195,6 +209,39 @@ const rule_def k_rules[] = {
 } // namespace
 
 std::span<const rule_def> table() { return k_rules; }
+
+bool digit_dense(const rule_def &r) {
+  switch (r.validator) {
+  case check::phone_intl:
+  case check::phone_nanp:
+  case check::phone_digits:
+  case check::card:
+  case check::iban:
+  case check::ssn:
+    return true;
+  default:
+    return false;
+  }
+}
+
+const char *context_trigger(context c) {
+  switch (c) {
+  case context::phone:
+    // Kept in step with the word list of scanner.cpp, which re-checks the
+    // exact word, its word start and the sentence.
+    return "(?:phone|call|tel[:. \\x00]|mobil|cell|reach me|text me|whatsapp|"
+           "sms|fax|contact|telefon|handy|anruf|ruf mich|appel|"
+           "t\\xc3\\xa9l\\xc3\\xa9phone|portable|joindre|llam|"
+           "tel\\xc3\\xa9fono|m\\xc3\\xb3vil|telefono|chiam|bellen|"
+           "telefoon|ligar|celular|number|nummer|num\\xc3\\xa9ro|"
+           "n\\xc3\\xbamero|msisdn)";
+  case context::ssn:
+    return "(?:ssn|social ?sec|soc\\. ?sec|ss ?#|tax ?id|taxpayer)";
+  case context::none:
+    break;
+  }
+  return nullptr;
+}
 
 } // namespace maskd::core::rules
 

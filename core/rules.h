@@ -48,6 +48,16 @@ enum class context : uint8_t {
   ssn,   // needs an ssn-like attribute key or a context word before it
 };
 
+// How pass 2 finds where a candidate starts, given where it ends.
+enum class locator : uint8_t {
+  som,          // Hyperscan start-of-match over a small window (max_len)
+  prefix,       // back over token_chars, then forward to the first prefix
+  email,        // back over the domain to '@', then over the local part
+  url_password, // back to "://", then over the scheme
+  scheme_token, // back over the credential, spaces, then the scheme word
+  tail40,       // the last 40 bytes (AWS secret after its label)
+};
+
 struct rule_def {
   rule_info info;
   const char *expression; // Hyperscan syntax
@@ -61,8 +71,26 @@ struct rule_def {
   // Hyperscan's SOM tracking: bounded repeats loosened to '+'; the bounds
   // are enforced in code (max_len window, validator).
   const char *span_expression = nullptr;
+  locator locate = locator::som;
+  const char *prefix = nullptr;      // locator::prefix: "a|b" literal starts
+  const char *token_chars = nullptr; // locator::prefix: non-alnum chars
 };
 
 std::span<const rule_def> table();
+
+// Rules whose every match holds 8+ digits with at most 3 other bytes
+// between consecutive digits (phones, cards, IBANs, SSNs): scanned only
+// inside such digit clusters, found in code (see masker.cpp).
+bool digit_dense(const rule_def &r);
+inline constexpr uint32_t digit_cluster_min_digits = 8;
+inline constexpr uint32_t digit_cluster_max_gap = 3;
+// Bytes before a cluster's first digit a match may start at ("+1 (",
+// "GB82 WEST ").
+inline constexpr uint32_t digit_cluster_lead = 12;
+
+// Words that open a context zone for rules with `needs == c`, as one
+// caseless Hyperscan expression. Context rules are scanned only after such
+// a word (in text) or under an attribute key containing one.
+const char *context_trigger(context c);
 
 } // namespace maskd::core::rules

@@ -316,7 +316,79 @@ bool confirm_basic(std::string_view t, candidate &c) {
   return true;
 }
 
+bool in_class(char ch, const char *extra) {
+  return is_alnum(ch) || (ch && std::strchr(extra, ch));
+}
+
+uint32_t back_over(std::string_view t, uint32_t end, uint32_t limit,
+                   const char *extra) {
+  uint32_t floor = end > limit ? end - limit : 0;
+  uint32_t i = end;
+  while (i > floor && in_class(t[i - 1], extra))
+    --i;
+  return i;
+}
+
+// First occurrence at or after `from` (and before `end`) of any of the
+// '|'-separated literals in `alternatives`.
+uint32_t first_prefix(std::string_view t, uint32_t from, uint32_t end,
+                      std::string_view alternatives) {
+  uint32_t best = UINT32_MAX;
+  std::string_view window = t.substr(from, end - from);
+  while (!alternatives.empty()) {
+    size_t bar = alternatives.find('|');
+    std::string_view lit = alternatives.substr(0, bar);
+    size_t at = window.find(lit);
+    if (at != std::string_view::npos)
+      best = std::min(best, from + uint32_t(at));
+    if (bar == std::string_view::npos)
+      break;
+    alternatives.remove_prefix(bar + 1);
+  }
+  return best;
+}
+
 } // namespace
+
+uint32_t locate_start(const rules::rule_def &r, std::string_view t,
+                      uint32_t end) {
+  switch (r.locate) {
+  case rules::locator::som:
+    return UINT32_MAX;
+  case rules::locator::prefix: {
+    uint32_t from = back_over(t, end, r.max_len, r.token_chars);
+    return first_prefix(t, from, end, r.prefix);
+  }
+  case rules::locator::email: {
+    uint32_t at = back_over(t, end, 254, ".-");
+    if (at == 0 || t[at - 1] != '@')
+      return UINT32_MAX;
+    uint32_t start = back_over(t, at - 1, 64, "._%+'-");
+    return start < at - 1 ? start : UINT32_MAX;
+  }
+  case rules::locator::url_password: {
+    uint32_t floor = end > r.max_len ? end - r.max_len : 0;
+    size_t sep = t.substr(floor, end - floor).rfind("://");
+    if (sep == std::string_view::npos)
+      return UINT32_MAX;
+    uint32_t scheme_end = floor + uint32_t(sep);
+    uint32_t start = back_over(t, scheme_end, 21, "+.-");
+    return start < scheme_end ? start : UINT32_MAX;
+  }
+  case rules::locator::scheme_token: {
+    uint32_t i = back_over(t, end, r.max_len, "-._~+/=");
+    while (i > 0 && t[i - 1] == ' ')
+      --i;
+    uint32_t word = i;
+    while (word > 0 && is_alpha(t[word - 1]) && i - word < 6)
+      --word;
+    return word < i ? word : UINT32_MAX;
+  }
+  case rules::locator::tail40:
+    return end >= 40 ? end - 40 : UINT32_MAX;
+  }
+  return UINT32_MAX;
+}
 
 key_context classify_key(std::string_view key) {
   key_context k;

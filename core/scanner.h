@@ -29,6 +29,11 @@ struct key_context {
 // is: an escaped key simply does not match, which only loses context).
 key_context classify_key(std::string_view key);
 
+// Where the candidate of a code-located rule (rule.locate != som) that ends
+// at `end` starts, or UINT32_MAX when there is none.
+uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
+                      uint32_t end);
+
 // Checks one candidate against its rule. May narrow [from, to) to the part
 // that is masked (e.g. only the password of a URL). False: not a match.
 bool confirm(const rules::rule_def &rule, std::string_view text,
