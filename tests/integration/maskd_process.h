@@ -60,9 +60,13 @@ public:
     return address_;
   }
 
-  // Sends `sig` and returns the exit status (-1: killed or timed out).
+  void signal(int sig) { kill(pid_, sig); }
+
+  // Sends `sig` (0: none) and returns the exit status (-1: killed or timed
+  // out).
   int stop(int sig = SIGTERM, int timeout_ms = 10000) {
-    kill(pid_, sig);
+    if (sig != 0)
+      kill(pid_, sig);
     auto until = std::chrono::steady_clock::now() +
                  std::chrono::milliseconds(timeout_ms);
     int status = 0;

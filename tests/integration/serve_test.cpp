@@ -127,6 +127,8 @@ TEST_F(ServeTest, LogsCarryNoPayload) {
   EXPECT_EQ(log.find("zq-marker"), std::string::npos) << log;
 }
 
+void kill_only(maskd_process &proc, int sig) { proc.signal(sig); }
+
 uint64_t metric(const std::string &text, const std::string &series) {
   size_t at = text.find("\n" + series + " ");
   if (at == std::string::npos)
@@ -189,6 +191,38 @@ TEST(ServeSignals, SigtermWithIdleKeepAliveConnectionExitsZero) {
   EXPECT_TRUE(c.closed_by_peer(1000));
   std::string log = proc.log();
   EXPECT_NE(log.find("\"event\":\"stopped\""), std::string::npos) << log;
+}
+
+TEST(ServeSignals, SigtermFinishesARequestInFlight) {
+  maskd_process proc({"--shards", "2", "--drain-timeout-ms", "3000"});
+  std::string addr = proc.wait_listening();
+  ASSERT_FALSE(addr.empty()) << proc.log();
+  client c(port_of(addr));
+  std::string req = post("/mask", R"(["mail x.y@example.com"])");
+  size_t half = req.size() - 10;
+  ASSERT_TRUE(c.send(req.substr(0, half))); // headers and part of the body
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill_only(proc, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(c.send(req.substr(half)));
+  http_reply r;
+  ASSERT_TRUE(c.read_response(&r)) << proc.log();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["connection"], "close");
+  EXPECT_EQ(r.body.find("x.y@example.com"), std::string::npos);
+  EXPECT_EQ(proc.stop(0), 0) << proc.log(); // signal 0: just wait for exit
+}
+
+TEST(ServeSignals, SigtermGivesUpOnAStuckClientAtTheDeadline) {
+  maskd_process proc({"--shards", "1", "--drain-timeout-ms", "300"});
+  std::string addr = proc.wait_listening();
+  ASSERT_FALSE(addr.empty()) << proc.log();
+  client c(port_of(addr));
+  ASSERT_TRUE(c.send("POST /mask HTTP/1.1\r\nContent-Length: 100\r\n\r\n["));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(proc.stop(SIGTERM), 0) << proc.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
 }
 
 TEST(ServeConfig, FlagsOverrideEnvironment) {
