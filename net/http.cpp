@@ -236,7 +236,7 @@ bool request_parser::take_expect_continue() {
   return v;
 }
 
-request request_parser::view() const {
+request request_parser::view() {
   request r;
   r.method = method_;
   std::string_view target(head_.data(), url_len_);
@@ -251,8 +251,7 @@ request request_parser::view() const {
   r.headers = fields_;
   // Body bytes are followed by zeroed padding: the reader may look ahead.
   if (body_.data() != nullptr)
-    std::memset(const_cast<char *>(body_.data()) + body_.size(), 0,
-                lim_.body_padding_bytes);
+    std::memset(body_.data() + body_.size(), 0, lim_.body_padding_bytes);
   if (body_.data() != nullptr)
     r.body = std::string_view(body_.data(), body_.size());
   r.start_ns = start_ns_;

@@ -72,7 +72,8 @@ public:
   bool head_method() const { return parser_.method == HTTP_HEAD; }
   // True once per request, when its headers asked for 100-continue.
   bool take_expect_continue();
-  request view() const; // valid after message_complete, until next()
+  // The completed request (valid until next()); zeroes the body padding.
+  request view();
   size_t body_size() const { return body_.size(); }
 
 private:
@@ -104,7 +105,7 @@ private:
   std::string head_; // url bytes then header names and values, back to back
   uint32_t url_len_ = 0;
   std::vector<span_pair> spans_;
-  mutable std::vector<header_field> fields_;
+  std::vector<header_field> fields_;
   padded_buffer body_;
   std::string_view method_;
   uint64_t start_ns_ = 0;

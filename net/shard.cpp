@@ -258,7 +258,9 @@ void shard_loop::turn() {
   }
   if (stop_requested_.load(std::memory_order_acquire) && !stopping_)
     begin_stop();
-  if (stopping_ && !peers_told_ && !accept_armed_ && handoffs_inflight_ == 0)
+  bool handed_over = !accept_armed_ && handoffs_inflight_ == 0;
+  if (stopping_ && !peers_told_ &&
+      (handed_over || now_ms_ >= drain_deadline_ms_))
     tell_peers_to_stop();
   if (now_ms_ >= next_tick_ms_) {
     next_tick_ms_ = now_ms_ + tick_ms_;
