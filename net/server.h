@@ -56,6 +56,12 @@ public:
   virtual ~handler() = default;
   // Runs on the shard thread; must not block and must not throw.
   virtual void handle(const request &req, response &out) = 0;
+  // The HTTP layer answered `status` (400/408/413/431) itself and will close
+  // the connection; `body_bytes` had been read. For logging; same thread.
+  virtual void rejected(uint16_t status, size_t body_bytes) {
+    (void)status;
+    (void)body_bytes;
+  }
 };
 
 // Called once per shard, on that shard's thread, before it serves.

@@ -726,6 +726,7 @@ void shard_loop::respond_error(conn &c, uint16_t status) {
     bump(st.rejected_400);
     break;
   }
+  handler_->rejected(status, c.parser.body_size());
   response res;
   res.status = status;
   res.body = error_body(status);

@@ -140,6 +140,20 @@ void mask_handler::serve_error(const net::request &req,
       .num("shard", shard_);
 }
 
+void mask_handler::rejected(uint16_t status, size_t body_bytes) {
+  static constexpr std::string_view reasons[] = {
+      "malformed_http", "read_timeout", "body_too_large", "headers_too_large"};
+  std::string_view reason = status == 408   ? reasons[1]
+                            : status == 413 ? reasons[2]
+                            : status == 431 ? reasons[3]
+                                            : reasons[0];
+  log_line("warn", "http_rejected")
+      .str("kind", reason)
+      .num("status", status)
+      .num("body_bytes", body_bytes)
+      .num("shard", shard_);
+}
+
 void mask_handler::serve_ready(net::response &out) {
   bool ready = state_.rules != nullptr && state_.server != nullptr &&
                state_.server->all_shards_running() &&

@@ -27,6 +27,7 @@ class mask_handler : public net::handler {
 public:
   mask_handler(const serve_state &state, unsigned shard);
   void handle(const net::request &req, net::response &out) override;
+  void rejected(uint16_t status, size_t body_bytes) override;
 
 private:
   route route_of(const net::request &req) const;

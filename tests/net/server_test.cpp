@@ -28,6 +28,11 @@ constexpr size_t padding_bytes = 64;
 // GET /big: a 16 MiB body (a response the client may abandon).
 class echo_handler : public handler {
 public:
+  static inline std::atomic<uint64_t> rejected_413{0};
+  void rejected(uint16_t status, size_t) override {
+    if (status == 413)
+      rejected_413++;
+  }
   void handle(const request &req, response &out) override {
     if (req.path == "/echo") {
       out.content_type = "text/plain";
@@ -292,6 +297,7 @@ TEST(NetServer, OversizedBodyGets413) {
     EXPECT_EQ(r.status, 413);
   }
   EXPECT_EQ(s->stats(0).rejected_413.load(), 2u);
+  EXPECT_EQ(echo_handler::rejected_413.load(), 2u); // the handler was told
 }
 
 TEST(NetServer, OversizedHeadersGet431) {
