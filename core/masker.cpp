@@ -448,8 +448,15 @@ struct masker::impl {
         continue;
       uint32_t end = h->end - s.text_begin;
       uint32_t from = scan::locate_start(r, t, end);
-      if (from < end)
-        cands.push_back({from, end, h->rule});
+      if (from >= end)
+        continue;
+      uint32_t to = scan::extend_end(r, t, from, end);
+      // Several triggers inside one token give the same candidate once.
+      bool seen = false;
+      for (size_t k = cands.size(); k-- > 0 && !seen;)
+        seen = cands[k].rule == h->rule && cands[k].from == from;
+      if (!seen)
+        cands.push_back({from, to, h->rule});
     }
     // The others: a start-of-match scan of the rule's own small database
     // over [end - max_len - 1, end], overlapping windows of a rule merged.
@@ -596,19 +603,30 @@ struct masker::impl {
       if (i >= n)
         break;
       size_t first = i, last = i, j = i;
-      uint32_t digits = 0;
+      uint32_t digits = 0, dots = 0, colons = 0;
+      uint32_t gap_dots = 0, gap_colons = 0; // since the last digit
+      if (first >= 2 && t[first - 1] == ':')
+        colons += 1 + (t[first - 2] == ':'); // "::1", "fe80::1"
       while (j < n) {
-        if (unsigned(t[j] - '0') <= 9) {
+        unsigned char ch = t[j];
+        if (unsigned(ch - '0') <= 9) {
           ++digits;
+          dots += gap_dots, colons += gap_colons;
+          gap_dots = gap_colons = 0;
           last = j++;
-        } else if (t[j] == 0 || j - last > rules::digit_cluster_max_gap) {
+        } else if (ch == 0 || j - last > rules::digit_cluster_max_gap) {
           break;
         } else {
+          gap_dots += ch == '.';
+          gap_colons += ch == ':';
           ++j;
         }
       }
       i = j;
-      if (digits < rules::digit_cluster_min_digits)
+      bool numeric = digits >= rules::digit_cluster_min_digits;
+      bool ipv4 = digits >= 4 && dots >= 3;
+      bool ipv6 = colons >= 2;
+      if (!numeric && !ipv4 && !ipv6)
         continue;
       size_t b = first > rules::digit_cluster_lead
                      ? first - rules::digit_cluster_lead

@@ -78,9 +78,10 @@ struct rule_def {
 
 std::span<const rule_def> table();
 
-// Rules whose every match holds 8+ digits with at most 3 other bytes
-// between consecutive digits (phones, cards, IBANs, SSNs): scanned only
-// inside such digit clusters, found in code (see masker.cpp).
+// Rules whose every match lies in a digit cluster (digits with at most 3
+// other bytes between consecutive ones) holding 8+ digits (phones, cards,
+// IBANs, SSNs), or 4+ digits and 3+ dots (IPv4), or 2+ colons (IPv6):
+// scanned only inside such clusters, found in code (see masker.cpp).
 bool digit_dense(const rule_def &r);
 inline constexpr uint32_t digit_cluster_min_digits = 8;
 inline constexpr uint32_t digit_cluster_max_gap = 3;

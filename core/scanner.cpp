@@ -149,6 +149,12 @@ bool confirm_email(std::string_view t, candidate &c) {
     return false;
   if (domain.size() > 253 || domain.find("..") != std::string_view::npos)
     return false;
+  size_t last_dot = domain.rfind('.');
+  if (last_dot == std::string_view::npos || domain.size() - last_dot - 1 < 2)
+    return false;
+  for (size_t i = last_dot + 1; i < domain.size(); ++i)
+    if (!is_alpha(domain[i]))
+      return false; // the top-level domain is made of letters
   // Domain labels never start or end with '-'.
   for (size_t i = 0; i < domain.size(); ++i) {
     if (domain[i] != '-')
@@ -388,6 +394,39 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
     return end >= 40 ? end - 40 : UINT32_MAX;
   }
   return UINT32_MAX;
+}
+
+uint32_t extend_end(const rules::rule_def &r, std::string_view t,
+                    uint32_t from, uint32_t end) {
+  const char *extra = nullptr;
+  switch (r.locate) {
+  case rules::locator::prefix:
+    if (r.validator == rules::check::private_key)
+      return end; // extended to the END line by its validator
+    extra = r.token_chars;
+    break;
+  case rules::locator::email:
+    extra = ".-";
+    break;
+  case rules::locator::scheme_token:
+    extra = "-._~+/";
+    break;
+  default:
+    return end;
+  }
+  uint32_t limit =
+      uint32_t(std::min<size_t>(t.size(), size_t(from) + r.max_len));
+  uint32_t i = end;
+  while (i < limit && in_class(t[i], extra))
+    ++i;
+  if (r.locate == rules::locator::scheme_token)
+    while (i < limit && t[i] == '=')
+      ++i;
+  // A sentence may end right after a token or an address.
+  while (i > end && (t[i - 1] == '.' ||
+                     (r.locate == rules::locator::email && t[i - 1] == '-')))
+    --i;
+  return i;
 }
 
 key_context classify_key(std::string_view key) {

@@ -34,6 +34,12 @@ key_context classify_key(std::string_view key);
 uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
                       uint32_t end);
 
+// For rules whose pass-1 expression is only a trigger (a prefix and a few
+// body bytes): the end of the whole token that starts at `from`, extended
+// over the token's characters up to max_len. Returns `end` for the others.
+uint32_t extend_end(const rules::rule_def &rule, std::string_view text,
+                    uint32_t from, uint32_t end);
+
 // Checks one candidate against its rule. May narrow [from, to) to the part
 // that is masked (e.g. only the password of a URL). False: not a match.
 bool confirm(const rules::rule_def &rule, std::string_view text,
