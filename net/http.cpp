@@ -152,6 +152,9 @@ int request_parser::on_headers_complete(llhttp_t *p) {
   request_parser *s = self(p);
   s->phase_ = parse_phase::body;
   s->in_value_ = false;
+  // We never switch protocols (RFC 9110 lets a server ignore Upgrade); left
+  // set, llhttp would stop after this message and fail the next one.
+  p->upgrade = 0;
   s->keep_alive_ = llhttp_should_keep_alive(p) != 0;
   s->http10_ = p->http_major == 1 && p->http_minor == 0;
   s->method_ = llhttp_method_name(llhttp_method_t(p->method));

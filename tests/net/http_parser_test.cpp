@@ -113,6 +113,16 @@ TEST(HttpParser, LimitsMapToStatuses) {
   }
 }
 
+TEST(HttpParser, UpgradeRequestsAreServedAsPlainHttp) {
+  std::string wire = "GET /a HTTP/1.1\r\nConnection: Upgrade\r\n"
+                     "Upgrade: h2c\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+  bool failed;
+  std::vector<parsed> all = parse_all(wire, wire.size(), &failed);
+  EXPECT_FALSE(failed);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].path, "/b");
+}
+
 TEST(HttpParser, ExpectContinueOnlyWhenABodyFollows) {
   request_parser p(limits);
   std::string with_body =

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -383,8 +384,16 @@ TEST(NetServer, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(s.wait_open(0));
 }
 
+size_t open_fds() {
+  size_t n = 0;
+  for (auto &e : std::filesystem::directory_iterator("/proc/self/fd"))
+    n += e.exists() ? 1 : 0;
+  return n;
+}
+
 TEST(NetServer, TwoHundredConcurrentConnections) {
   running_server s(test_config(2));
+  size_t fds_before = open_fds();
   std::vector<std::unique_ptr<client>> clients;
   for (int i = 0; i < 200; i++) {
     clients.push_back(std::make_unique<client>(s.port()));
@@ -400,6 +409,7 @@ TEST(NetServer, TwoHundredConcurrentConnections) {
   EXPECT_TRUE(s.wait_open(200));
   clients.clear();
   EXPECT_TRUE(s.wait_open(0));
+  EXPECT_EQ(open_fds(), fds_before); // every server-side socket was closed
 }
 
 TEST(NetServer, ClientVanishingMidBodyOrResponseIsHarmless) {
