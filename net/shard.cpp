@@ -800,8 +800,8 @@ void shard_loop::cancel_recv(conn &c) {
 }
 
 void shard_loop::close_now(conn &c) {
-  if (c.closing)
-    return;
+  if (!c.in_use || c.closing)
+    return; // already released or on its way: closing twice would double-free
   c.closing = true;
   c.dkind = deadline_kind::none;
   // Shutdown completes the pending receive (EOF) and send (EPIPE); the fd is
