@@ -78,6 +78,7 @@ const llhttp_settings_t request_parser::settings_ = [] {
   s.on_url = &request_parser::on_url;
   s.on_header_field = &request_parser::on_header_field;
   s.on_header_value = &request_parser::on_header_value;
+  s.on_header_field_complete = &request_parser::on_header_field_complete;
   s.on_headers_complete = &request_parser::on_headers_complete;
   s.on_body = &request_parser::on_body;
   s.on_message_complete = &request_parser::on_message_complete;
@@ -130,6 +131,13 @@ int request_parser::on_header_field(llhttp_t *p, const char *at, size_t len) {
   s->spans_.back().name_len += uint32_t(len);
   s->spans_.back().value_off += uint32_t(len);
   return s->append_head(at, len);
+}
+
+// The name is complete: the next name starts a new header even when this
+// one's value turns out empty (X-Langfuse-Org-Id often is).
+int request_parser::on_header_field_complete(llhttp_t *p) {
+  self(p)->in_value_ = true;
+  return 0;
 }
 
 int request_parser::on_header_value(llhttp_t *p, const char *at, size_t len) {

@@ -53,7 +53,8 @@ std::vector<parsed> parse_all(const std::string &wire, size_t step,
 const std::string langfuse_like =
     "POST /mask?x=1 HTTP/1.1\r\nhost: 127.0.0.1\r\n"
     "Content-Type: application/json\r\nX-Langfuse-Org-Id: \r\n"
-    "X-Langfuse-Project-Id: proj, spoofed\r\ntraceparent: 00-aa-bb-01\r\n"
+    "X-Empty:\r\nX-Langfuse-Project-Id: proj, spoofed\r\n"
+    "traceparent: 00-aa-bb-01\r\n"
     "content-length: 29\r\nconnection: keep-alive\r\n\r\n"
     "[{\"resource\":{\"a\":\"\\u0040\"}}]";
 
