@@ -4,7 +4,7 @@
 # stdout (for docs/performance.md); progress goes to stderr, raw outputs to --out.
 #
 #   bench/load/run.sh [--duration S] [--quick] [--rss-soak S] [--maskd PATH]
-#                     [--only maskd,echo,peer] [--shards N] [--out DIR]
+#                     [--only maskd,echo,peer] [--shards N] [--echo-flag F] [--out DIR]
 #
 #   --duration S   seconds per wrk run (default 10)
 #   --quick        2 s runs, 1 s warm-ups, 10 s RSS soak (unless --rss-soak is given)
@@ -12,6 +12,7 @@
 #   --maskd PATH   maskd binary (default $MASKD_BIN, else build/maskd or build/src/maskd)
 #   --only LIST    subset of maskd,echo,peer (default all three)
 #   --shards N     pass --shards N to maskd (default: maskd's own default)
+#   --echo-flag F  the flag that switches masking off for the ceiling (default --echo)
 #   --out DIR      keep logs, wrk outputs and samples there (default: a new /tmp dir)
 #
 # Everything listens on 127.0.0.1 with free ports; every server started here is
@@ -32,10 +33,11 @@ rss_soak_s=
 quick=0
 only=maskd,echo,peer
 shards=
+echo_flag=--echo
 out=
 invocation="bench/load/run.sh $*"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
     --maskd) maskd_bin=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --shards) shards=$2; shift 2 ;;
+    --echo-flag) echo_flag=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -332,11 +335,12 @@ fi
 
 # -------------------------------------------------------------- maskd echo --
 if wants echo; then
-  if start_maskd echo --echo; then
+  # shellcheck disable=SC2086 # the flag may carry a value ("--mode echo")
+  if start_maskd echo $echo_flag; then
     measure_server "maskd --echo" echo
     stop_server echo
   else
-    notes+=("maskd --echo did not start (flag missing in this build?): see $out/echo.log.")
+    notes+=("maskd $echo_flag did not start (flag missing in this build?): see $out/echo.log.")
     for body in "${bodies[@]}"; do record_skipped "maskd --echo" "$body" 16 "server did not start"; done
   fi
 fi
