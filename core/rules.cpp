@@ -38,7 +38,7 @@ const rule_def k_rules[] = {
      context::none,
      nullptr, locator::tail40},
     {{"github_token", "GITHUB_TOKEN", P::specific_secret, true,
-      "GitHub token gh[pousr]_ + 36 base62 with valid CRC32 checksum"},
+      "GitHub token gh[pousr]_ + 36 base62 (valid CRC32, or random-looking)"},
      "gh[pousr]_[A-Za-z0-9]{36}", 0, 40, edge::alnum, edge::alnum,
      check::github_token, context::none,
      nullptr, locator::prefix, "gh", "_"},
