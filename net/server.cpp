@@ -49,12 +49,13 @@ public:
         su.failed.store(true);
       su.ready.count_down();
       su.go.wait();
-      if (su.failed.load())
-        return;
-      running_.store(true, std::memory_order_release);
-      loop_.run(*handler_, loops);
-      running_.store(false, std::memory_order_release);
+      if (!su.failed.load()) {
+        running_.store(true, std::memory_order_release);
+        loop_.run(*handler_, loops);
+        running_.store(false, std::memory_order_release);
+      }
       handler_.reset(); // destroyed on the thread that created it
+      loop_.teardown();
     });
   }
   void stop() { loop_.request_stop(); }

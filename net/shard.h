@@ -63,6 +63,7 @@ public:
   bool setup(std::string *error); // on the shard thread
   void run(handler &h, shard_loop *const *peers);
   void request_stop(); // any thread
+  void teardown();     // closes sockets and the ring; on the shard thread
   int ring_fd() const { return ring_.ring_fd; }
 
 private:

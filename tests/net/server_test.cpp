@@ -118,6 +118,23 @@ private:
   std::unique_ptr<server> srv_;
 };
 
+TEST(NetServer, StartFailuresAreReportedNotFatal) {
+  auto factory = [](unsigned) { return std::make_unique<echo_handler>(); };
+  std::string err;
+  server_config bad = test_config(2);
+  bad.recv_buffer_count = 3; // a buffer ring needs a power of two
+  auto srv = server::create(bad, factory, &err);
+  ASSERT_TRUE(srv) << err;
+  EXPECT_FALSE(srv->start(&err));
+  EXPECT_NE(err.find("power of two"), std::string::npos) << err;
+  running_server s(test_config());
+  server_config taken = test_config();
+  taken.listen_port = s.port(); // already bound by s
+  err.clear();
+  EXPECT_FALSE(server::create(taken, factory, &err));
+  EXPECT_NE(err.find("cannot listen"), std::string::npos) << err;
+}
+
 TEST(NetServer, KeepAliveReusesOneConnection) {
   running_server s(test_config());
   client c(s.port());
