@@ -20,6 +20,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -164,7 +165,9 @@ struct masker::impl {
          (in->find_in_context &&
           hs_alloc_scratch(in->find_in_context, &scratch) != HS_SUCCESS) ||
          (in->find_numeric &&
-          hs_alloc_scratch(in->find_numeric, &scratch) != HS_SUCCESS)))
+          hs_alloc_scratch(in->find_numeric, &scratch) != HS_SUCCESS) ||
+         (in->find_ipv6 &&
+          hs_alloc_scratch(in->find_ipv6, &scratch) != HS_SUCCESS)))
       scratch_ok = false;
     per_rule.assign(rules->rule_count(), 0);
     scanned_until.assign(rules->rule_count(), 0);
@@ -579,78 +582,177 @@ struct masker::impl {
     return true;
   }
 
-  // Digit-dense rules run only over clusters of 8+ digits (at most 3 other
-  // bytes between consecutive digits), found here in one linear pass:
-  // prose, keys and most values have none, so the slow automata skip them.
+  // Digit-dense rules run only over digit clusters (digits with at most 3
+  // allowed bytes between consecutive ones), found here in one linear pass:
+  // prose, keys and most values have none, and the slow automata skip them.
+  enum class cluster_kind : uint8_t { none, numeric, ipv6 };
+
+  // Byte classes for the cluster pass (one table lookup per byte). Bytes
+  // that may sit between two digits of one phone, card, IBAN, SSN or IP:
+  // separators, letters (IBAN BBANs, IPv6 hex) and the bytes of NBSP /
+  // narrow NBSP. Anything else (',', '"', '\\', '=', NUL...) ends a cluster,
+  // so lists of numbers do not fuse into one long cluster.
+  enum byte_class : uint8_t {
+    k_break = 0, k_digit, k_gap, k_dot, k_colon, k_hex_lower, k_letter
+  };
+  static const uint8_t *byte_classes() {
+    static const auto table = [] {
+      std::array<uint8_t, 256> c{};
+      for (int ch = '0'; ch <= '9'; ++ch)
+        c[size_t(ch)] = k_digit;
+      for (unsigned char ch : {' ', '-', '(', ')', '+', '/'})
+        c[ch] = k_gap;
+      for (unsigned char ch : {0xC2, 0xA0, 0xE2, 0x80, 0xAF})
+        c[ch] = k_gap;
+      c['.'] = k_dot;
+      c[':'] = k_colon;
+      for (int ch = 'a'; ch <= 'z'; ++ch)
+        c[size_t(ch)] = ch <= 'f' ? k_hex_lower : k_letter;
+      for (int ch = 'A'; ch <= 'Z'; ++ch)
+        c[size_t(ch)] = k_letter;
+      return c;
+    }();
+    return table.data();
+  }
+
+  // True when one of the 8 bytes of w is '0'..'9' (SWAR "hasbetween").
+  static bool has_digit_byte(uint64_t w) {
+    constexpr uint64_t ones = ~uint64_t{0} / 255;
+    constexpr uint64_t high = ones * 128;
+    uint64_t low7 = w & (ones * 127);
+    return ((ones * (127 + '9' + 1) - low7) & ~w &
+            (low7 + ones * (127 - ('0' - 1))) & high) != 0;
+  }
+
+  struct cluster_stats {
+    uint32_t digits = 0, dots = 0, colons = 0, gaps = 0;
+    uint32_t hex_lower = 0, other_letters = 0, other_gap = 0;
+  };
+
+  static cluster_kind classify_cluster(const unsigned char *t, size_t first,
+                                       size_t last, const cluster_stats &c) {
+    if (c.colons >= 2)
+      return cluster_kind::ipv6; // phones, cards, IBANs, SSNs, IPv4: no ':'
+    // Only digits and a-f: a hash, UUID or hex id, not a number we mask.
+    if (c.hex_lower > 0 && c.other_letters == 0)
+      return cluster_kind::none;
+    // One dot and nothing else between digits: a decimal number.
+    if (c.dots == 1 && c.other_gap == 0 && c.hex_lower == 0 &&
+        c.other_letters == 0)
+      return cluster_kind::none;
+    if (c.gaps == 0 && c.digits >= 13) {
+      // One bare run: only a compact card fits (issuer digit 2-6), or an
+      // IBAN / E.164 number whose letters or '+' stand just before it.
+      bool lead = (first >= 1 && t[first - 1] == '+') ||
+                  (first >= 1 && t[first - 1] >= 'A' && t[first - 1] <= 'Z');
+      if (!lead && (t[first] < '2' || t[first] > '6'))
+        return cluster_kind::none;
+      (void)last;
+    }
+    if (c.digits >= rules::digit_cluster_min_digits ||
+        (c.digits >= 4 && c.dots >= 3))
+      return cluster_kind::numeric;
+    return cluster_kind::none;
+  }
+
+  struct pending_region {
+    hs_database_t *db = nullptr;
+    size_t begin = 0, end = 0;
+    bool open = false;
+  };
+
+  bool flush_region(pending_region &r) {
+    if (!r.open)
+      return true;
+    r.open = false;
+    numeric_region_begin = uint32_t(r.begin);
+    return hs_scan(r.db, text.data() + r.begin, uint32_t(r.end - r.begin), 0,
+                   scratch, on_numeric_end, this) == HS_SUCCESS;
+  }
+
+  bool add_region(pending_region &r, size_t b, size_t e) {
+    if (r.open && b <= r.end) {
+      r.end = std::max(r.end, e);
+      return true;
+    }
+    if (!flush_region(r))
+      return false;
+    r.begin = b, r.end = e, r.open = true;
+    return true;
+  }
+
   bool scan_digit_clusters() {
-    if (!in->find_numeric)
+    if (!in->find_numeric && !in->find_ipv6)
       return true;
     numeric_hits.clear();
     const auto *t = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = text_len;
+    pending_region numeric{in->find_numeric}, ipv6{in->find_ipv6};
     size_t i = 0;
-    size_t region_begin = 0, region_end = 0; // pending merged region
-    bool pending = false;
-    auto flush = [&]() {
-      numeric_region_begin = uint32_t(region_begin);
-      return hs_scan(in->find_numeric, text.data() + region_begin,
-                     uint32_t(region_end - region_begin), 0, scratch,
-                     on_numeric_end, this) == HS_SUCCESS;
-    };
+    const uint8_t *cls = byte_classes();
     while (i < n) {
-      while (i < n && unsigned(t[i] - '0') > 9)
+      // Skip 8 bytes at a time while none is a digit (most text).
+      while (i + 8 <= n) {
+        uint64_t w;
+        std::memcpy(&w, t + i, 8);
+        if (has_digit_byte(w))
+          break;
+        i += 8;
+      }
+      while (i < n && cls[t[i]] != k_digit)
         ++i;
       if (i >= n)
         break;
       size_t first = i, last = i, j = i;
-      uint32_t digits = 0, dots = 0, colons = 0;
-      uint32_t gap_dots = 0, gap_colons = 0; // since the last digit
+      cluster_stats c, gap; // gap: bytes since the last digit
       if (first >= 2 && t[first - 1] == ':')
-        colons += 1 + (t[first - 2] == ':'); // "::1", "fe80::1"
+        c.colons += 1 + (t[first - 2] == ':'); // "::1", "fe80::1"
       while (j < n) {
-        unsigned char ch = t[j];
-        if (unsigned(ch - '0') <= 9) {
-          ++digits;
-          dots += gap_dots, colons += gap_colons;
-          gap_dots = gap_colons = 0;
+        uint8_t k = cls[t[j]];
+        if (k == k_digit) {
+          ++c.digits;
+          if (j != last + 1 && j != first) {
+            ++c.gaps;
+            c.dots += gap.dots, c.colons += gap.colons;
+            c.hex_lower += gap.hex_lower, c.other_letters += gap.other_letters;
+            c.other_gap += gap.other_gap;
+            gap = {};
+          }
           last = j++;
-        } else if (ch == 0 || j - last > rules::digit_cluster_max_gap) {
-          break;
-        } else {
-          gap_dots += ch == '.';
-          gap_colons += ch == ':';
-          ++j;
+          continue;
         }
+        if (k == k_break || j - last > rules::digit_cluster_max_gap)
+          break;
+        gap.dots += k == k_dot;
+        gap.colons += k == k_colon;
+        gap.hex_lower += k == k_hex_lower;
+        gap.other_letters += k == k_letter;
+        gap.other_gap += k == k_gap;
+        ++j;
       }
       i = j;
-      bool numeric = digits >= rules::digit_cluster_min_digits;
-      bool ipv4 = digits >= 4 && dots >= 3;
-      bool ipv6 = colons >= 2;
-      if (!numeric && !ipv4 && !ipv6)
+      cluster_kind kind = classify_cluster(t, first, last, c);
+      if (kind == cluster_kind::none)
         continue;
       size_t b = first > rules::digit_cluster_lead
                      ? first - rules::digit_cluster_lead
                      : 0;
       size_t e = std::min(n, last + 2);
-      if (pending && b <= region_end) {
-        region_end = std::max(region_end, e);
-        continue;
-      }
-      if (pending && !flush())
+      pending_region &r = kind == cluster_kind::ipv6 ? ipv6 : numeric;
+      if (r.db && !add_region(r, b, e))
         return fail(error_kind::internal, 0);
-      region_begin = b, region_end = e, pending = true;
     }
-    if (pending && !flush())
+    if (!flush_region(numeric) || !flush_region(ipv6))
       return fail(error_kind::internal, 0);
     if (hits_overflow)
       return fail(error_kind::match_limit, 0);
     if (!numeric_hits.empty()) {
+      auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
+      std::stable_sort(numeric_hits.begin(), numeric_hits.end(), by_end);
       size_t mid = hits.size();
       hits.insert(hits.end(), numeric_hits.begin(), numeric_hits.end());
       std::inplace_merge(hits.begin(), hits.begin() + ptrdiff_t(mid),
-                         hits.end(), [](const hit &a, const hit &b) {
-                           return a.end < b.end;
-                         });
+                         hits.end(), by_end);
     }
     return true;
   }

@@ -69,15 +69,19 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   // Context rules: their own database, run only in context zones.
   // Pass 2 (start of match): one small database per rule that is not
   // located in code.
-  std::vector<const char *> ends_exprs, ctx_exprs, num_exprs;
-  std::vector<unsigned> ends_flags, ctx_flags, num_flags;
-  std::vector<unsigned> ends_ids, ctx_ids, num_ids;
+  std::vector<const char *> ends_exprs, ctx_exprs, num_exprs, v6_exprs;
+  std::vector<unsigned> ends_flags, ctx_flags, num_flags, v6_flags;
+  std::vector<unsigned> ends_ids, ctx_ids, num_ids, v6_ids;
   bool need_trigger[3] = {false, false, false};
   for (size_t i = 0; i < table.size(); ++i) {
     if (!internals->enabled[i])
       continue;
     const rules::rule_def &r = table[i];
-    if (r.needs == rules::context::none && rules::digit_dense(r)) {
+    if (r.needs == rules::context::none && rules::colon_dense(r)) {
+      v6_exprs.push_back(r.expression);
+      v6_flags.push_back(r.hs_flags);
+      v6_ids.push_back(unsigned(i));
+    } else if (r.needs == rules::context::none && rules::digit_dense(r)) {
       num_exprs.push_back(r.expression);
       num_flags.push_back(r.hs_flags);
       num_ids.push_back(unsigned(i));
@@ -121,6 +125,11 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   if (!num_exprs.empty()) {
     internals->find_numeric = compile_db(num_exprs, num_flags, num_ids, error);
     if (!internals->find_numeric)
+      return nullptr;
+  }
+  if (!v6_exprs.empty()) {
+    internals->find_ipv6 = compile_db(v6_exprs, v6_flags, v6_ids, error);
+    if (!internals->find_ipv6)
       return nullptr;
   }
   if (!ctx_exprs.empty()) {

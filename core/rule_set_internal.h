@@ -24,6 +24,7 @@ struct rule_set_internals {
   // run only over the digit clusters that the masker finds in code: most
   // text has no cluster of 8+ digits, and these automata are the slow ones.
   hs_database_t *find_numeric = nullptr;
+  hs_database_t *find_ipv6 = nullptr;
   // Context rules (bare digit runs that are a phone or SSN only after a
   // context word) without start-of-match, run only inside context zones.
   hs_database_t *find_in_context = nullptr;
@@ -40,6 +41,7 @@ struct rule_set_internals {
       hs_free_database(db);
     hs_free_database(find_in_context);
     hs_free_database(find_numeric);
+    hs_free_database(find_ipv6);
   }
 };
 

@@ -217,12 +217,13 @@ bool digit_dense(const rule_def &r) {
   case check::iban:
   case check::ssn:
   case check::ipv4:
-  case check::ipv6:
     return true;
   default:
     return false;
   }
 }
+
+bool colon_dense(const rule_def &r) { return r.validator == check::ipv6; }
 
 const char *context_trigger(context c) {
   switch (c) {

@@ -83,6 +83,9 @@ std::span<const rule_def> table();
 // IBANs, SSNs), or 4+ digits and 3+ dots (IPv4), or 2+ colons (IPv6):
 // scanned only inside such clusters, found in code (see masker.cpp).
 bool digit_dense(const rule_def &r);
+// IPv6: scanned only in clusters with 2+ colons (a separate database, so
+// clock times and ISO timestamps, which have colons, skip the others).
+bool colon_dense(const rule_def &r);
 inline constexpr uint32_t digit_cluster_min_digits = 8;
 inline constexpr uint32_t digit_cluster_max_gap = 3;
 // Bytes before a cluster's first digit a match may start at ("+1 (",
