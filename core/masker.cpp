@@ -135,11 +135,10 @@ struct masker::impl {
   const char *last_key_ptr = nullptr;
   int32_t last_key_seg = -1;
   std::vector<hit> hits;
-  std::vector<hit> seg_hits; // one value segment's rule hits, by end
   std::vector<std::pair<uint32_t, uint32_t>> zones;
-  std::vector<hit> numeric_hits;
-  std::vector<uint32_t> scanned_until; // by rule, within one segment
-  uint32_t numeric_region_begin = 0;
+  std::vector<scan::candidate> cluster_cands; // text buffer coordinates
+  std::vector<scan::candidate> zone_cands;    // text buffer coordinates
+  std::vector<scan::candidate> *located_out = nullptr;
   bool hits_overflow = false;
   std::vector<scan::candidate> cands, cand_scratch;
   std::vector<uint8_t> claimed;
@@ -149,28 +148,16 @@ struct masker::impl {
   std::vector<std::string> labels;
   std::string out;
 
-  // Pass-2 state for the callback.
-  const span_rec *cur_span = nullptr;
-  uint32_t cur_window_begin = 0;
-  const hit *cur_hits_begin = nullptr;
-  const hit *cur_hits_end = nullptr;
+  uint32_t cur_window_begin = 0; // for on_located
 
   impl(std::shared_ptr<const rule_set> r, limits l)
       : rules(std::move(r)), in(&rules->internals()), lim(l) {
     for (hs_database_t *db : in->find_start)
       if (db && hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
         scratch_ok = false;
-    if (in->find_ends &&
-        (hs_alloc_scratch(in->find_ends, &scratch) != HS_SUCCESS ||
-         (in->find_in_context &&
-          hs_alloc_scratch(in->find_in_context, &scratch) != HS_SUCCESS) ||
-         (in->find_numeric &&
-          hs_alloc_scratch(in->find_numeric, &scratch) != HS_SUCCESS) ||
-         (in->find_ipv6 &&
-          hs_alloc_scratch(in->find_ipv6, &scratch) != HS_SUCCESS)))
+    if (in->find_ends && hs_alloc_scratch(in->find_ends, &scratch) != HS_SUCCESS)
       scratch_ok = false;
     per_rule.assign(rules->rule_count(), 0);
-    scanned_until.assign(rules->rule_count(), 0);
     for (size_t i = 0; i < rules->rule_count(); ++i)
       labels.push_back("[REDACTED_" + std::string(rules->rule(i).entity) +
                        "]");
@@ -402,6 +389,11 @@ struct masker::impl {
   }
 
   // ------------------------------------------------------------ scanning
+  // Pass 1 (no start-of-match, the fast mode) over the whole text buffer:
+  // the literal-anchored rules, located afterwards in code, and context
+  // words. Digit-dense rules are not in it: they run with start-of-match,
+  // rule by rule, only over the digit clusters found in code, and context
+  // rules only in the zones after context words.
   static int on_end(unsigned id, unsigned long long, unsigned long long to,
                     unsigned, void *ctx) {
     auto *self = static_cast<impl *>(ctx);
@@ -413,42 +405,102 @@ struct masker::impl {
     return 0;
   }
 
-  static int on_span(unsigned id, unsigned long long from,
-                     unsigned long long to, unsigned, void *ctx) {
+  // Start-of-match results, in text buffer coordinates.
+  static int on_located(unsigned id, unsigned long long from,
+                        unsigned long long to, unsigned, void *ctx) {
     auto *self = static_cast<impl *>(ctx);
-    uint32_t abs_from = self->cur_window_begin + uint32_t(from);
-    uint32_t abs_to = self->cur_window_begin + uint32_t(to);
-    const span_rec &s = *self->cur_span;
-    // A match starting at the very first byte of a window that does not
-    // start the string may be cut short: its full form has its own window.
-    if (from == 0 && self->cur_window_begin > s.text_begin)
-      return 0;
-    // Keep only what pass 1 saw end here under the same rule.
-    auto it = std::lower_bound(
-        self->cur_hits_begin, self->cur_hits_end, abs_to,
-        [](const hit &h, uint32_t e) { return h.end < e; });
-    bool seen = false;
-    for (; it != self->cur_hits_end && it->end == abs_to; ++it)
-      seen |= it->rule == id;
-    if (!seen)
-      return 0;
-    self->cands.push_back(
-        {abs_from - s.text_begin, abs_to - s.text_begin, uint16_t(id)});
+    if (self->located_out->size() >=
+        size_t(self->lim.matches_per_document_max) * 4) {
+      self->hits_overflow = true;
+      return 1;
+    }
+    self->located_out->push_back({self->cur_window_begin + uint32_t(from),
+                                  self->cur_window_begin + uint32_t(to),
+                                  uint16_t(id)});
     return 0;
   }
 
-  bool scan_span(const span_rec &s, const hit *hb, const hit *he) {
-    cands.clear();
-    cur_span = &s;
-    cur_hits_begin = hb;
-    cur_hits_end = he;
-    const auto &defs = in->defs;
-    std::string_view t(text.data() + s.text_begin, s.text_len);
-    // Rules located in code: one candidate per pass-1 end.
-    for (const hit *h = hb; h != he; ++h) {
-      const rules::rule_def &r = *defs[h->rule];
-      if (r.locate == rules::locator::som)
+  // Runs rule `rule`'s start-of-match database over text[b, e) and appends
+  // what it finds to `out`.
+  bool locate_in(uint16_t rule, uint32_t b, uint32_t e,
+                 std::vector<scan::candidate> &out) {
+    located_out = &out;
+    cur_window_begin = b;
+    if (hs_scan(in->find_start[rule], text.data() + b, e - b, 0, scratch,
+                on_located, this) != HS_SUCCESS)
+      return hits_overflow ? fail(error_kind::match_limit, 0)
+                           : fail(error_kind::internal, 0);
+    return true;
+  }
+
+  bool scan_all() {
+    if (spans.empty())
+      return true;
+    if (!scratch_ok)
+      return fail(error_kind::internal, 0);
+    hits.clear();
+    cluster_cands.clear();
+    hits_overflow = false;
+    if (in->find_ends) {
+      hs_error_t rc = hs_scan(in->find_ends, text.data(),
+                              uint32_t(text_len), 0, scratch, on_end, this);
+      if (hits_overflow)
+        return fail(error_kind::match_limit, 0);
+      if (rc != HS_SUCCESS)
+        return fail(error_kind::internal, 0);
+    }
+    auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
+    if (!std::is_sorted(hits.begin(), hits.end(), by_end))
+      std::stable_sort(hits.begin(), hits.end(), by_end);
+    if (!scan_digit_clusters())
+      return false;
+    std::stable_sort(cluster_cands.begin(), cluster_cands.end(),
+                     [](const scan::candidate &a, const scan::candidate &b) {
+                       return a.from < b.from;
+                     });
+    // Walk segments, pass-1 hits (by end) and cluster candidates (by start)
+    // together: all three are ordered by text offset.
+    const hit *h = hits.data(), *he = hits.data() + hits.size();
+    const scan::candidate *c = cluster_cands.data();
+    const scan::candidate *ce = c + cluster_cands.size();
+    for (size_t si = 0; si < spans.size(); ++si) {
+      span_rec &s = spans[si];
+      uint32_t seg_end = s.text_begin + s.text_len;
+      const hit *first = h;
+      while (h != he && h->end <= seg_end)
+        ++h;
+      const scan::candidate *cfirst = c;
+      while (c != ce && c->from < seg_end)
+        ++c;
+      if (s.is_key) {
+        if (first != h) // a context word in the name: classify it exactly
+          s.key_ctx =
+              scan::classify_key({text.data() + s.text_begin, s.text_len});
         continue;
+      }
+      if (!scan_segment(s, first, h, cfirst, c))
+        return false;
+    }
+    return true;
+  }
+
+  // One value segment: candidates of the code-located rules from pass-1
+  // ends, of the cluster rules, and of the context rules in context zones;
+  // then checks, overlaps and the replacements.
+  bool scan_segment(const span_rec &s, const hit *hb, const hit *he,
+                    const scan::candidate *cb, const scan::candidate *ce) {
+    cands.clear();
+    zones.clear();
+    const auto &defs = in->defs;
+    const uint32_t seg_end = s.text_begin + s.text_len;
+    std::string_view t(text.data() + s.text_begin, s.text_len);
+    for (const hit *h = hb; h != he; ++h) {
+      if (h->rule >= in->trigger_id_base) {
+        // Context rules may start up to 64 bytes after the word.
+        zones.push_back({h->end, std::min(seg_end, h->end + 64 + 16)});
+        continue;
+      }
+      const rules::rule_def &r = *defs[h->rule];
       uint32_t end = h->end - s.text_begin;
       uint32_t from = scan::locate_start(r, t, end);
       if (from >= end)
@@ -461,46 +513,52 @@ struct masker::impl {
       if (!seen)
         cands.push_back({from, to, h->rule});
     }
-    // The others: a start-of-match scan of the rule's own small database
-    // over [end - max_len - 1, end], overlapping windows of a rule merged.
-    std::fill(scanned_until.begin(), scanned_until.end(), 0);
-    for (const hit *h = hb; h != he; ++h) {
-      uint16_t rule = h->rule;
-      if (defs[rule]->locate != rules::locator::som ||
-          h->end <= scanned_until[rule])
-        continue;
-      uint32_t reach = defs[rule]->max_len + 1;
-      auto window_begin = [&](uint32_t end) {
-        return end > reach + s.text_begin ? end - reach : s.text_begin;
-      };
-      uint32_t wb = window_begin(h->end), we = h->end;
-      for (const hit *k = h + 1; k != he; ++k) {
-        if (k->rule != rule)
-          continue;
-        if (window_begin(k->end) > we)
-          break;
-        we = k->end;
-      }
-      scanned_until[rule] = we;
-      cur_window_begin = wb;
-      if (hs_scan(in->find_start[rule], text.data() + wb, we - wb, 0,
-                  scratch, on_span, this) != HS_SUCCESS)
-        return fail(error_kind::internal, s.raw_begin);
-    }
-    if (cands.empty())
-      return true;
+    for (const scan::candidate *c = cb; c != ce; ++c)
+      if (c->to <= seg_end)
+        cands.push_back({c->from - s.text_begin, c->to - s.text_begin, c->rule});
     scan::key_context kc = s.key_seg >= 0 ? spans[size_t(s.key_seg)].key_ctx
                                           : scan::key_context{};
+    if (kc.phone || kc.ssn)
+      zones.push_back({s.text_begin, seg_end});
+    if (!scan_context_zones(s))
+      return false;
+    if (cands.empty())
+      return true;
     size_t kept = 0;
+    // Media references are rare: look for one once per string, not per
+    // candidate (a long nested document can hold hundreds of candidates).
+    bool has_media = t.find("@@@langfuseMedia:") != std::string_view::npos;
     for (size_t i = 0; i < cands.size(); ++i) {
       scan::candidate c = cands[i];
-      const rules::rule_def &r = *defs[c.rule];
-      if (scan::confirm(r, t, c, kc) && !in_media_reference(t, c))
+      if (scan::confirm(*defs[c.rule], t, c, kc) &&
+          !(has_media && in_media_reference(t, c)))
         cands[kept++] = c;
     }
     cands.resize(kept);
     scan::resolve_overlaps(cands, cand_scratch, claimed);
-    return emit(s, t);
+    return emit(s);
+  }
+
+  bool scan_context_zones(const span_rec &s) {
+    if (zones.empty() || in->context_rules.empty())
+      return true;
+    std::sort(zones.begin(), zones.end());
+    size_t merged = 0;
+    for (size_t i = 1; i < zones.size(); ++i) {
+      if (zones[i].first <= zones[merged].second)
+        zones[merged].second = std::max(zones[merged].second, zones[i].second);
+      else
+        zones[++merged] = zones[i];
+    }
+    zones.resize(merged + 1);
+    zone_cands.clear();
+    for (const auto &z : zones)
+      for (uint16_t rule : in->context_rules)
+        if (!locate_in(rule, z.first, z.second, zone_cands))
+          return false;
+    for (const auto &c : zone_cands)
+      cands.push_back({c.from - s.text_begin, c.to - s.text_begin, c.rule});
+    return true;
   }
 
   // Langfuse media references (@@@langfuseMedia:type=...|id=...@@@) stay.
@@ -517,8 +575,7 @@ struct masker::impl {
     return false;
   }
 
-  bool emit(const span_rec &s, std::string_view t) {
-    (void)t;
+  bool emit(const span_rec &s) {
     if (cands.empty())
       return true;
     if (repls.size() + cands.size() > lim.matches_per_document_max)
@@ -544,47 +601,10 @@ struct masker::impl {
     return true;
   }
 
-  bool scan_all() {
-    if (!in->find_ends || spans.empty())
-      return true;
-    if (!scratch_ok)
-      return fail(error_kind::internal, 0);
-    hits.clear();
-    hits_overflow = false;
-    hs_error_t rc = hs_scan(in->find_ends, text.data(), uint32_t(text_len), 0,
-                            scratch, on_end, this);
-    if (hits_overflow)
-      return fail(error_kind::match_limit, 0);
-    if (rc != HS_SUCCESS)
-      return fail(error_kind::internal, 0);
-    if (!scan_digit_clusters())
-      return false;
-    if (!std::is_sorted(hits.begin(), hits.end(),
-                        [](const hit &a, const hit &b) { return a.end < b.end; }))
-      std::stable_sort(hits.begin(), hits.end(),
-                       [](const hit &a, const hit &b) { return a.end < b.end; });
-    // Walk segments and hits together (both ordered by text offset).
-    const hit *h = hits.data(), *he = hits.data() + hits.size();
-    for (size_t si = 0; si < spans.size(); ++si) {
-      span_rec &s = spans[si];
-      uint32_t seg_end = s.text_begin + s.text_len;
-      const hit *first = h;
-      while (h != he && h->end <= seg_end)
-        ++h;
-      if (s.is_key) {
-        if (first != h) // a context word in the name: classify it exactly
-          s.key_ctx = scan::classify_key({text.data() + s.text_begin, s.text_len});
-        continue;
-      }
-      if (!scan_segment(s, first, h))
-        return false;
-    }
-    return true;
-  }
-
-  // Digit-dense rules run only over digit clusters (digits with at most 3
-  // allowed bytes between consecutive ones), found here in one linear pass:
-  // prose, keys and most values have none, and the slow automata skip them.
+  // Digit clusters: digits with at most 3 allowed bytes between consecutive
+  // ones, found in one linear pass. Prose, keys and most values have none,
+  // so the digit-dense rules (the slow automata) see a small part of the
+  // text, and each only the clusters it can match in.
   enum class cluster_kind : uint8_t { none, numeric, ipv6 };
 
   // Byte classes for the cluster pass (one table lookup per byte). Bytes
@@ -630,7 +650,7 @@ struct masker::impl {
   };
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
-                                       size_t last, const cluster_stats &c) {
+                                       const cluster_stats &c) {
     if (c.colons >= 2)
       return cluster_kind::ipv6; // phones, cards, IBANs, SSNs, IPv4: no ':'
     // Only digits and a-f: a hash, UUID or hex id, not a number we mask.
@@ -643,11 +663,10 @@ struct masker::impl {
     if (c.gaps == 0 && c.digits >= 13) {
       // One bare run: only a compact card fits (issuer digit 2-6), or an
       // IBAN / E.164 number whose letters or '+' stand just before it.
-      bool lead = (first >= 1 && t[first - 1] == '+') ||
-                  (first >= 1 && t[first - 1] >= 'A' && t[first - 1] <= 'Z');
+      bool lead = first >= 1 && (t[first - 1] == '+' ||
+                                 (t[first - 1] >= 'A' && t[first - 1] <= 'Z'));
       if (!lead && (t[first] < '2' || t[first] > '6'))
         return cluster_kind::none;
-      (void)last;
     }
     if (c.digits >= rules::digit_cluster_min_digits ||
         (c.digits >= 4 && c.dots >= 3))
@@ -655,41 +674,38 @@ struct masker::impl {
     return cluster_kind::none;
   }
 
-  struct pending_region {
-    hs_database_t *db = nullptr;
-    size_t begin = 0, end = 0;
-    bool open = false;
-  };
-
-  bool flush_region(pending_region &r) {
-    if (!r.open)
-      return true;
-    r.open = false;
-    numeric_region_begin = uint32_t(r.begin);
-    return hs_scan(r.db, text.data() + r.begin, uint32_t(r.end - r.begin), 0,
-                   scratch, on_numeric_end, this) == HS_SUCCESS;
-  }
-
-  bool add_region(pending_region &r, size_t b, size_t e) {
-    if (r.open && b <= r.end) {
-      r.end = std::max(r.end, e);
-      return true;
-    }
-    if (!flush_region(r))
+  // Which cluster rules can match in a cluster, from what it holds.
+  static bool rule_fits(const rules::rule_def &r, cluster_kind kind,
+                        const cluster_stats &c, bool plus, bool upper) {
+    if (kind == cluster_kind::ipv6)
+      return r.validator == rules::check::ipv6;
+    switch (r.validator) {
+    case rules::check::phone_intl:
+      return plus;
+    case rules::check::phone_nanp:
+      return c.digits >= 10;
+    case rules::check::phone_digits:
+      return c.digits >= 8;
+    case rules::check::card:
+      return c.digits >= 12;
+    case rules::check::iban:
+      return upper;
+    case rules::check::ssn:
+      return c.digits >= 9;
+    case rules::check::ipv4:
+      return c.dots >= 3;
+    default:
       return false;
-    r.begin = b, r.end = e, r.open = true;
-    return true;
+    }
   }
 
   bool scan_digit_clusters() {
-    if (!in->find_numeric && !in->find_ipv6)
+    if (in->cluster_rules.empty())
       return true;
-    numeric_hits.clear();
     const auto *t = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = text_len;
-    pending_region numeric{in->find_numeric}, ipv6{in->find_ipv6};
-    size_t i = 0;
     const uint8_t *cls = byte_classes();
+    size_t i = 0;
     while (i < n) {
       // Skip 8 bytes at a time while none is a digit (most text).
       while (i + 8 <= n) {
@@ -731,93 +747,24 @@ struct masker::impl {
         ++j;
       }
       i = j;
-      cluster_kind kind = classify_cluster(t, first, last, c);
+      cluster_kind kind = classify_cluster(t, first, c);
       if (kind == cluster_kind::none)
         continue;
-      size_t b = first > rules::digit_cluster_lead
-                     ? first - rules::digit_cluster_lead
-                     : 0;
-      size_t e = std::min(n, last + 2);
-      pending_region &r = kind == cluster_kind::ipv6 ? ipv6 : numeric;
-      if (r.db && !add_region(r, b, e))
-        return fail(error_kind::internal, 0);
-    }
-    if (!flush_region(numeric) || !flush_region(ipv6))
-      return fail(error_kind::internal, 0);
-    if (hits_overflow)
-      return fail(error_kind::match_limit, 0);
-    if (!numeric_hits.empty()) {
-      auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
-      std::stable_sort(numeric_hits.begin(), numeric_hits.end(), by_end);
-      size_t mid = hits.size();
-      hits.insert(hits.end(), numeric_hits.begin(), numeric_hits.end());
-      std::inplace_merge(hits.begin(), hits.begin() + ptrdiff_t(mid),
-                         hits.end(), by_end);
+      uint32_t b = uint32_t(first > rules::digit_cluster_lead
+                                ? first - rules::digit_cluster_lead
+                                : 0);
+      uint32_t e = uint32_t(std::min(n, last + 2));
+      bool plus = false, upper = false;
+      for (uint32_t k = b; k < e; ++k) {
+        plus |= t[k] == '+';
+        upper |= t[k] >= 'A' && t[k] <= 'Z';
+      }
+      for (uint16_t rule : in->cluster_rules)
+        if (rule_fits(*in->defs[rule], kind, c, plus, upper) &&
+            !locate_in(rule, b, e, cluster_cands))
+          return false;
     }
     return true;
-  }
-
-  static int on_numeric_end(unsigned id, unsigned long long,
-                            unsigned long long to, unsigned, void *ctx) {
-    auto *self = static_cast<impl *>(ctx);
-    if (self->hits.size() + self->numeric_hits.size() >=
-        size_t(self->lim.matches_per_document_max) * 4) {
-      self->hits_overflow = true;
-      return 1;
-    }
-    self->numeric_hits.push_back(
-        {self->numeric_region_begin + uint32_t(to), uint16_t(id)});
-    return 0;
-  }
-
-  // Splits pass-1 hits of one value segment into rule hits and context
-  // zones, scans the zones for context rules, then locates candidates.
-  bool scan_segment(const span_rec &s, const hit *first, const hit *last) {
-    seg_hits.clear();
-    zones.clear();
-    uint32_t seg_end = s.text_begin + s.text_len;
-    for (const hit *h = first; h != last; ++h) {
-      if (h->rule < in->trigger_id_base)
-        seg_hits.push_back(*h);
-      else // context rules may start up to 64 bytes after the word
-        zones.push_back({h->end, std::min(seg_end, h->end + 64 + 16)});
-    }
-    if (s.key_seg >= 0 && in->find_in_context) {
-      const auto &k = spans[size_t(s.key_seg)].key_ctx;
-      if (k.phone || k.ssn)
-        zones.push_back({s.text_begin, seg_end});
-    }
-    if (!zones.empty() && in->find_in_context) {
-      size_t before = seg_hits.size();
-      std::sort(zones.begin(), zones.end());
-      uint32_t zb = zones[0].first, ze = zones[0].second;
-      for (size_t i = 1; i <= zones.size(); ++i) {
-        if (i < zones.size() && zones[i].first <= ze) {
-          ze = std::max(ze, zones[i].second);
-          continue;
-        }
-        cur_window_begin = zb;
-        if (hs_scan(in->find_in_context, text.data() + zb, ze - zb, 0,
-                    scratch, on_context_end, this) != HS_SUCCESS)
-          return fail(error_kind::internal, s.raw_begin);
-        if (i < zones.size())
-          zb = zones[i].first, ze = zones[i].second;
-      }
-      if (seg_hits.size() != before)
-        std::sort(seg_hits.begin(), seg_hits.end(),
-                  [](const hit &a, const hit &b) { return a.end < b.end; });
-    }
-    if (seg_hits.empty())
-      return true;
-    return scan_span(s, seg_hits.data(), seg_hits.data() + seg_hits.size());
-  }
-
-  static int on_context_end(unsigned id, unsigned long long,
-                            unsigned long long to, unsigned, void *ctx) {
-    auto *self = static_cast<impl *>(ctx);
-    self->seg_hits.push_back({self->cur_window_begin + uint32_t(to),
-                              uint16_t(id)});
-    return 0;
   }
 
   void splice() {

@@ -65,38 +65,43 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
     }
   }
 
-  // Pass 1: rules that need no context, plus the context triggers.
-  // Context rules: their own database, run only in context zones.
-  // Pass 2 (start of match): one small database per rule that is not
-  // located in code.
-  std::vector<const char *> ends_exprs, ctx_exprs, num_exprs, v6_exprs;
-  std::vector<unsigned> ends_flags, ctx_flags, num_flags, v6_flags;
-  std::vector<unsigned> ends_ids, ctx_ids, num_ids, v6_ids;
+  // Pass 1: the rules located in code, plus the context triggers.
+  // Every other rule gets its own start-of-match database and is run on
+  // digit clusters (digit-dense rules) or context zones (context rules).
+  std::vector<const char *> ends_exprs;
+  std::vector<unsigned> ends_flags, ends_ids;
   bool need_trigger[3] = {false, false, false};
+  internals->find_start.assign(table.size(), nullptr);
   for (size_t i = 0; i < table.size(); ++i) {
     if (!internals->enabled[i])
       continue;
     const rules::rule_def &r = table[i];
-    if (r.needs == rules::context::none && rules::colon_dense(r)) {
-      v6_exprs.push_back(r.expression);
-      v6_flags.push_back(r.hs_flags);
-      v6_ids.push_back(unsigned(i));
-    } else if (r.needs == rules::context::none && rules::digit_dense(r)) {
-      num_exprs.push_back(r.expression);
-      num_flags.push_back(r.hs_flags);
-      num_ids.push_back(unsigned(i));
-    } else if (r.needs == rules::context::none) {
+    internals->window_before_max =
+        std::max<uint32_t>(internals->window_before_max, r.max_len);
+    if (r.locate != rules::locator::som) {
       ends_exprs.push_back(r.expression);
       ends_flags.push_back(r.hs_flags);
       ends_ids.push_back(unsigned(i));
-    } else {
-      ctx_exprs.push_back(r.expression);
-      ctx_flags.push_back(r.hs_flags);
-      ctx_ids.push_back(unsigned(i));
-      need_trigger[size_t(r.needs)] = true;
+      continue;
     }
-    internals->window_before_max =
-        std::max<uint32_t>(internals->window_before_max, r.max_len);
+    if (r.needs != rules::context::none) {
+      internals->context_rules.push_back(uint16_t(i));
+      need_trigger[size_t(r.needs)] = true;
+    } else if (rules::digit_dense(r) || rules::colon_dense(r)) {
+      internals->cluster_rules.push_back(uint16_t(i));
+    } else {
+      // A rule no pass would ever run must not compile silently.
+      if (error)
+        *error = "rule " + std::string(r.info.id) +
+                 " has no scanning pass (not code-located, digit-dense or "
+                 "context)";
+      return nullptr;
+    }
+    internals->find_start[i] = compile_db(
+        {r.span_expression ? r.span_expression : r.expression},
+        {r.hs_flags | HS_FLAG_SOM_LEFTMOST}, {unsigned(i)}, error);
+    if (!internals->find_start[i])
+      return nullptr;
   }
   internals->trigger_id_base = unsigned(table.size());
   for (auto c : {rules::context::phone, rules::context::ssn}) {
@@ -109,33 +114,6 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   if (!ends_exprs.empty()) {
     internals->find_ends = compile_db(ends_exprs, ends_flags, ends_ids, error);
     if (!internals->find_ends)
-      return nullptr;
-  }
-  internals->find_start.assign(table.size(), nullptr);
-  for (size_t i = 0; i < table.size(); ++i) {
-    const rules::rule_def &r = table[i];
-    if (!internals->enabled[i] || r.locate != rules::locator::som)
-      continue;
-    internals->find_start[i] = compile_db(
-        {r.span_expression ? r.span_expression : r.expression},
-        {r.hs_flags | HS_FLAG_SOM_LEFTMOST}, {unsigned(i)}, error);
-    if (!internals->find_start[i])
-      return nullptr;
-  }
-  if (!num_exprs.empty()) {
-    internals->find_numeric = compile_db(num_exprs, num_flags, num_ids, error);
-    if (!internals->find_numeric)
-      return nullptr;
-  }
-  if (!v6_exprs.empty()) {
-    internals->find_ipv6 = compile_db(v6_exprs, v6_flags, v6_ids, error);
-    if (!internals->find_ipv6)
-      return nullptr;
-  }
-  if (!ctx_exprs.empty()) {
-    internals->find_in_context =
-        compile_db(ctx_exprs, ctx_flags, ctx_ids, error);
-    if (!internals->find_in_context)
       return nullptr;
   }
   std::shared_ptr<rule_set> set(new rule_set());

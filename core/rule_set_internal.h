@@ -13,23 +13,16 @@
 namespace maskd::core {
 
 struct rule_set_internals {
-  // Pass 1: every enabled rule without start-of-match, over all scannable
-  // text: which strings hold candidates, and where candidates end.
+  // Pass 1, no start-of-match (fast), over all scannable text: the
+  // literal-anchored rules (located afterwards in code) and context words.
   hs_database_t *find_ends = nullptr;
-  // Pass 2, by rule index: the rule's expression with HS_FLAG_SOM_LEFTMOST,
-  // run only on a window of max_len bytes before a pass-1 end to learn where
-  // the candidate starts. nullptr for rules located in code (prefix scans).
+  // By rule index: the rule's own start-of-match database for the rules
+  // located by Hyperscan (digit-dense and context rules); nullptr for the
+  // others. Run on digit clusters and context zones only.
   std::vector<hs_database_t *> find_start;
-  // Digit-dense rules (phones, cards, IBANs, SSNs) without start-of-match,
-  // run only over the digit clusters that the masker finds in code: most
-  // text has no cluster of 8+ digits, and these automata are the slow ones.
-  hs_database_t *find_numeric = nullptr;
-  hs_database_t *find_ipv6 = nullptr;
-  // Context rules (bare digit runs that are a phone or SSN only after a
-  // context word) without start-of-match, run only inside context zones.
-  hs_database_t *find_in_context = nullptr;
-  // Pass-1 ids at and above this are context triggers, not rules:
-  // trigger_id_base + context::phone / + context::ssn (minus one).
+  std::vector<uint16_t> cluster_rules; // enabled digit-dense rules
+  std::vector<uint16_t> context_rules; // enabled context rules
+  // Pass-1 ids at and above this are context triggers, not rules.
   unsigned trigger_id_base = 0;
   std::vector<const rules::rule_def *> defs; // by rule index
   std::vector<bool> enabled;                 // by rule index
@@ -39,9 +32,6 @@ struct rule_set_internals {
     hs_free_database(find_ends);
     for (hs_database_t *db : find_start)
       hs_free_database(db);
-    hs_free_database(find_in_context);
-    hs_free_database(find_numeric);
-    hs_free_database(find_ipv6);
   }
 };
 
