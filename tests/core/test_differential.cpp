@@ -1,0 +1,385 @@
+// Differential tests. The masker's fast path (simdjson stage 1 + its own
+// grammar walk) must agree with json_text::validate (a scalar reference)
+// on every input, valid or not; the independent parser of test_support.h
+// is a third opinion on the grammar. Inputs are deterministic pseudo-random
+// mutations of small corpus bodies, and generated documents full of PII,
+// escapes and nested JSON.
+//
+// Observed and required: when both refuse, the error kind and offset are
+// identical (the masker locates syntax/UTF-8/depth errors with validate),
+// so no invalid_json/invalid_utf8 leeway is needed.
+#include "core/json_text.h"
+#include "core/masker.h"
+#include "core/rule_set.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/core/test_support.h"
+
+namespace maskd::test {
+namespace {
+
+using core::error_kind;
+
+// splitmix64: small, fast, and the same sequence on every platform.
+struct rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  size_t below(size_t n) { return n ? size_t(next() % n) : 0; }
+};
+
+// Fragments that change the grammar or the encoding.
+const std::string_view k_inserts[] = {"\"",
+                                      "{",
+                                      "}",
+                                      "[",
+                                      "]",
+                                      ",",
+                                      ":",
+                                      "\\",
+                                      "\\u",
+                                      "\\ud83d",
+                                      "\\u00",
+                                      "\\\"",
+                                      "0",
+                                      "-",
+                                      ".",
+                                      "e",
+                                      " ",
+                                      "\n",
+                                      "true",
+                                      "nul",
+                                      "01",
+                                      "1.",
+                                      std::string_view("\0", 1),
+                                      "\x01",
+                                      "\xC3",
+                                      "\xA9",
+                                      "\xC3\xA9",
+                                      "\xE2\x82",
+                                      "\xE2\x82\xAC",
+                                      "\xED\xA0\x80",
+                                      "\xF0\x9F\x98\x80",
+                                      "\x80",
+                                      "\xFF",
+                                      "\xC0\xAF",
+                                      "@example.com",
+                                      "4111 1111 1111 1111",
+                                      "\\n",
+                                      "{\"a\":",
+                                      "[[[[",
+                                      "]]]]"};
+
+std::string mutate(std::string s, rng &r) {
+  size_t n = 1 + r.below(3);
+  for (size_t k = 0; k < n; ++k) {
+    size_t pos = r.below(s.size() + 1);
+    switch (r.below(4)) {
+    case 0: // byte flip
+      if (!s.empty()) {
+        pos = r.below(s.size());
+        s[pos] = char(r.next() & 0xFF);
+      }
+      break;
+    case 1: // delete 1-4 bytes
+      s.erase(std::min(pos, s.size()), 1 + r.below(4));
+      break;
+    case 2: { // insert a fragment
+      auto f = k_inserts[r.below(std::size(k_inserts))];
+      s.insert(pos, f.data(), f.size());
+      break;
+    }
+    case 3: // truncate
+      s.resize(pos);
+      break;
+    }
+  }
+  return s;
+}
+
+std::vector<std::string> seed_bodies() {
+  std::vector<std::string> seeds;
+  for (const char *rel :
+       {"public/001-small.json", "public/004-small.json",
+        "public/008-small.json", "langfuse/00_langfuse_unit_test_request.json",
+        "langfuse/"
+        "03_semantic_kernel_gen_ai_events_callback_body.current.json"}) {
+    std::string body = read_file(corpus_dir() / rel);
+    EXPECT_FALSE(body.empty()) << rel;
+    if (!body.empty())
+      seeds.push_back(body);
+  }
+  seeds.push_back(
+      R"({"a":"jane\u0040example.com \ud83d","b":[1.0,-0.0,1e-7,true,null],)"
+      R"("c":"{\"k\":\"+14155550123\",\"n\":[1,2]}","d":"caf\u00e9 \n\t"})");
+  return seeds;
+}
+
+struct verdict {
+  error_kind kind;
+  size_t offset;
+  std::string output;
+  uint32_t replacements;
+};
+
+verdict run(core::masker &m, std::string_view body, size_t align) {
+  padded in(body, align);
+  core::mask_result r = m.mask(in.view());
+  return {r.error, r.error_offset, std::string(r.output), r.replacements};
+}
+
+// Checks one input against the reference and the invariants; returns false
+// (after reporting) on the first disagreement so a run stops early.
+bool check_one(core::masker &a, core::masker &b, std::string_view body,
+               size_t case_no, size_t *accepted) {
+  const uint32_t depth_max = core::limits{}.depth_max;
+  auto v = core::json_text::validate(body, depth_max);
+  verdict x = run(a, body, 0);
+  verdict y = run(b, body, 1 + case_no % 63);
+  std::string show = std::string(body.substr(0, 200));
+  if (x.kind != v.kind ||
+      (v.kind != error_kind::none && x.offset != v.offset)) {
+    ADD_FAILURE() << "case " << case_no << ": masker "
+                  << core::error_kind_name(x.kind) << "@" << x.offset
+                  << " vs validate " << core::error_kind_name(v.kind) << "@"
+                  << v.offset << "\n  input (" << body.size()
+                  << " bytes): " << show;
+    return false;
+  }
+  if (x.kind != y.kind || x.offset != y.offset || x.output != y.output) {
+    ADD_FAILURE() << "case " << case_no
+                  << ": second masker / other alignment disagrees\n  input: "
+                  << show;
+    return false;
+  }
+  // The independent parser agrees on the grammar (it does not check UTF-8).
+  bool parses = parse_json(body).has_value();
+  if (v.kind == error_kind::none && !parses) {
+    ADD_FAILURE() << "case " << case_no
+                  << ": validate accepts, test parser refuses: " << show;
+    return false;
+  }
+  if (v.kind == error_kind::invalid_json && parses) {
+    ADD_FAILURE() << "case " << case_no
+                  << ": validate refuses, test parser accepts: " << show;
+    return false;
+  }
+  if (x.kind != error_kind::none) {
+    if (!x.output.empty()) {
+      ADD_FAILURE() << "case " << case_no << ": output on error";
+      return false;
+    }
+    return true;
+  }
+  ++*accepted;
+  auto vo = core::json_text::validate(x.output, depth_max);
+  if (vo.kind != error_kind::none) {
+    ADD_FAILURE() << "case " << case_no
+                  << ": output invalid: " << core::error_kind_name(vo.kind)
+                  << "@" << vo.offset << "\n  input: " << show;
+    return false;
+  }
+  if (x.replacements == 0 && x.output != body) {
+    ADD_FAILURE() << "case " << case_no << ": no replacement, output differs";
+    return false;
+  }
+  if (x.replacements > 0) {
+    const auto *info = testing::UnitTest::GetInstance()->current_test_info();
+    int parts_before = info->result()->total_part_count();
+    expect_only_strings_changed(body, x.output,
+                                "case " + std::to_string(case_no));
+    if (info->result()->total_part_count() != parts_before)
+      return false;
+    verdict again = run(a, x.output, 0);
+    if (again.kind != error_kind::none || again.replacements != 0) {
+      ADD_FAILURE() << "case " << case_no << ": not idempotent, second pass "
+                    << again.replacements << " replacements\n  input:  " << show
+                    << "\n  first pass vs second pass "
+                    << first_difference(x.output, again.output);
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(Differential, MutatedCorpusBodiesAgreeWithValidate) {
+  ASSERT_TRUE(builtin_rules());
+  auto seeds = seed_bodies();
+  ASSERT_GE(seeds.size(), 5u);
+  core::masker a(builtin_rules());
+  core::masker b(builtin_rules());
+  rng r{0x6D61736B64ull}; // "maskd"
+  constexpr size_t k_cases = 20000;
+  size_t accepted = 0, failures = 0;
+  for (size_t i = 0; i < k_cases && failures < 5; ++i) {
+    std::string body = mutate(seeds[i % seeds.size()], r);
+    failures += !check_one(a, b, body, i, &accepted);
+  }
+  // Mutations must exercise both verdicts, or the test proves little.
+  EXPECT_GT(accepted, k_cases / 20);
+  EXPECT_LT(accepted, k_cases - k_cases / 20);
+  RecordProperty("accepted", int(accepted));
+}
+
+// Generated valid documents: strings assembled from raw (already escaped)
+// fragments that hold PII, escapes, surrogates and nested JSON.
+const std::string_view k_fragments[] = {
+    "jane@example.com",
+    "jane\\u0040example.com",
+    " ",
+    "\\n",
+    "\\\"",
+    "+14155550123",
+    "4111 1111 1111 1111",
+    "192.168.1.20",
+    "2001:db8::1",
+    "caf\xC3\xA9",
+    "\xF0\x9F\x98\x80",
+    "\\ud83d",
+    "\\ud83d\\ude00",
+    "call me on ",
+    "4155550123",
+    "ssn ",
+    "536228726",
+    "536-22-8726",
+    "DE89370400440532013000",
+    "Bearer 8f3kA9xQ2mP7vL4tR6wZ1nB5",
+    "postgres://app:s3cr3tPass@db:5432/x",
+    "AKIAIOSFODNN7EXAMPLE",
+    "{\\\"k\\\":\\\"jane@example.com\\\",\\\"n\\\":[1,2]}",
+    "\\\\",
+    "\\/",
+    "[REDACTED_EMAIL]",
+    "550e8400-e29b-41d4-a716-446655440000",
+    "1744035565203784629",
+    "@@@langfuseMedia:type=image/png|id=a|source=b@@@",
+    "-----BEGIN PRIVATE KEY-----\\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn\\n"
+    "-----END PRIVATE KEY-----"};
+
+std::string gen_string(rng &r) {
+  std::string s = "\"";
+  size_t n = r.below(6);
+  // Separated like words in text; GluedFragmentPairsAreIdempotent covers
+  // fragments that touch.
+  const char *seps[] = {" ", "\\n", ", ", " - ", "\\t"};
+  for (size_t i = 0; i < n; ++i) {
+    if (i)
+      s += seps[r.below(std::size(seps))];
+    s += k_fragments[r.below(std::size(k_fragments))];
+  }
+  return s + "\"";
+}
+
+std::string gen_value(rng &r, int depth) {
+  size_t pick = r.below(depth > 4 ? 3 : 6);
+  switch (pick) {
+  case 0:
+  case 1:
+    return gen_string(r);
+  case 2: {
+    const char *scalars[] = {"0",
+                             "-0.0",
+                             "1e-7",
+                             "1.50",
+                             "true",
+                             "null",
+                             "4111111111111111",
+                             "1744035565203784629"};
+    return scalars[r.below(std::size(scalars))];
+  }
+  case 3:
+  case 4: {
+    std::string s = "{";
+    const char *keys[] = {"msg",   "phone",   "ssn",         "key",
+                          "value", "traceId", "stringValue", "jane@example.com",
+                          "a"};
+    size_t n = r.below(5);
+    for (size_t i = 0; i < n; ++i) {
+      s += i ? ", " : "";
+      s.append("\"").append(keys[r.below(std::size(keys))]).append("\":");
+      s += gen_value(r, depth + 1);
+    }
+    return s + "}";
+  }
+  default: {
+    std::string s = "[";
+    size_t n = r.below(5);
+    for (size_t i = 0; i < n; ++i) {
+      s += i ? "," : "";
+      s += gen_value(r, depth + 1);
+    }
+    return s + "]";
+  }
+  }
+}
+
+TEST(Differential, GeneratedDocumentsKeepInvariants) {
+  ASSERT_TRUE(builtin_rules());
+  core::masker a(builtin_rules());
+  core::masker b(builtin_rules());
+  rng r{20261127};
+  size_t accepted = 0, failures = 0, masked = 0;
+  for (size_t i = 0; i < 2000 && failures < 10; ++i) {
+    std::string doc = gen_value(r, 0);
+    if (r.below(3) == 0) { // also the bare-array OTLP probe path
+      std::string wrapped = "[{\"resource\":";
+      wrapped.append(doc).append(",\"scopeSpans\":[").append(doc).append("]}]");
+      doc = std::move(wrapped);
+    }
+    ASSERT_EQ(core::json_text::validate(doc, 256).kind, error_kind::none)
+        << "generator made invalid JSON: " << doc;
+    failures += !check_one(a, b, doc, i, &accepted);
+    masked += doc.find("example.com") != std::string::npos;
+  }
+  EXPECT_EQ(failures, 0u);
+  EXPECT_GT(masked, 50u);
+}
+
+// Every pair of fragments glued together, alone in a string: masking is
+// idempotent and keeps the document valid. Glued text is where a label can
+// change what its neighbour's boundary looks like.
+TEST(Differential, GluedFragmentPairsAreIdempotent) {
+  core::masker a(builtin_rules());
+  core::masker b(builtin_rules());
+  size_t accepted = 0, failures = 0, n = 0;
+  for (auto f1 : k_fragments)
+    for (auto f2 : k_fragments) {
+      std::string doc =
+          "{\"msg\":\"" + std::string(f1) + std::string(f2) + "\"}";
+      failures += !check_one(a, b, doc, n++, &accepted);
+    }
+  EXPECT_EQ(failures, 0u);
+  EXPECT_EQ(accepted, n);
+}
+
+// Offsets past a body's end must not matter: the same body at the end of a
+// larger buffer, followed by poison bytes, gives the same answer.
+TEST(Differential, BytesAfterTheInputAreIgnored) {
+  core::masker m(builtin_rules());
+  for (std::string body :
+       {std::string(R"({"a":"jane@example.com"})"), std::string("[1,2"),
+        std::string(R"({"a":"x)"), std::string("[\"\xC3")}) {
+    verdict base = run(m, body, 0);
+    std::string bigger = body + "\"]}";
+    // A view of the first body.size() bytes of a buffer that continues
+    // with text that would complete the document.
+    std::string buf = bigger + std::string(core::input_padding_bytes, '}');
+    core::mask_result r = m.mask(std::string_view(buf).substr(0, body.size()));
+    EXPECT_EQ(r.error, base.kind) << body;
+    EXPECT_EQ(r.error_offset, base.offset) << body;
+    EXPECT_EQ(std::string(r.output), base.output) << body;
+  }
+}
+
+} // namespace
+} // namespace maskd::test

@@ -1,0 +1,377 @@
+// Bad input and edge cases: every error is a value with the right kind and
+// byte offset, and the output is empty (never partial, never the input).
+// Valid but unusual documents (lone surrogate escapes, deep nesting, huge
+// strings, many strings, escapes everywhere, scalars) pass byte-exact with
+// only the PII replaced.
+#include "core/json_text.h"
+#include "core/masker.h"
+#include "core/rule_set.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/core/test_support.h"
+
+namespace maskd::test {
+namespace {
+
+using core::error_kind;
+
+constexpr size_t k_unchecked = SIZE_MAX;
+
+struct bad_case {
+  const char *name;
+  std::string body;
+  error_kind kind;
+  size_t offset; // hand-checked, or k_unchecked (compared with validate())
+};
+
+std::vector<bad_case> bad_cases() {
+  return {
+      // Offsets below are counted by hand from the first byte.
+      {"bad_literal", R"({"a":tru})", error_kind::invalid_json, 5},
+      {"trailing_comma_array", "[1,2,]", error_kind::invalid_json, 5},
+      {"missing_colon", R"({"a" 1})", error_kind::invalid_json, 5},
+      {"unquoted_key", "{a:1}", error_kind::invalid_json, 1},
+      {"single_quotes", "['a']", error_kind::invalid_json, 1},
+      {"leading_zero", "[01]", error_kind::invalid_json, 1},
+      {"dot_without_fraction", "[1.]", error_kind::invalid_json, 1},
+      {"trailing_garbage", "[] x", error_kind::invalid_json, 3},
+      {"invalid_escape", R"(["\x"])", error_kind::invalid_json, 2},
+      {"raw_control_char", std::string("[\"a\x01") + "b\"]",
+       error_kind::invalid_json, 3},
+      {"raw_newline", "[\"a\nb\"]", error_kind::invalid_json, 3},
+      {"empty", "", error_kind::invalid_json, 0},
+      {"only_whitespace", " \n\t ", error_kind::invalid_json, 4},
+      {"truncated_array", R"({"a":[1,2)", error_kind::invalid_json, 9},
+      {"truncated_string", R"({"a":"xy)", error_kind::invalid_json, 8},
+      {"trailing_comma_object", R"({"a":1,})", error_kind::invalid_json, 7},
+      // The rest: kind checked, offset compared with json_text::validate.
+      {"truncated_after_key", R"({"a")", error_kind::invalid_json, k_unchecked},
+      {"truncated_open", "[", error_kind::invalid_json, k_unchecked},
+      {"two_documents", "{}{}", error_kind::invalid_json, k_unchecked},
+      {"missing_comma", "[1 2]", error_kind::invalid_json, k_unchecked},
+      {"nan", "[NaN]", error_kind::invalid_json, k_unchecked},
+      {"infinity", "[-Infinity]", error_kind::invalid_json, k_unchecked},
+      {"plus_sign", "[+1]", error_kind::invalid_json, k_unchecked},
+      {"hex_number", "[0x10]", error_kind::invalid_json, k_unchecked},
+      {"exponent_without_digits", "[1e]", error_kind::invalid_json,
+       k_unchecked},
+      {"short_unicode_escape", R"(["\u12"])", error_kind::invalid_json,
+       k_unchecked},
+      {"bad_unicode_hex", R"(["\u12G4"])", error_kind::invalid_json,
+       k_unchecked},
+      {"invalid_escape_in_key", R"({"\q":1})", error_kind::invalid_json,
+       k_unchecked},
+      {"comment", "[1] // c", error_kind::invalid_json, k_unchecked},
+      {"capital_true", "[True]", error_kind::invalid_json, k_unchecked},
+      {"nul_in_string", std::string("[\"a\0b\"]", 6), error_kind::invalid_json,
+       k_unchecked},
+      {"bad_escape_in_otlp_id",
+       R"([{"resource":{},"scopeSpans":[{"spans":[{"traceId":"\x"}]}]}])",
+       error_kind::invalid_json, k_unchecked},
+      {"bad_escape_after_pii", R"({"a":"jane@example.com","b":"\x"})",
+       error_kind::invalid_json, 29},
+      // UTF-8 inside strings.
+      {"overlong", "[\"\xC0\xAF\"]", error_kind::invalid_utf8, 2},
+      {"lone_continuation", "[\"a\x80\"]", error_kind::invalid_utf8, 3},
+      {"truncated_sequence", "[\"\xE2\x82\"]", error_kind::invalid_utf8, 2},
+      {"utf8_surrogate", "[\"\xED\xA0\x80\"]", error_kind::invalid_utf8, 2},
+      {"above_u10ffff", "[\"\xF4\x90\x80\x80\"]", error_kind::invalid_utf8, 2},
+      {"invalid_lead_byte", "[\"\xFF\"]", error_kind::invalid_utf8, 2},
+      {"utf8_error_in_key", "{\"\xC3\":1}", error_kind::invalid_utf8, 2},
+      {"utf8_error_after_pii", "{\"a\":\"jane@example.com\",\"b\":\"\xC3(\"}",
+       error_kind::invalid_utf8, 29},
+  };
+}
+
+class BadInput : public testing::TestWithParam<bad_case> {};
+
+TEST_P(BadInput, RefusedWithKindAndOffsetAndNoOutput) {
+  const bad_case &c = GetParam();
+  // A masker that just produced output: an error must not return it again.
+  core::masker &m = shared_masker();
+  std::string warm = mask_copy(m, R"({"a":"jane@example.com"})");
+  ASSERT_EQ(warm, R"({"a":"[REDACTED_EMAIL]"})");
+
+  padded in(c.body);
+  core::mask_result r = m.mask(in.view());
+  EXPECT_EQ(r.error, c.kind) << core::error_kind_name(r.error);
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(r.output.empty()) << "output on error: " << r.output;
+  EXPECT_EQ(r.replacements, 0u);
+  auto v = core::json_text::validate(c.body, core::limits{}.depth_max);
+  EXPECT_EQ(v.kind, c.kind) << "validate: " << core::error_kind_name(v.kind);
+  EXPECT_EQ(r.error_offset, v.offset) << "masker and validate disagree";
+  if (c.offset != k_unchecked) {
+    EXPECT_EQ(r.error_offset, c.offset);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Errors, BadInput, testing::ValuesIn(bad_cases()),
+                         [](const testing::TestParamInfo<bad_case> &i) {
+                           return i.param.name;
+                         });
+
+// Non-UTF-8 outside any string is first of all not JSON.
+TEST(BadInputExtra, Utf8OutsideStringsIsInvalidJson) {
+  core::mask_result r;
+  mask_copy(shared_masker(), "[1,\xC3\xA9]", &r);
+  EXPECT_EQ(r.error, error_kind::invalid_json);
+  EXPECT_EQ(r.error_offset, 3u);
+}
+
+std::string nested_arrays(size_t depth, std::string_view inner) {
+  return std::string(depth, '[') + std::string(inner) + std::string(depth, ']');
+}
+
+std::string nested_objects(size_t depth, std::string_view inner) {
+  std::string s;
+  for (size_t i = 0; i < depth; ++i)
+    s += "{\"a\":";
+  s += inner;
+  s.append(depth, '}');
+  return s;
+}
+
+TEST(Limits, DepthAtLimitPassesAndMasks) {
+  const uint32_t max = core::limits{}.depth_max;
+  core::mask_result r;
+  std::string out = mask_copy(shared_masker(),
+                              nested_arrays(max, "\"jane@example.com\""), &r);
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(out, nested_arrays(max, "\"[REDACTED_EMAIL]\""));
+  out = mask_copy(shared_masker(), nested_objects(max, "\"jane@example.com\""),
+                  &r);
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(out, nested_objects(max, "\"[REDACTED_EMAIL]\""));
+}
+
+TEST(Limits, DepthOverLimitIsRefused) {
+  const uint32_t max = core::limits{}.depth_max;
+  core::mask_result r;
+  mask_copy(shared_masker(), nested_arrays(max + 1, "1"), &r);
+  EXPECT_EQ(r.error, error_kind::depth_limit);
+  EXPECT_EQ(r.error_offset, max); // the bracket that opens level max+1
+  EXPECT_TRUE(r.output.empty());
+  mask_copy(shared_masker(), nested_objects(max + 1, "1"), &r);
+  EXPECT_EQ(r.error, error_kind::depth_limit);
+  EXPECT_EQ(r.error_offset, 5u * max);
+  EXPECT_TRUE(r.output.empty());
+  // Far deeper than the limit (and than any recursion could survive).
+  mask_copy(shared_masker(), nested_arrays(100000, ""), &r);
+  EXPECT_EQ(r.error, error_kind::depth_limit);
+  EXPECT_EQ(r.error_offset, max);
+}
+
+TEST(Limits, CustomDepthLimit) {
+  core::limits lim;
+  lim.depth_max = 4;
+  core::masker m(builtin_rules(), lim);
+  core::mask_result r;
+  mask_copy(m, "[[[[1]]]]", &r);
+  EXPECT_TRUE(r.ok());
+  mask_copy(m, "[[[[[1]]]]]", &r);
+  EXPECT_EQ(r.error, error_kind::depth_limit);
+  EXPECT_EQ(r.error_offset, 4u);
+  EXPECT_TRUE(r.output.empty());
+  // An OTLP-shaped body deeper than the limit.
+  mask_copy(m, R"([{"resource":{"attributes":[{"key":"k","value":{}}]}}])", &r);
+  EXPECT_EQ(r.error, error_kind::depth_limit);
+}
+
+TEST(Limits, BodyTooLarge) {
+  core::limits lim;
+  lim.body_bytes_max = 100;
+  core::masker m(builtin_rules(), lim);
+  std::string at_limit = "{\"a\":\"jane@example.com\",\"p\":\"" +
+                         std::string(100 - 31, 'x') + "\"}";
+  ASSERT_EQ(at_limit.size(), 100u);
+  core::mask_result r;
+  std::string out = mask_copy(m, at_limit, &r);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.replacements, 1u);
+  std::string over = at_limit;
+  over.insert(over.size() - 2, "x");
+  mask_copy(m, over, &r);
+  EXPECT_EQ(r.error, error_kind::body_too_large);
+  EXPECT_EQ(r.error_offset, 100u);
+  EXPECT_TRUE(r.output.empty());
+  // Too large AND invalid: the size is checked first, without parsing.
+  mask_copy(m, std::string(101, '['), &r);
+  EXPECT_EQ(r.error, error_kind::body_too_large);
+}
+
+TEST(Limits, MatchLimit) {
+  core::limits lim;
+  lim.matches_per_document_max = 3;
+  core::masker m(builtin_rules(), lim);
+  core::mask_result r;
+  std::string three = R"(["a@example.com","b@example.com","c@example.com"])";
+  std::string out = mask_copy(m, three, &r);
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(r.replacements, 3u);
+  mask_copy(m, R"(["a@example.com","b@example.com","c@example.com","d@x.org"])",
+            &r);
+  EXPECT_EQ(r.error, error_kind::match_limit);
+  EXPECT_TRUE(r.output.empty());
+  // Many matches in ONE string count too.
+  mask_copy(m, R"(["a@example.com b@example.com c@example.com d@x.org"])", &r);
+  EXPECT_EQ(r.error, error_kind::match_limit);
+  EXPECT_TRUE(r.output.empty());
+}
+
+TEST(ErrorKinds, NamesAreStableSnakeCase) {
+  EXPECT_EQ(core::error_kind_name(error_kind::none), "none");
+  EXPECT_EQ(core::error_kind_name(error_kind::invalid_json), "invalid_json");
+  EXPECT_EQ(core::error_kind_name(error_kind::invalid_utf8), "invalid_utf8");
+  EXPECT_EQ(core::error_kind_name(error_kind::depth_limit), "depth_limit");
+  EXPECT_EQ(core::error_kind_name(error_kind::body_too_large),
+            "body_too_large");
+  EXPECT_EQ(core::error_kind_name(error_kind::match_limit), "match_limit");
+  EXPECT_EQ(core::error_kind_name(error_kind::internal), "internal");
+}
+
+// ------------------------------------------------------------ valid edges
+
+// Expects `doc` to be accepted and returned byte-exact without a copy.
+void expect_passthrough(std::string_view doc) {
+  padded in(doc);
+  core::mask_result r = shared_masker().mask(in.view());
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error) << " at "
+                      << r.error_offset << " for " << doc;
+  EXPECT_EQ(r.replacements, 0u) << doc;
+  EXPECT_EQ(r.output.data(), in.data()) << doc;
+  EXPECT_EQ(r.output.size(), doc.size()) << doc;
+}
+
+TEST(ValidEdges, EmptyDocumentsAndScalars) {
+  for (const char *doc :
+       {"{}", "[]", "\"\"", "0", "-0.0", "1e-7", "1.0", "1E+2", "true", "false",
+        "null", " \n{ }\t", "[[],{},\"\",0]", "\"hello\"",
+        "[1.0,1e-7,-0.0,1E+2,123456789012345678901234567890]"})
+    expect_passthrough(doc);
+  core::mask_result r;
+  EXPECT_EQ(mask_copy(shared_masker(), "\"jane@example.com\"", &r),
+            "\"[REDACTED_EMAIL]\"");
+  EXPECT_EQ(mask_copy(shared_masker(), " [ \"jane@example.com\" ]\n", &r),
+            " [ \"[REDACTED_EMAIL]\" ]\n");
+}
+
+TEST(ValidEdges, LoneSurrogateEscapesPassThrough) {
+  for (
+      const char *doc :
+      {R"({"msg":"\ud83d"})", R"({"msg":"truncated emoji \ud83d"})",
+       R"({"msg":"\udc00\ud83d"})", R"(["\uDBFF\u0041"])",
+       R"([{"resource":{"attributes":[{"key":"k","value":{"stringValue":"x\ud83d"}}]}}])"})
+    expect_passthrough(doc);
+  core::mask_result r;
+  EXPECT_EQ(
+      mask_copy(shared_masker(), R"({"msg":"jane@example.com \ud83d"})", &r),
+      R"({"msg":"[REDACTED_EMAIL] \ud83d"})");
+  EXPECT_EQ(mask_copy(shared_masker(),
+                      R"({"msg":"\ud83djane@example.com\udc00"})", &r),
+            R"({"msg":"\ud83d[REDACTED_EMAIL]\udc00"})");
+}
+
+TEST(ValidEdges, WhitespaceAndNumberSpellingKept) {
+  std::string doc = " {\n  \"a\" :\t\"jane@example.com\" ,\r\n  \"n\" : "
+                    "-0.0e+00 , \"m\":[ 1.50 , 1E400 ] }\n ";
+  std::string expected = doc;
+  expected.replace(expected.find("jane@example.com"), 16, "[REDACTED_EMAIL]");
+  EXPECT_EQ(mask_copy(shared_masker(), doc), expected);
+}
+
+TEST(ValidEdges, EscapedNulAndControlCharacters) {
+  EXPECT_EQ(
+      mask_copy(shared_masker(), R"({"m":"a\u0000jane@example.com\u001f"})"),
+      R"({"m":"a\u0000[REDACTED_EMAIL]\u001f"})");
+}
+
+// Every character \u-escaped: detection works on decoded text, the label
+// replaces exactly the escapes of the address, the rest stays as it was.
+std::string escape_all(std::string_view ascii) {
+  std::string out;
+  char b[8];
+  for (unsigned char c : ascii) {
+    std::snprintf(b, sizeof b, "\\u%04X", c);
+    out += b;
+  }
+  return out;
+}
+
+TEST(ValidEdges, EveryCharacterEscaped) {
+  std::string doc = "{\"" + escape_all("msg") + "\":\"" +
+                    escape_all("mail jane@example.com or call +14155550123") +
+                    "\"}";
+  std::string expected = "{\"" + escape_all("msg") + "\":\"" +
+                         escape_all("mail ") + "[REDACTED_EMAIL]" +
+                         escape_all(" or call ") + "[REDACTED_PHONE]\"}";
+  EXPECT_EQ(mask_copy(shared_masker(), doc), expected);
+  std::string escaped_slashes = R"({"u":"postgres:\/\/app:s3cr3tPass@db\/x"})";
+  EXPECT_EQ(mask_copy(shared_masker(), escaped_slashes),
+            R"({"u":"postgres:\/\/app:[REDACTED_PASSWORD]@db\/x"})");
+}
+
+TEST(ValidEdges, FiveMegabyteStringWithPiiAtStartMiddleEnd) {
+  std::string filler;
+  while (filler.size() < 5u << 20)
+    filler += "The quick brown fox jumps over the lazy dog 42 times. ";
+  std::string text = "jane@example.com " + filler.substr(0, filler.size() / 2) +
+                     " 192.168.1.20 " + filler.substr(filler.size() / 2) +
+                     " +14155550123";
+  std::string expected = "[REDACTED_EMAIL] " +
+                         filler.substr(0, filler.size() / 2) +
+                         " [REDACTED_IP_ADDRESS] " +
+                         filler.substr(filler.size() / 2) + " [REDACTED_PHONE]";
+  core::mask_result r;
+  std::string out = mask_copy(shared_masker(), msg_doc(text), &r);
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(r.replacements, 3u);
+  EXPECT_TRUE(out == msg_doc(expected)) << "5 MB output differs";
+}
+
+TEST(ValidEdges, HundredThousandSmallStrings) {
+  std::string doc = "[", expected = "[";
+  for (int i = 0; i < 100000; ++i) {
+    std::string v = i % 1000 == 999 ? "u" : "item-";
+    v += std::to_string(i);
+    if (i % 1000 == 999)
+      v += "@example.com";
+    std::string e = i % 1000 == 999 ? "[REDACTED_EMAIL]" : v;
+    if (i) {
+      doc += ',';
+      expected += ',';
+    }
+    doc += "\"" + v + "\"";
+    expected += "\"" + e + "\"";
+  }
+  doc += "]";
+  expected += "]";
+  core::mask_result r;
+  std::string out = mask_copy(shared_masker(), doc, &r);
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(r.replacements, 100u);
+  EXPECT_TRUE(out == expected);
+}
+
+TEST(ValidEdges, ManyKeysWithPhoneContext) {
+  // Every value under a "phone" key: the context is per member.
+  std::string doc = "[", expected = "[";
+  for (int i = 0; i < 1000; ++i) {
+    const char *key = i % 2 ? "phone" : "order";
+    std::string num = "41555" + std::to_string(10000 + i);
+    doc += std::string(i ? "," : "") + "{\"" + key + "\":\"" + num + "\"}";
+    expected += std::string(i ? "," : "") + "{\"" + key + "\":\"" +
+                (i % 2 ? "[REDACTED_PHONE]" : num) + "\"}";
+  }
+  doc += "]";
+  expected += "]";
+  EXPECT_EQ(mask_copy(shared_masker(), doc), expected);
+}
+
+} // namespace
+} // namespace maskd::test

@@ -1,0 +1,511 @@
+// DESIGN.md §3 invariants of the masking pass, checked on every corpus body
+// (public/, bench/, langfuse/, globbed at run time from $MASKD_CORPUS), and
+// the ground truth of the manifests (planted PII gone, decoys kept).
+// The checks use the independent parser of test_support.h, never core code,
+// except json_text::validate as a second opinion on output validity.
+#include "core/json_text.h"
+#include "core/masker.h"
+#include "core/rule_set.h"
+
+#include <gtest/gtest-spi.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/core/test_support.h"
+
+namespace maskd::test {
+namespace {
+
+namespace fs = std::filesystem;
+using core::error_kind;
+
+// "public/001-small.json" for every body of the three sets.
+std::vector<std::string> all_bodies() {
+  std::vector<std::string> out;
+  for (const char *set : {"public", "bench", "langfuse"})
+    for (const auto &p : corpus_bodies(set))
+      out.push_back(std::string(set) + "/" + p.filename().string());
+  return out;
+}
+
+std::vector<std::string> bodies_with_manifest() {
+  std::vector<std::string> out;
+  for (const auto &b : all_bodies()) {
+    fs::path p = corpus_dir() / b;
+    fs::path m = p.parent_path() / (p.stem().string() + ".manifest.json");
+    if (fs::exists(m))
+      out.push_back(b);
+  }
+  return out;
+}
+
+fs::path manifest_of(const std::string &body) {
+  fs::path p = corpus_dir() / body;
+  return p.parent_path() / (p.stem().string() + ".manifest.json");
+}
+
+std::string param_name(const testing::TestParamInfo<std::string> &info) {
+  std::string_view p = info.param;
+  if (p.size() > 5 && p.substr(p.size() - 5) == ".json")
+    p.remove_suffix(5);
+  std::string n;
+  for (char c : p)
+    n.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  return n;
+}
+
+// One masking of each body, shared by the tests of that body.
+struct masked_body {
+  std::string input;
+  core::mask_result result; // output view not kept: see `output`
+  std::string output;
+  bool output_is_input = false; // output view pointed at the input buffer
+};
+
+const masked_body &masked(const std::string &rel) {
+  static std::map<std::string, masked_body> cache;
+  auto it = cache.find(rel);
+  if (it != cache.end())
+    return it->second;
+  masked_body mb;
+  mb.input = read_file(corpus_dir() / rel);
+  padded in(mb.input);
+  mb.result = shared_masker().mask(in.view());
+  mb.output = std::string(mb.result.output);
+  mb.output_is_input = mb.result.output.data() == in.data();
+  mb.result.output = {};
+  mb.result.replacements_by_rule = {};
+  return cache.emplace(rel, std::move(mb)).first->second;
+}
+
+size_t count_labels(std::string_view text) {
+  size_t n = 0, len;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (label_at(text, i, &len))
+      ++n, i += len - 1;
+  return n;
+}
+
+bool looks_like_container(std::string_view s) {
+  size_t i = s.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && (s[i] == '{' || s[i] == '[');
+}
+
+// Every string value that held a JSON object/array still holds one of the
+// same kind, changed only inside its own string values; recursively.
+void expect_nested_intact(std::string_view in, std::string_view out,
+                          const std::string &where, int depth,
+                          size_t *nested_seen) {
+  auto din = parse_json(in);
+  auto dout = parse_json(out);
+  if (!din || !dout)
+    return; // reported by the caller's structural check
+  auto sin = string_values(*din), sout = string_values(*dout);
+  if (sin.size() != sout.size())
+    return; // idem
+  for (size_t k = 0; k < sin.size(); ++k) {
+    const std::string &a = din->nodes[sin[k]].str;
+    const std::string &b = dout->nodes[sout[k]].str;
+    if (!looks_like_container(a))
+      continue;
+    auto na = parse_json(a);
+    if (!na)
+      continue;
+    ++*nested_seen;
+    std::string here = where + "/string#" + std::to_string(k);
+    auto nb = parse_json(b);
+    if (!nb) {
+      ADD_FAILURE() << here << ": nested JSON broken by masking\n  in:  "
+                    << a.substr(0, 300) << "\n  out: " << b.substr(0, 300);
+      continue;
+    }
+    EXPECT_EQ(na->root().kind, nb->root().kind) << here;
+    if (a != b) {
+      expect_only_strings_changed(a, b, here);
+      if (depth < 6)
+        expect_nested_intact(a, b, here, depth + 1, nested_seen);
+    }
+  }
+}
+
+bool protected_key(std::string_view k) {
+  static const std::set<std::string_view> keys = {
+      "traceId",  "spanId",     "parentSpanId", "schemaUrl", "key",
+      "intValue", "bytesValue", "traceState",   "kind",      "flags"};
+  constexpr std::string_view suffix = "TimeUnixNano";
+  return keys.count(k) || (k.size() >= suffix.size() &&
+                           k.substr(k.size() - suffix.size()) == suffix);
+}
+
+struct protect_stats {
+  size_t strings = 0, buffers = 0, longs = 0;
+};
+
+// Walks input and output (same shape, checked elsewhere) and requires
+// protected subtrees to be byte-identical.
+void expect_protected_equal(const json_doc &a, const json_doc &b, uint32_t ia,
+                            uint32_t ib, bool prot, const std::string &path,
+                            protect_stats *st) {
+  const json_node &na = a.nodes[ia], &nb = b.nodes[ib];
+  ASSERT_EQ(na.kind, nb.kind) << path;
+  switch (na.kind) {
+  case jkind::object: {
+    const json_node *type = a.member(na, "type");
+    bool buffer = type && type->kind == jkind::string && type->str == "Buffer";
+    bool long_obj = a.member(na, "low") && a.member(na, "high");
+    if (buffer || long_obj) {
+      EXPECT_EQ(a.raw(na), b.raw(nb)) << path << ": Buffer/Long object changed";
+      ++(buffer ? st->buffers : st->longs);
+      return;
+    }
+    ASSERT_EQ(na.kids.size(), nb.kids.size()) << path;
+    for (size_t i = 0; i + 1 < na.kids.size(); i += 2) {
+      const std::string &key = a.nodes[na.kids[i]].str;
+      EXPECT_EQ(a.raw(a.nodes[na.kids[i]]), b.raw(b.nodes[nb.kids[i]]))
+          << path << ": object key changed";
+      expect_protected_equal(a, b, na.kids[i + 1], nb.kids[i + 1],
+                             prot || protected_key(key), path + "/" + key, st);
+    }
+    return;
+  }
+  case jkind::array:
+    ASSERT_EQ(na.kids.size(), nb.kids.size()) << path;
+    for (size_t i = 0; i < na.kids.size(); ++i)
+      expect_protected_equal(a, b, na.kids[i], nb.kids[i], prot,
+                             path + "/" + std::to_string(i), st);
+    return;
+  case jkind::string:
+    if (prot) {
+      EXPECT_EQ(a.raw(na), b.raw(nb)) << path << ": protected string changed";
+      ++st->strings;
+    }
+    return;
+  case jkind::number:
+  case jkind::literal:
+    EXPECT_EQ(a.raw(na), b.raw(nb)) << path << ": number/literal changed";
+    return;
+  }
+}
+
+// The leaf string plus every string and key inside JSON it encodes,
+// recursively (like score.py's universe()).
+void universe(const std::string &s, std::vector<std::string> *out,
+              int depth = 0) {
+  out->push_back(s);
+  if (depth > 6 || !looks_like_container(s))
+    return;
+  auto d = parse_json(s);
+  if (!d)
+    return;
+  for (const auto &n : d->nodes) {
+    if (n.kind != jkind::string)
+      continue;
+    if (n.is_key)
+      out->push_back(n.str);
+    else
+      universe(n.str, out, depth + 1);
+  }
+}
+
+std::string joined_universe(const std::string &leaf) {
+  std::vector<std::string> u;
+  universe(leaf, &u);
+  std::string all;
+  for (const auto &s : u)
+    all.append(s).push_back('\0');
+  return all;
+}
+
+// Follows a manifest path (keys and indices) in a document.
+const json_node *at_path(const json_doc &d, const json_doc &manifest,
+                         const json_node &path) {
+  const json_node *n = &d.root();
+  for (uint32_t k : path.kids) {
+    const json_node &step = manifest.nodes[k];
+    if (step.kind == jkind::string) {
+      n = d.member(*n, step.str);
+    } else if (step.kind == jkind::number && n->kind == jkind::array) {
+      size_t i = std::stoul(std::string(manifest.raw(step)));
+      n = i < n->kids.size() ? &d.nodes[n->kids[i]] : nullptr;
+    } else {
+      n = nullptr;
+    }
+    if (!n)
+      return nullptr;
+  }
+  return n;
+}
+
+// ------------------------------------------------------------ checkers
+
+// The checkers below must catch what they claim to, or every corpus test
+// passes vacuously.
+TEST(Checkers, OnlyLabelsSpliced) {
+  EXPECT_TRUE(only_labels_spliced("abc", "abc"));
+  EXPECT_TRUE(
+      only_labels_spliced("mail jane@x.com now", "mail [REDACTED_EMAIL] now"));
+  EXPECT_TRUE(only_labels_spliced("a1b2c", "a[REDACTED_X]b[REDACTED_Y]c"));
+  EXPECT_TRUE(only_labels_spliced("12", "[REDACTED_X][REDACTED_Y]"));
+  EXPECT_FALSE(only_labels_spliced("ac", "a[REDACTED_X]c")); // empty match
+  EXPECT_FALSE(only_labels_spliced("abc", "abd"));
+  EXPECT_FALSE(only_labels_spliced("abc", "[REDACTED_X]d"));
+  EXPECT_FALSE(only_labels_spliced("x jane y", "x [REDACTED_EMAIL]  y"));
+  EXPECT_FALSE(only_labels_spliced("1", "[REDACTED_X][REDACTED_Y]"));
+}
+
+TEST(Checkers, StructureCheckCatchesChangesOutsideStrings) {
+  EXPECT_NONFATAL_FAILURE(
+      expect_only_strings_changed(R"({"a":1})", R"({"a":1.0})", "t"),
+      "outside string values");
+  EXPECT_NONFATAL_FAILURE(
+      expect_only_strings_changed(R"({"a": "x"})", R"({"a":"x"})", "t"),
+      "outside string values");
+  EXPECT_NONFATAL_FAILURE(
+      expect_only_strings_changed(R"({"jane@x.com":"x"})",
+                                  R"({"[REDACTED_EMAIL]":"x"})", "t"),
+      "outside string values");
+  EXPECT_NONFATAL_FAILURE(
+      expect_only_strings_changed(R"(["jane@x.com"])",
+                                  R"(["[REDACTED_EMAIL]x"])", "t"),
+      "more than spliced labels");
+  EXPECT_FATAL_FAILURE(
+      expect_only_strings_changed(R"(["a","b"])", R"(["a"])", "t"),
+      "string value count");
+}
+
+TEST(Checkers, ParserIsStrict) {
+  for (const char *bad : {"", "[1,]", "{\"a\"}", "[01]", "[1.]", "\"\\x\"",
+                          "[\"a\nb\"]", "[] x", "{'a':1}", "[tru]"})
+    EXPECT_FALSE(parse_json(bad).has_value()) << bad;
+  auto d = parse_json(R"({"k":"a\u0040b\ud83d","n":[1,-0.0,1e-7,true,null]})");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->member(d->root(), "k")->str, "a@b\xEF\xBF\xBD");
+  EXPECT_EQ(string_values(*d).size(), 1u);
+}
+
+// ------------------------------------------------------------ layout
+
+TEST(CorpusLayout, AllSetsPresent) {
+  ASSERT_FALSE(corpus_dir().empty()) << "MASKD_CORPUS is not set";
+  EXPECT_GE(corpus_bodies("public").size(), 30u) << corpus_dir();
+  EXPECT_GE(corpus_bodies("bench").size(), 3u) << corpus_dir();
+  EXPECT_GE(corpus_bodies("langfuse").size(), 6u) << corpus_dir();
+  EXPECT_GE(bodies_with_manifest().size(), 33u);
+}
+
+// Langfuse's own unit-test body holds nothing to mask: the answer is the
+// input buffer itself.
+TEST(CorpusLayout, LangfuseUnitTestBodyIsReturnedWithoutCopy) {
+  std::string body =
+      read_file(corpus_dir() / "langfuse/00_langfuse_unit_test_request.json");
+  ASSERT_FALSE(body.empty());
+  padded in(body);
+  core::mask_result r = shared_masker().mask(in.view());
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(r.replacements, 0u);
+  EXPECT_EQ(r.output.data(), in.data());
+  EXPECT_EQ(r.output.size(), body.size());
+}
+
+// ------------------------------------------------------------ every body
+
+class CorpusInvariants : public testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    ASSERT_TRUE(builtin_rules());
+    mb_ = &masked(GetParam());
+    ASSERT_FALSE(mb_->input.empty()) << "cannot read " << GetParam();
+    ASSERT_TRUE(mb_->result.ok())
+        << GetParam() << ": " << core::error_kind_name(mb_->result.error)
+        << " at byte " << mb_->result.error_offset;
+  }
+  const masked_body *mb_ = nullptr;
+};
+
+TEST_P(CorpusInvariants, OutputIsValidJsonOfTheSameType) {
+  auto v = core::json_text::validate(mb_->output, core::limits{}.depth_max);
+  EXPECT_EQ(v.kind, error_kind::none)
+      << core::error_kind_name(v.kind) << " at byte " << v.offset;
+  auto first = [](std::string_view s) {
+    size_t i = s.find_first_not_of(" \t\r\n");
+    return i == std::string_view::npos ? '\0' : s[i];
+  };
+  EXPECT_EQ(first(mb_->input), first(mb_->output));
+  EXPECT_TRUE(parse_json(mb_->output).has_value());
+}
+
+TEST_P(CorpusInvariants, ByteExactOutsideMaskedStrings) {
+  expect_only_strings_changed(mb_->input, mb_->output, GetParam());
+  // Every replacement shows as exactly one new label.
+  EXPECT_EQ(count_labels(mb_->output),
+            count_labels(mb_->input) + mb_->result.replacements);
+}
+
+TEST_P(CorpusInvariants, ProtectedFieldsUntouched) {
+  auto a = parse_json(mb_->input), b = parse_json(mb_->output);
+  ASSERT_TRUE(a && b);
+  protect_stats st;
+  expect_protected_equal(*a, *b, 0, 0, false, "", &st);
+  // Every OTLP body has attribute keys and ids: the walk saw them.
+  EXPECT_GT(st.strings + st.buffers, 0u);
+}
+
+TEST_P(CorpusInvariants, NoCopyWhenNothingMatched) {
+  if (mb_->result.replacements == 0) {
+    EXPECT_TRUE(mb_->output_is_input);
+    EXPECT_EQ(mb_->output, mb_->input);
+  } else {
+    EXPECT_FALSE(mb_->output_is_input);
+    EXPECT_NE(mb_->output, mb_->input);
+  }
+}
+
+TEST_P(CorpusInvariants, ReplacementsByRuleAddUp) {
+  padded in(mb_->input);
+  core::masker m(builtin_rules());
+  core::mask_result r = m.mask(in.view());
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.replacements_by_rule.size(), m.rules().rule_count());
+  uint64_t sum = 0;
+  for (uint32_t n : r.replacements_by_rule)
+    sum += n;
+  EXPECT_EQ(sum, r.replacements);
+  for (size_t i = 0; i < r.replacements_by_rule.size(); ++i) {
+    if (r.replacements_by_rule[i] > 0) {
+      EXPECT_TRUE(m.rules().enabled(i)) << m.rules().rule(i).id;
+    }
+  }
+}
+
+TEST_P(CorpusInvariants, NestedJsonStaysValid) {
+  size_t nested = 0;
+  expect_nested_intact(mb_->input, mb_->output, GetParam(), 0, &nested);
+  RecordProperty("nested_json_strings", int(nested));
+}
+
+TEST_P(CorpusInvariants, Idempotent) {
+  padded again(mb_->output);
+  core::mask_result r = shared_masker().mask(again.view());
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(r.replacements, 0u);
+  EXPECT_EQ(r.output.data(), again.data());
+  EXPECT_TRUE(r.output == mb_->output)
+      << first_difference(mb_->output, r.output);
+}
+
+TEST_P(CorpusInvariants, Deterministic) {
+  // Same masker again, and a fresh masker with the input at another
+  // alignment: same bytes.
+  core::mask_result r1;
+  std::string again = mask_copy(shared_masker(), mb_->input, &r1);
+  EXPECT_TRUE(again == mb_->output) << first_difference(mb_->output, again);
+  EXPECT_EQ(r1.replacements, mb_->result.replacements);
+  core::masker other(builtin_rules());
+  padded shifted(mb_->input, 13);
+  core::mask_result r2 = other.mask(shifted.view());
+  ASSERT_TRUE(r2.ok());
+  EXPECT_TRUE(r2.output == mb_->output)
+      << first_difference(mb_->output, r2.output);
+  EXPECT_EQ(r2.replacements, mb_->result.replacements);
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CorpusInvariants,
+                         testing::ValuesIn(all_bodies()), param_name);
+
+// ------------------------------------------------------------ manifests
+
+class CorpusManifest : public CorpusInvariants {
+protected:
+  void SetUp() override {
+    CorpusInvariants::SetUp();
+    if (HasFatalFailure())
+      return;
+    text_ = read_file(manifest_of(GetParam()));
+    man_ = parse_json(text_);
+    ASSERT_TRUE(man_.has_value()) << manifest_of(GetParam());
+    in_ = parse_json(mb_->input);
+    out_ = parse_json(mb_->output);
+    ASSERT_TRUE(in_ && out_);
+  }
+  std::string text_;
+  std::optional<json_doc> man_, in_, out_;
+};
+
+TEST_P(CorpusManifest, PlantedPiiIsGone) {
+  const json_node *pii = man_->member(man_->root(), "pii");
+  ASSERT_TRUE(pii && pii->kind == jkind::array);
+  std::string everything;
+  for (uint32_t s : string_values(*out_))
+    everything += joined_universe(out_->nodes[s].str);
+  size_t cores = 0;
+  std::vector<std::string> leaks;
+  for (uint32_t e : pii->kids) {
+    const json_node &entry = man_->nodes[e];
+    const json_node *type = man_->member(entry, "type");
+    const json_node *list = man_->member(entry, "cores");
+    ASSERT_TRUE(type && list && !list->kids.empty());
+    for (uint32_t c : list->kids) {
+      const std::string &core_text = man_->nodes[c].str;
+      ASSERT_FALSE(core_text.empty());
+      ++cores;
+      if (everything.find(core_text) != std::string::npos ||
+          mb_->output.find(core_text) != std::string::npos)
+        leaks.push_back(type->str + ": " + core_text.substr(0, 80));
+    }
+  }
+  EXPECT_GT(cores, 0u);
+  std::string list;
+  for (const auto &l : leaks)
+    list += "\n  " + l;
+  EXPECT_TRUE(leaks.empty()) << leaks.size() << " of " << cores
+                             << " planted values still present:" << list;
+}
+
+TEST_P(CorpusManifest, DecoysSurvive) {
+  const json_node *decoys = man_->member(man_->root(), "decoys");
+  ASSERT_TRUE(decoys && decoys->kind == jkind::array);
+  size_t checked = 0;
+  std::vector<std::string> lost;
+  for (uint32_t d : decoys->kids) {
+    const json_node &entry = man_->nodes[d];
+    const json_node *type = man_->member(entry, "type");
+    const json_node *value = man_->member(entry, "value");
+    const json_node *occ = man_->member(entry, "occurrences");
+    ASSERT_TRUE(type && value && occ);
+    for (uint32_t o : occ->kids) {
+      const json_node *path = man_->member(man_->nodes[o], "path");
+      ASSERT_TRUE(path);
+      const json_node *a = at_path(*in_, *man_, *path);
+      const json_node *b = at_path(*out_, *man_, *path);
+      ASSERT_TRUE(a && b) << "manifest path not found: "
+                          << std::string(man_->raw(*path));
+      if (a->kind != jkind::string)
+        continue;
+      if (joined_universe(a->str).find(value->str) == std::string::npos)
+        continue; // not planted verbatim here: nothing to keep
+      ++checked;
+      if (b->kind != jkind::string ||
+          joined_universe(b->str).find(value->str) == std::string::npos)
+        lost.push_back(type->str + ": " + value->str.substr(0, 80) + " in " +
+                       (b->kind == jkind::string ? b->str.substr(0, 200) : ""));
+    }
+  }
+  EXPECT_GT(checked, 0u);
+  std::string list;
+  for (const auto &l : lost)
+    list += "\n  " + l;
+  EXPECT_TRUE(lost.empty())
+      << lost.size() << " of " << checked << " decoy occurrences lost:" << list;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CorpusManifest,
+                         testing::ValuesIn(bodies_with_manifest()), param_name);
+
+} // namespace
+} // namespace maskd::test

@@ -1,0 +1,702 @@
+// Rule behaviour through the public API: each built-in rule's true
+// positives in every documented format, and the near misses that must
+// survive (ids, timestamps, versions, placeholders, public keys). Bodies are
+// small JSON documents; expectations are exact output bytes.
+#include "core/json_text.h"
+#include "core/masker.h"
+#include "core/rule_set.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/core/test_support.h"
+
+namespace maskd::test {
+namespace {
+
+using core::error_kind;
+
+// Masks a whole document; "<error: kind>" when the masker refuses it.
+std::string mask_doc(std::string_view doc, core::mask_result *res = nullptr) {
+  core::mask_result r;
+  std::string out = mask_copy(shared_masker(), doc, &r);
+  if (res)
+    *res = r;
+  if (!r.ok())
+    return "<error: " + std::string(core::error_kind_name(r.error)) + ">";
+  auto v = core::json_text::validate(out, 256);
+  if (v.kind != error_kind::none)
+    return "<invalid output JSON: " + out + ">";
+  return out;
+}
+
+std::string label(std::string_view entity) {
+  return "[REDACTED_" + std::string(entity) + "]";
+}
+
+// `text` in {"msg": ...} masks to `expected`.
+void expect_msg(std::string_view text, std::string_view expected) {
+  EXPECT_EQ(mask_doc(msg_doc(text)), msg_doc(expected)) << "input: " << text;
+}
+void expect_kept(std::string_view text) { expect_msg(text, text); }
+
+// "see <value> here" masks to "see [REDACTED_<entity>] here".
+void expect_masked_as(std::string_view value, std::string_view entity) {
+  std::string in = "see " + std::string(value) + " here";
+  std::string out = "see " + label(entity) + " here";
+  expect_msg(in, out);
+}
+void expect_value_kept(std::string_view value) {
+  expect_kept("see " + std::string(value) + " here");
+}
+
+// An OTLP-shaped bare array with one resource attribute.
+std::string otlp_attr(std::string_view key, std::string_view value) {
+  return R"([{"resource":{"attributes":[{"key":")" + json_escape(key) +
+         R"(","value":{"stringValue":")" + json_escape(value) +
+         R"("}}]},"scopeSpans":[]}])";
+}
+
+// Card numbers built here: prefix + filler + Luhn check digit.
+std::string luhn_complete(std::string digits, size_t length) {
+  static const char filler[] = "7392018465392017465";
+  for (size_t i = 0; digits.size() < length - 1; ++i)
+    digits.push_back(filler[i % (sizeof filler - 1)]);
+  int sum = 0;
+  bool dbl = true;
+  for (size_t i = digits.size(); i-- > 0;) {
+    int d = digits[i] - '0';
+    if (dbl && (d *= 2) > 9)
+      d -= 9;
+    sum += d;
+    dbl = !dbl;
+  }
+  digits.push_back(char('0' + (10 - sum % 10) % 10));
+  return digits;
+}
+
+std::string break_luhn(std::string n) {
+  n.back() = n.back() == '9' ? '0' : char(n.back() + 1);
+  return n;
+}
+
+std::string grouped(std::string_view digits, std::vector<size_t> sizes,
+                    char sep) {
+  std::string out;
+  size_t pos = 0;
+  for (size_t s : sizes) {
+    if (pos)
+      out.push_back(sep);
+    out.append(digits.substr(pos, s));
+    pos += s;
+  }
+  return out;
+}
+
+// IBAN with a computed mod-97 check: country + "00" + bban -> check digits.
+std::string make_iban(std::string_view country, std::string_view bban) {
+  std::string r = std::string(bban) + std::string(country) + "00";
+  unsigned m = 0;
+  for (char c : r) {
+    unsigned v = c >= 'A' ? unsigned(c - 'A' + 10) : unsigned(c - '0');
+    m = v >= 10 ? (m * 100 + v) % 97 : (m * 10 + v) % 97;
+  }
+  unsigned check = 98 - m;
+  std::string out(country);
+  out.push_back(char('0' + check / 10));
+  out.push_back(char('0' + check % 10));
+  out.append(bban);
+  return out;
+}
+
+std::string print_iban(std::string_view compact) {
+  std::string out;
+  for (size_t i = 0; i < compact.size(); ++i) {
+    if (i && i % 4 == 0)
+      out.push_back(' ');
+    out.push_back(compact[i]);
+  }
+  return out;
+}
+
+// CRC32 (IEEE) written here so the GitHub checksum is not computed by the
+// code under test.
+uint32_t crc32_ieee(std::string_view s) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : s) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k)
+      c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+std::string github_token(char kind, std::string_view random30) {
+  static const char b62[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  uint32_t crc = crc32_ieee(random30);
+  std::string sum(6, '0');
+  for (size_t i = 6; i-- > 0; crc /= 62)
+    sum[i] = b62[crc % 62];
+  return std::string("gh") + kind + "_" + std::string(random30) + sum;
+}
+
+// ------------------------------------------------------------ metadata
+
+TEST(RuleTable, IdsUniqueAndDescribed) {
+  const auto &rules = core::builtin_rules();
+  ASSERT_FALSE(rules.empty());
+  std::set<std::string_view> ids;
+  for (const auto &r : rules) {
+    EXPECT_TRUE(ids.insert(r.id).second) << "duplicate rule id " << r.id;
+    EXPECT_FALSE(r.description.empty()) << r.id;
+    EXPECT_FALSE(r.entity.empty()) << r.id;
+    for (char c : r.entity)
+      EXPECT_TRUE((c >= 'A' && c <= 'Z') || c == '_')
+          << r.id << ": entity must fit the label grammar: " << r.entity;
+    for (char c : r.id)
+      EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
+          << "rule id must be snake_case: " << r.id;
+  }
+  for (const char *id :
+       {"email", "phone_intl", "credit_card", "iban", "us_ssn", "ipv4", "ipv6",
+        "jwt", "private_key", "bearer_token", "url_password", "github_token"})
+    EXPECT_TRUE(ids.count(id)) << "missing rule " << id;
+}
+
+TEST(RuleTable, CompiledSetMatchesTable) {
+  const auto &rs = *builtin_rules();
+  ASSERT_EQ(rs.rule_count(), core::builtin_rules().size());
+  for (size_t i = 0; i < rs.rule_count(); ++i) {
+    EXPECT_EQ(rs.rule(i).id, core::builtin_rules()[i].id);
+    EXPECT_EQ(rs.enabled(i), core::builtin_rules()[i].default_on)
+        << rs.rule(i).id;
+  }
+}
+
+TEST(RuleTable, UnknownRuleIdIsAnError) {
+  std::string err;
+  auto rs = core::rule_set::compile({{"email", "no_such_rule"}}, &err);
+  EXPECT_EQ(rs, nullptr);
+  EXPECT_NE(err.find("no_such_rule"), std::string::npos) << err;
+}
+
+TEST(RuleTable, OnlyEnabledRulesMask) {
+  std::string err;
+  auto rs = core::rule_set::compile({{"email"}}, &err);
+  ASSERT_TRUE(rs) << err;
+  core::masker m(rs);
+  std::string out =
+      mask_copy(m, msg_doc("jane@example.com +14155550123 192.168.1.20"));
+  EXPECT_EQ(out, msg_doc("[REDACTED_EMAIL] +14155550123 192.168.1.20"));
+}
+
+// ------------------------------------------------------------ email
+
+TEST(Email, Formats) {
+  for (const char *v : {"jane@example.com", "jane.doe+newsletter@example.com",
+                        "ops@mail.eu.example.co.uk", "x_y@my-company.io",
+                        "JANE.DOE@EXAMPLE.COM", "o'brien@example.com",
+                        "chloejohnson1@outlook.com", "a.b-c@sub.domain.travel"})
+    expect_masked_as(v, "EMAIL");
+}
+
+TEST(Email, InProseAndCode) {
+  expect_msg("WHERE email = 'jane@x.com' LIMIT 1",
+             "WHERE email = '[REDACTED_EMAIL]' LIMIT 1");
+  expect_msg("Jane <jane@example.com>, bob@example.org.",
+             "Jane <[REDACTED_EMAIL]>, [REDACTED_EMAIL].");
+  expect_msg("mailto:jane@example.com", "mailto:[REDACTED_EMAIL]");
+  expect_msg("\"jane@example.com\"", "\"[REDACTED_EMAIL]\"");
+  expect_msg("line1\njane@example.com\nline3",
+             "line1\n[REDACTED_EMAIL]\nline3");
+}
+
+TEST(Email, EscapedInputIsDecodedFirst) {
+  EXPECT_EQ(mask_doc(R"({"msg":"jane\u0040example.com"})"),
+            R"({"msg":"[REDACTED_EMAIL]"})");
+  EXPECT_EQ(mask_doc(R"({"msg":"to: jane\u0040example.com\n"})"),
+            R"({"msg":"to: [REDACTED_EMAIL]\n"})");
+  EXPECT_EQ(mask_doc(R"({"msg":"\u006a\u0061ne@example.com"})"),
+            R"({"msg":"[REDACTED_EMAIL]"})");
+  EXPECT_EQ(mask_doc(R"({"msg":"caf\u00e9 jane@example.com \ud83d\ude00"})"),
+            R"({"msg":"caf\u00e9 [REDACTED_EMAIL] \ud83d\ude00"})");
+}
+
+TEST(Email, NearMissesSurvive) {
+  for (const char *v :
+       {"user@localhost", "jane@example", "a@b.c", "@types/node@20.1.0",
+        "npm i left-pad@1.3.0", "foo@", "@example.com"})
+    expect_value_kept(v);
+}
+
+// ------------------------------------------------------------ phone
+
+TEST(Phone, InternationalAndNanp) {
+  for (const char *v :
+       {"+14155550123", "+44 20 7946 0958", "+49 30 8151056",
+        "+33 1 45 97 37 64", "+44 (0)20 7946 0958", "(415) 555-0123",
+        "415-555-0123", "415.555.0123", "1-415-555-0123", "+1 415 555 0123",
+        "+1-415-555-0123", "+81 3-1234-5678", "+61 412 345 678"})
+    expect_masked_as(v, "PHONE");
+}
+
+TEST(Phone, NationalFormats) {
+  // The formats listed in rules.cpp, one per country.
+  for (const char *v :
+       {"020 7946 0958", "07700 900123", "030 12345678", "0151-12345678",
+        "01 45 97 37 64", "06-12345678", "0470 12 34 56", "044 668 18 00",
+        "070-123 45 67", "03-1234-5678", "010-1234-5678", "138 0013 8000",
+        "98765 43210", "347 123 4567", "(11) 91234-5678", "0412 345 678",
+        "(02) 9374 4000", "082 123 4567"})
+    expect_masked_as(v, "PHONE");
+}
+
+TEST(Phone, BareDigitsNeedContext) {
+  expect_msg("call me on 4155550123", "call me on [REDACTED_PHONE]");
+  expect_msg("Phone: 4155550123", "Phone: [REDACTED_PHONE]");
+  expect_msg("my number is 612 345 678", "my number is [REDACTED_PHONE]");
+  EXPECT_EQ(mask_doc(R"({"phone":"4155550123"})"),
+            R"({"phone":"[REDACTED_PHONE]"})");
+  EXPECT_EQ(mask_doc(otlp_attr("customer_phone", "4155550123")),
+            otlp_attr("customer_phone", "[REDACTED_PHONE]"));
+  EXPECT_EQ(mask_doc(otlp_attr("user.mobileNumber", "4155550123")),
+            otlp_attr("user.mobileNumber", "[REDACTED_PHONE]"));
+}
+
+TEST(Phone, BareDigitsWithoutContextSurvive) {
+  expect_kept("order 4155550123 shipped");
+  expect_kept("4155550123");
+  expect_kept("ts 1703386375 epoch seconds");
+  expect_kept("created_at=1703386375");
+  // A phone word in an earlier sentence gives no context.
+  expect_kept("Call me. Invoice 4155550123 was paid.");
+  // "hotel" is not "tel".
+  expect_kept("hotel 4155550123");
+  EXPECT_EQ(mask_doc(R"({"timestamp":"1703386375"})"),
+            R"({"timestamp":"1703386375"})");
+  EXPECT_EQ(mask_doc(otlp_attr("order_id", "4155550123")),
+            otlp_attr("order_id", "4155550123"));
+}
+
+TEST(Phone, NearMissesSurvive) {
+  for (const char *v : {"+1234", "2024-01-15", "2024-01-15T12:30:45Z",
+                        "12:30:45", "v1.2.3", "1.0.0-rc.1", "+0 000 000 0000",
+                        "$1,234,567.89", "0000000000", "10.5 ms", "3.14159265"})
+    expect_value_kept(v);
+}
+
+// Hex-dash ids must not lose a digit group to a phone pattern.
+TEST(Phone, UuidGroupsSurvive) {
+  expect_value_kept("596a09f6-0912-4904-9630-f90037e10e9e");
+  expect_value_kept("550e8400-e29b-41d4-a716-446655440000");
+  expect_kept("phone = '+1' /* ffa9012e-2850-42ee-aec7-310909671f5d */");
+  expect_kept("call me at ffa9012e-2850-42ee-aec7-310909671f5d");
+}
+
+// ------------------------------------------------------------ cards
+
+TEST(CreditCard, IssuersAndLengths) {
+  std::vector<std::string> cards = {
+      "4111111111111111",        "4222222222222",
+      luhn_complete("4539", 19), luhn_complete("4916", 16),
+      "5555555555554444",        "5105105105105100",
+      luhn_complete("2221", 16), luhn_complete("2720", 16),
+      luhn_complete("5312", 16), "378282246310005",
+      "371449635398431",         luhn_complete("34", 15),
+      "6011111111111117",        luhn_complete("6445", 16),
+      luhn_complete("65", 16),   luhn_complete("622126", 16),
+      "3530111333300000",        "3566002020360505",
+      luhn_complete("3589", 19), "30569309025904",
+      "38520000023237",          luhn_complete("36", 14)};
+  for (const auto &c : cards) {
+    SCOPED_TRACE(c);
+    expect_masked_as(c, "CREDIT_CARD");
+  }
+}
+
+TEST(CreditCard, Separators) {
+  std::string visa = "4111111111111111";
+  expect_masked_as(grouped(visa, {4, 4, 4, 4}, ' '), "CREDIT_CARD");
+  expect_masked_as(grouped(visa, {4, 4, 4, 4}, '-'), "CREDIT_CARD");
+  expect_masked_as(grouped("378282246310005", {4, 6, 5}, ' '), "CREDIT_CARD");
+  expect_masked_as(grouped("378282246310005", {4, 6, 5}, '-'), "CREDIT_CARD");
+  expect_masked_as(grouped("30569309025904", {4, 6, 4}, ' '), "CREDIT_CARD");
+  std::string v19 = luhn_complete("4539", 19);
+  expect_masked_as(grouped(v19, {4, 4, 4, 4, 3}, ' '), "CREDIT_CARD");
+  expect_msg("card=4111111111111111;", "card=[REDACTED_CREDIT_CARD];");
+}
+
+TEST(CreditCard, NearMissesSurvive) {
+  expect_value_kept(break_luhn("4111111111111111"));
+  expect_value_kept(grouped(break_luhn("4111111111111111"), {4, 4, 4, 4}, ' '));
+  expect_value_kept(break_luhn("378282246310005"));
+  // Luhn-valid but a length the issuer does not use.
+  expect_value_kept(luhn_complete("4111", 15));
+  expect_value_kept(luhn_complete("51", 15));
+  // Unknown issuer prefix.
+  expect_value_kept(luhn_complete("99", 16));
+  // Ids and timestamps.
+  expect_value_kept("550e8400-e29b-41d4-a716-446655440000");
+  expect_value_kept("1744035565203784629");
+  expect_value_kept("1703386375123");
+  // Glued to letters: part of a token, not a card.
+  expect_value_kept("id_4111111111111111x");
+}
+
+// ------------------------------------------------------------ IBAN
+
+TEST(Iban, CompactAndPrinted) {
+  std::vector<std::string> ibans = {
+      "DE89370400440532013000",
+      "GB82WEST12345698765432",
+      "FR1420041010050500013M02606",
+      "NL91ABNA0417164300",
+      "ES9121000418450200051332",
+      "CH9300762011623852957",
+      make_iban("IT", "X0542811101000000123456"),
+      make_iban("BE", "539007547034"),
+      make_iban("PL", "109010140000071219812874")};
+  for (const auto &i : ibans) {
+    SCOPED_TRACE(i);
+    expect_masked_as(i, "IBAN");
+    expect_masked_as(print_iban(i), "IBAN");
+  }
+}
+
+TEST(Iban, BadChecksumOrLengthSurvives) {
+  expect_value_kept("DE88370400440532013000");
+  expect_value_kept(print_iban("DE88370400440532013000"));
+  expect_value_kept("DE8937040044053201300");  // one digit short
+  expect_value_kept("XX89370400440532013000"); // no such country
+}
+
+// ------------------------------------------------------------ SSN
+
+TEST(Ssn, DashesAndSpaces) {
+  expect_masked_as("536-22-8726", "US_SSN");
+  expect_masked_as("536 22 8726", "US_SSN");
+  expect_msg("SSN: 536-22-8726.", "SSN: [REDACTED_US_SSN].");
+}
+
+TEST(Ssn, InvalidAreasGroupsSerialsSurvive) {
+  for (const char *v :
+       {"000-12-3456", "666-12-3456", "912-34-5678", "999-12-3456",
+        "536-00-8726", "536-22-0000", "536-22 8726"})
+    expect_value_kept(v);
+}
+
+TEST(Ssn, BareDigitsNeedContext) {
+  expect_msg("ssn 536228726", "ssn [REDACTED_US_SSN]");
+  EXPECT_EQ(mask_doc(R"({"ssn":"536228726"})"),
+            R"({"ssn":"[REDACTED_US_SSN]"})");
+  EXPECT_EQ(mask_doc(otlp_attr("customer.ssn", "536228726")),
+            otlp_attr("customer.ssn", "[REDACTED_US_SSN]"));
+  expect_kept("invoice 536228726");
+  expect_kept("ssn 666228726"); // invalid area even with context
+  EXPECT_EQ(mask_doc(R"({"order":"536228726"})"), R"({"order":"536228726"})");
+}
+
+// "number" is also a phone word; the SSN context is the more specific one
+// and must decide the label.
+TEST(Ssn, SsnContextWinsOverPhoneWord) {
+  expect_msg("Social Security number: 536228726",
+             "Social Security number: [REDACTED_US_SSN]");
+}
+
+// ------------------------------------------------------------ IP
+
+TEST(Ip, V4) {
+  for (const char *v : {"192.168.1.20", "10.0.0.1", "8.8.8.8", "172.31.111.122",
+                        "255.255.255.255"})
+    expect_masked_as(v, "IP_ADDRESS");
+  expect_msg("tcp://10.1.2.3:5432", "tcp://[REDACTED_IP_ADDRESS]:5432");
+  expect_msg("from 192.0.2.81.", "from [REDACTED_IP_ADDRESS].");
+}
+
+TEST(Ip, V6) {
+  for (const char *v :
+       {"2001:db8::1", "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+        "fe80::1ff:fe23:4567:890a", "::ffff:192.0.2.128", "2001:db8:0:0:1::1",
+        "64:ff9b::192.0.2.33"})
+    expect_masked_as(v, "IP_ADDRESS");
+}
+
+TEST(Ip, NearMissesSurvive) {
+  for (const char *v :
+       {"v1.2.3.4", "1.2.3.4.5", "1.3.6.1.4.1.311", "999.1.1.1", "01.02.03.04",
+        "1.2.3", "12:30:45", "std::vector<int>", "Bad::Cafe", "a::b",
+        "version 1.2.3.4-rc1", "2024-01-15T12:30:45Z"})
+    expect_value_kept(v);
+}
+
+// ------------------------------------------------------------ secrets
+
+TEST(Secrets, VendorTokens) {
+  const std::string r36 = "Xk9fQ2mL7pR4vT8wZ1nB5cD3gH6jK0sA2eYu";
+  struct c {
+    std::string value, entity;
+  } cases[] = {
+      {"AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"},
+      {"ASIAY34FZKBOKMUTVV7A", "AWS_ACCESS_KEY"},
+      {github_token('p', "Xk9fQ2mL7pR4vT8wZ1nB5cD3gH6jK0"), "GITHUB_TOKEN"},
+      {github_token('s', "a8Hq2LmZp4Rt7Wv1Xc3Bn6Dk9Fg0Js"), "GITHUB_TOKEN"},
+      {"ghp_" + r36, "GITHUB_TOKEN"},
+      {"github_pat_11ABCDEFG0" + std::string(72, 'a').replace(0, 36, r36),
+       "GITHUB_TOKEN"},
+      {"glpat-" + r36.substr(0, 20), "GITLAB_TOKEN"},
+      {"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+       "SLACK_TOKEN"},
+      {"sk-proj-" + r36 + r36.substr(0, 12), "OPENAI_KEY"},
+      {"sk-" + r36.substr(0, 20) + "T3BlbkFJ" + r36.substr(10, 20),
+       "OPENAI_KEY"},
+      {"sk-ant-api03-" + r36 + r36 + r36.substr(0, 23) + "-AA",
+       "ANTHROPIC_KEY"},
+      {"sk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d", "LANGFUSE_SECRET_KEY"},
+      {"sk_live_" + r36.substr(0, 24), "STRIPE_KEY"},
+      {"rk_live_" + r36.substr(0, 24), "STRIPE_KEY"},
+      {"sk_test_" + r36.substr(0, 24), "STRIPE_KEY"},
+      {"whsec_" + r36.substr(0, 32), "STRIPE_KEY"},
+      {"AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "GOOGLE_API_KEY"},
+      {"ya29.a0AfH6SMBx" + r36, "GOOGLE_OAUTH_TOKEN"},
+  };
+  for (const auto &k : cases) {
+    SCOPED_TRACE(k.value);
+    expect_masked_as(k.value, k.entity);
+  }
+}
+
+TEST(Secrets, PublicKeysAndPlaceholdersSurvive) {
+  expect_value_kept("pk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d");
+  expect_value_kept("pk_live_Xk9fQ2mL7pR4vT8wZ1nB5cD3");
+  expect_value_kept("pk_test_Xk9fQ2mL7pR4vT8wZ1nB5cD3");
+  expect_value_kept("ghp_" + std::string(36, 'x'));
+  expect_value_kept("sk-lf-...");
+  expect_value_kept("AKIA-not-a-key");
+  expect_value_kept("sk-ant-api03-short");
+}
+
+TEST(Secrets, AwsSecretAfterLabel) {
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  expect_msg("aws_secret_access_key=" + secret,
+             "aws_secret_access_key=[REDACTED_AWS_SECRET_KEY]");
+  expect_msg("AWS_SECRET_ACCESS_KEY = " + secret + "\n",
+             "AWS_SECRET_ACCESS_KEY = [REDACTED_AWS_SECRET_KEY]\n");
+  expect_msg("\"SecretAccessKey\": \"" + secret + "\"",
+             "\"SecretAccessKey\": \"[REDACTED_AWS_SECRET_KEY]\"");
+  // The same 40 chars without the label: not identifiable, kept.
+  expect_value_kept(secret);
+}
+
+const char k_jwt[] =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIy"
+    "fQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+
+TEST(Secrets, Jwt) {
+  expect_masked_as(k_jwt, "JWT");
+  expect_msg(std::string("token=") + k_jwt + "&x=1",
+             "token=[REDACTED_JWT]&x=1");
+  // Header that is JSON without "alg": not a JWT.
+  expect_value_kept("eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefgh");
+}
+
+TEST(Secrets, BearerTokenAndJwtMaskedOnce) {
+  expect_msg("Authorization: Bearer 8f3kA9xQ2mP7vL4tR6wZ1nB5",
+             "Authorization: Bearer [REDACTED_BEARER_TOKEN]");
+  core::mask_result r;
+  std::string out =
+      mask_doc(msg_doc(std::string("Authorization: Bearer ") + k_jwt), &r);
+  EXPECT_EQ(out, msg_doc("Authorization: Bearer [REDACTED_JWT]"));
+  EXPECT_EQ(r.replacements, 1u);
+  expect_kept("He was the bearer of bad news about the 2024 results.");
+  expect_kept("Authorization: Bearer <token>");
+  expect_kept("Authorization: Bearer ${API_TOKEN}");
+}
+
+TEST(Secrets, BasicAuth) {
+  // base64("user:password") and base64("admin:s3cr3t!").
+  expect_msg("Authorization: Basic dXNlcjpwYXNzd29yZA==",
+             "Authorization: Basic [REDACTED_BASIC_AUTH]");
+  expect_msg("Authorization: Basic YWRtaW46czNjcjN0IQ==",
+             "Authorization: Basic [REDACTED_BASIC_AUTH]");
+  expect_kept("a basic understanding of the topic");
+  expect_kept("Basic aGVsbG93b3JsZA=="); // "helloworld": no user:pass
+}
+
+TEST(Secrets, UrlPasswordOnly) {
+  expect_msg("postgres://app:s3cr3tPass@db.internal:5432/app",
+             "postgres://app:[REDACTED_PASSWORD]@db.internal:5432/app");
+  expect_msg("DATABASE_URL=redis://:Zx8q2LmP@cache:6379/0",
+             "DATABASE_URL=redis://:[REDACTED_PASSWORD]@cache:6379/0");
+  expect_msg("https://bob:hunter2xyz@example.com/x",
+             "https://bob:[REDACTED_PASSWORD]@example.com/x");
+  expect_kept("postgres://user:${DB_PASSWORD}@db:5432/app");
+  expect_kept("postgres://user:<password>@db:5432/app");
+  expect_kept("https://example.com:8080/path?q=1");
+}
+
+const char k_pem_body[] =
+    "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\n"
+    "aFDrBz9vFqU4yQkMc/2p6Yz8Z0vW9aKv3m5Qd8XgqRz5Yb8Kt2JfE9nV3cXq1L2w\n";
+
+TEST(Secrets, PemBlockMaskedWhole) {
+  std::string pem = std::string("-----BEGIN RSA PRIVATE KEY-----\n") +
+                    k_pem_body + "-----END RSA PRIVATE KEY-----";
+  expect_msg("key:\n" + pem + "\nend", "key:\n[REDACTED_PRIVATE_KEY]\nend");
+  std::string pk8 = std::string("-----BEGIN PRIVATE KEY-----\n") + k_pem_body +
+                    "-----END PRIVATE KEY-----";
+  expect_msg(pk8, "[REDACTED_PRIVATE_KEY]");
+  std::string ec = std::string("-----BEGIN EC PRIVATE KEY-----\n") +
+                   k_pem_body + "-----END EC PRIVATE KEY-----";
+  expect_msg(ec, "[REDACTED_PRIVATE_KEY]");
+  std::string ssh =
+      std::string("-----BEGIN OPENSSH PRIVATE KEY-----\n") +
+      "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAA\n"
+      "-----END OPENSSH PRIVATE KEY-----";
+  expect_msg(ssh + " trailing", "[REDACTED_PRIVATE_KEY] trailing");
+}
+
+TEST(Secrets, PemBlockNestedInJsonString) {
+  // The PEM sits in a JSON document inside a JSON string: its newlines are
+  // "\\n" in the raw body. The whole block goes, the nested JSON stays.
+  std::string pem = std::string("-----BEGIN PRIVATE KEY-----\n") + k_pem_body +
+                    "-----END PRIVATE KEY-----";
+  std::string nested = "{\"key\":\"" + json_escape(pem) + "\",\"n\":1}";
+  std::string expected = "{\"key\":\"[REDACTED_PRIVATE_KEY]\",\"n\":1}";
+  EXPECT_EQ(mask_doc(msg_doc(nested)), msg_doc(expected));
+}
+
+TEST(Secrets, PublicPemBlocksSurvive) {
+  expect_kept(std::string("-----BEGIN PUBLIC KEY-----\n") + k_pem_body +
+              "-----END PUBLIC KEY-----");
+  expect_kept(std::string("-----BEGIN CERTIFICATE-----\n") + k_pem_body +
+              "-----END CERTIFICATE-----");
+}
+
+// ------------------------------------------------------------ structure
+
+TEST(Structure, LangfuseMediaReferencesStay) {
+  expect_kept(
+      "@@@langfuseMedia:type=image/png|id=abc|source=base64_data_uri@@@");
+  expect_kept("see @@@langfuseMedia:type=application/pdf|id=4155550123|"
+              "source=bytes@@@ ok");
+  expect_kept("@@@langfuseMedia:type=image/jpeg|id=jane@example.com|"
+              "source=file@@@");
+  expect_msg("@@@langfuseMedia:type=image/png|id=abc|source=bytes@@@ mail "
+             "jane@example.com",
+             "@@@langfuseMedia:type=image/png|id=abc|source=bytes@@@ mail "
+             "[REDACTED_EMAIL]");
+}
+
+TEST(Structure, KeysAreNeverMasked) {
+  std::string doc = R"({"jane@example.com":"jane@example.com"})";
+  EXPECT_EQ(mask_doc(doc), R"({"jane@example.com":"[REDACTED_EMAIL]"})");
+}
+
+// Every protected OTLP field holds bait that is masked anywhere else; in a
+// span, an event and a link it must pass through untouched.
+TEST(Structure, OtlpProtectedFieldsAreNotScanned) {
+  const char *keys[] = {"traceId",           "spanId",
+                        "parentSpanId",      "traceState",
+                        "startTimeUnixNano", "endTimeUnixNano",
+                        "timeUnixNano",      "observedTimeUnixNano",
+                        "schemaUrl"};
+  for (const char *bait : {"jane@example.com", "4111111111111111"}) {
+    for (const char *k : keys) {
+      SCOPED_TRACE(std::string(k) + " = " + bait);
+      std::string field = "\"";
+      field.append(k).append("\":\"").append(bait).append("\"");
+      std::string doc =
+          R"([{"resource":{"attributes":[]},"scopeSpans":[{"spans":[{)" +
+          field + R"(,"events":[{)" + field + R"(}],"links":[{)" + field +
+          R"(}]}]}]}])";
+      EXPECT_EQ(mask_doc(doc), doc);
+    }
+  }
+}
+
+TEST(Structure, OtlpAttributeKeyIntAndBytesValuesAreNotScanned) {
+  std::string doc =
+      R"([{"resource":{"attributes":[{"key":"jane@example.com","value":)"
+      R"({"stringValue":"jane@example.com"}}]},"scopeSpans":[{"spans":[)"
+      R"({"name":"x","attributes":[{"key":"n","value":{"intValue":)"
+      R"("4111111111111111"}},{"key":"b","value":{"bytesValue":)"
+      R"("jane@example.com"}}]}]}]}])";
+  std::string expected = doc;
+  size_t at = expected.find(R"("stringValue":"jane@example.com")");
+  ASSERT_NE(at, std::string::npos);
+  expected.replace(at + 15, 16, "[REDACTED_EMAIL]");
+  EXPECT_EQ(mask_doc(doc), expected);
+}
+
+TEST(Structure, SeveralMatchesInOneString) {
+  expect_msg("a jane@example.com b 192.168.1.20 c 4111 1111 1111 1111 d",
+             "a [REDACTED_EMAIL] b [REDACTED_IP_ADDRESS] c "
+             "[REDACTED_CREDIT_CARD] d");
+}
+
+// Two values of any kinds in a list: both go, whatever the order. (A comma
+// separates them: phone patterns may span a bare space between numbers.)
+TEST(Structure, AdjacentValuesOfAnyKindsAreAllMasked) {
+  struct sample {
+    const char *value, *entity;
+  } samples[] = {
+      {"jane@example.com", "EMAIL"},
+      {"+14155550123", "PHONE"},
+      {"415-555-0123", "PHONE"},
+      {"4111 1111 1111 1111", "CREDIT_CARD"},
+      {"DE89370400440532013000", "IBAN"},
+      {"536-22-8726", "US_SSN"},
+      {"192.168.1.20", "IP_ADDRESS"},
+      {"2001:db8::1", "IP_ADDRESS"},
+      {"AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"},
+      {k_jwt, "JWT"},
+      {"sk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d", "LANGFUSE_SECRET_KEY"}};
+  for (const char *sep : {", ", " and ", "\n", " c "})
+    for (const auto &a : samples)
+      for (const auto &b : samples) {
+        std::string in =
+            std::string("see ") + a.value + sep + b.value + " here";
+        std::string out =
+            "see " + label(a.entity) + sep + label(b.entity) + " here";
+        expect_msg(in, out);
+      }
+}
+
+// Short words made of hex letters ("a", "be", "add") between numbers are
+// prose, not part of one hex id.
+TEST(Structure, HexLetterWordsBetweenNumbers) {
+  expect_msg("call 415-555-0123 a 2nd time",
+             "call [REDACTED_PHONE] a 2nd time");
+  expect_msg("from 10.0.0.1 a 2nd time",
+             "from [REDACTED_IP_ADDRESS] a 2nd time");
+  expect_msg("at 10.0.0.1 a 415-555-0123 b",
+             "at [REDACTED_IP_ADDRESS] a [REDACTED_PHONE] b");
+  expect_msg("card 4111 1111 1111 1111 a 10.0.0.1",
+             "card [REDACTED_CREDIT_CARD] a [REDACTED_IP_ADDRESS]");
+}
+
+// A label must not act as a context word for the next pass: masking the
+// output again changes nothing.
+TEST(Structure, LabelsGiveNoContext) {
+  expect_msg("+14155550123 536228726", "[REDACTED_PHONE] 536228726");
+  expect_kept("[REDACTED_PHONE] 536228726");
+  expect_kept("[REDACTED_US_SSN] 219099999");
+  expect_kept("[REDACTED_PHONE]: 4155550123");
+}
+
+TEST(Structure, StringsNeverJoin) {
+  // Two halves of an email in adjacent strings are not an email.
+  EXPECT_EQ(mask_doc(R"(["jane@exa","mple.com"])"),
+            R"(["jane@exa","mple.com"])");
+  EXPECT_EQ(mask_doc(R"(["4111 1111","1111 1111"])"),
+            R"(["4111 1111","1111 1111"])");
+}
+
+} // namespace
+} // namespace maskd::test
