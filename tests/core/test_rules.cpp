@@ -657,7 +657,7 @@ TEST(Structure, AdjacentValuesOfAnyKindsAreAllMasked) {
       {"AKIAIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY"},
       {k_jwt, "JWT"},
       {"sk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d", "LANGFUSE_SECRET_KEY"}};
-  for (const char *sep : {", ", " and ", "\n", " c "})
+  for (const char *sep : {", ", " and ", "\n", " - ", " c "})
     for (const auto &a : samples)
       for (const auto &b : samples) {
         std::string in =
