@@ -651,8 +651,11 @@ struct masker::impl {
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
                                        const cluster_stats &c) {
+    // Phones, cards, IBANs, SSNs and IPv4 have no ':'. IPv6 has only hex,
+    // ':' and '.': not "2024-01-02T10:20:30" nor "12:30 - 14:00".
     if (c.colons >= 2)
-      return cluster_kind::ipv6; // phones, cards, IBANs, SSNs, IPv4: no ':'
+      return c.other_gap == 0 && c.other_letters == 0 ? cluster_kind::ipv6
+                                                      : cluster_kind::none;
     // Only digits and a-f: a hash, UUID or hex id, not a number we mask.
     if (c.hex_lower > 0 && c.other_letters == 0)
       return cluster_kind::none;
@@ -675,23 +678,25 @@ struct masker::impl {
   }
 
   // Which cluster rules can match in a cluster, from what it holds.
+  // `seps`: separators between digit groups ('-', ' ', '.', '(', ...).
   static bool rule_fits(const rules::rule_def &r, cluster_kind kind,
-                        const cluster_stats &c, bool plus, bool upper) {
+                        const cluster_stats &c, bool plus, bool iban_head) {
     if (kind == cluster_kind::ipv6)
       return r.validator == rules::check::ipv6;
+    uint32_t seps = c.other_gap + c.dots;
     switch (r.validator) {
     case rules::check::phone_intl:
       return plus;
-    case rules::check::phone_nanp:
-      return c.digits >= 10;
-    case rules::check::phone_digits:
-      return c.digits >= 8;
+    case rules::check::phone_nanp: // 415-555-0123, (415) 555-0123
+      return c.digits >= 10 && seps >= 2;
+    case rules::check::phone_digits: // every national shape has a separator
+      return c.digits >= 8 && seps >= 1;
     case rules::check::card:
       return c.digits >= 12;
-    case rules::check::iban:
-      return upper;
-    case rules::check::ssn:
-      return c.digits >= 9;
+    case rules::check::iban: // two capitals and two check digits
+      return iban_head;
+    case rules::check::ssn: // AAA-GG-SSSS / AAA GG SSSS (bare: context rule)
+      return c.digits >= 9 && c.other_gap >= 2;
     case rules::check::ipv4:
       return c.dots >= 3;
     default:
@@ -754,13 +759,15 @@ struct masker::impl {
                                 ? first - rules::digit_cluster_lead
                                 : 0);
       uint32_t e = uint32_t(std::min(n, last + 2));
-      bool plus = false, upper = false;
+      bool plus = false, iban_head = false;
+      auto upper = [](unsigned char ch) { return ch >= 'A' && ch <= 'Z'; };
       for (uint32_t k = b; k < e; ++k) {
         plus |= t[k] == '+';
-        upper |= t[k] >= 'A' && t[k] <= 'Z';
+        iban_head |= k + 3 < e && upper(t[k]) && upper(t[k + 1]) &&
+                     cls[t[k + 2]] == k_digit && cls[t[k + 3]] == k_digit;
       }
       for (uint16_t rule : in->cluster_rules)
-        if (rule_fits(*in->defs[rule], kind, c, plus, upper) &&
+        if (rule_fits(*in->defs[rule], kind, c, plus, iban_head) &&
             !locate_in(rule, b, e, cluster_cands))
           return false;
     }
