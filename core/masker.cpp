@@ -69,6 +69,11 @@ struct replacement {
 // OTLP fields that are never scanned, by their raw key text: ids, timestamps,
 // intValue/bytesValue, enums, schema URLs and the attribute "key" itself.
 bool otlp_protected_key(std::string_view k) {
+  // Timestamps in every spelling: startTimeUnixNano, endTimeUnixNano,
+  // timeUnixNano, observedTimeUnixNano.
+  constexpr std::string_view nano = "UnixNano";
+  if (k.size() > nano.size() && k.substr(k.size() - nano.size()) == nano)
+    return true;
   switch (k.size()) {
   case 3:
     return k == "key";
@@ -88,14 +93,6 @@ bool otlp_protected_key(std::string_view k) {
     return k == "traceState" || k == "bytesValue";
   case 12:
     return k == "parentSpanId";
-  case 13:
-    return k == "timeUnixNano";
-  case 17:
-    return k == "endTimeUnixNano";
-  case 19:
-    return k == "startTimeUnixNano";
-  case 20:
-    return k == "observedTimeUnixNano";
   default:
     return false;
   }
@@ -139,6 +136,8 @@ struct masker::impl {
   std::vector<scan::candidate> cluster_cands; // text buffer coordinates
   std::vector<scan::candidate> zone_cands;    // text buffer coordinates
   std::vector<scan::candidate> *located_out = nullptr;
+  std::vector<scan::candidate> seg_accepted, accepted, rescan_cands;
+  std::vector<hit> rescan_hits;
   bool hits_overflow = false;
   std::vector<scan::candidate> cands, cand_scratch;
   std::vector<uint8_t> claimed;
@@ -452,7 +451,7 @@ struct masker::impl {
     auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
     if (!std::is_sorted(hits.begin(), hits.end(), by_end))
       std::stable_sort(hits.begin(), hits.end(), by_end);
-    if (!scan_digit_clusters())
+    if (!scan_digit_clusters(0, text_len, cluster_cands))
       return false;
     std::stable_sort(cluster_cands.begin(), cluster_cands.end(),
                      [](const scan::candidate &a, const scan::candidate &b) {
@@ -478,7 +477,10 @@ struct masker::impl {
               scan::classify_key({text.data() + s.text_begin, s.text_len});
         continue;
       }
+      size_t before = repls.size();
       if (!scan_segment(s, first, h, cfirst, c))
+        return false;
+      if (repls.size() != before && !rescan_glued(s, before))
         return false;
     }
     return true;
@@ -576,6 +578,7 @@ struct masker::impl {
   }
 
   bool emit(const span_rec &s) {
+    seg_accepted = cands; // what this string masks, for rescan_glued
     if (cands.empty())
       return true;
     if (repls.size() + cands.size() > lim.matches_per_document_max)
@@ -605,7 +608,7 @@ struct masker::impl {
   // ones, found in one linear pass. Prose, keys and most values have none,
   // so the digit-dense rules (the slow automata) see a small part of the
   // text, and each only the clusters it can match in.
-  enum class cluster_kind : uint8_t { none, numeric, ipv6 };
+  enum class cluster_kind : uint8_t { none, numeric };
 
   // Byte classes for the cluster pass (one table lookup per byte). Bytes
   // that may sit between two digits of one phone, card, IBAN, SSN or IP:
@@ -646,43 +649,43 @@ struct masker::impl {
 
   struct cluster_stats {
     uint32_t digits = 0, dots = 0, colons = 0, gaps = 0;
-    uint32_t hex_lower = 0, other_letters = 0, other_gap = 0;
+    uint32_t hex_lower = 0, other_letters = 0, other_gap = 0, spaces = 0;
   };
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
                                        const cluster_stats &c) {
-    // Phones, cards, IBANs, SSNs and IPv4 have no ':'. IPv6 has only hex,
-    // ':' and '.': not "2024-01-02T10:20:30" nor "12:30 - 14:00".
-    if (c.colons >= 2)
-      return c.other_gap == 0 && c.other_letters == 0 ? cluster_kind::ipv6
-                                                      : cluster_kind::none;
-    // Only digits and a-f: a hash, UUID or hex id, not a number we mask.
-    if (c.hex_lower > 0 && c.other_letters == 0)
+    bool numeric = c.digits >= rules::digit_cluster_min_digits ||
+                   (c.digits >= 4 && c.dots >= 3);
+    if (!numeric && c.colons < 2 && !(first >= 1 && t[first - 1] == ':'))
       return cluster_kind::none;
-    // One dot and nothing else between digits: a decimal number.
+    if (c.spaces > 0)
+      return cluster_kind::numeric; // several words: anything may be there
+    // One word. Skip the shapes that hold nothing we mask:
+    // digits and a-f only (a hash, UUID or hex id),
+    if (c.hex_lower > 0 && c.other_letters == 0 && c.colons < 2)
+      return cluster_kind::none;
+    // one dot and nothing else between digits (a decimal number),
     if (c.dots == 1 && c.other_gap == 0 && c.hex_lower == 0 &&
-        c.other_letters == 0)
+        c.other_letters == 0 && c.colons == 0)
       return cluster_kind::none;
+    // a date-time (digits, '-', ':', '.', 'T', 'Z': no phone, card or IP),
+    if (c.colons >= 2 && c.other_letters > 0 && c.hex_lower == 0 &&
+        c.spaces == 0 && c.other_letters <= 2 && c.dots <= 1)
+      return cluster_kind::none;
+    // one bare run of 13+ digits that cannot be a compact card (issuer digit
+    // 2-6) nor follow IBAN letters or an E.164 '+' (epoch-ns timestamps).
     if (c.gaps == 0 && c.digits >= 13) {
-      // One bare run: only a compact card fits (issuer digit 2-6), or an
-      // IBAN / E.164 number whose letters or '+' stand just before it.
       bool lead = first >= 1 && (t[first - 1] == '+' ||
                                  (t[first - 1] >= 'A' && t[first - 1] <= 'Z'));
       if (!lead && (t[first] < '2' || t[first] > '6'))
         return cluster_kind::none;
     }
-    if (c.digits >= rules::digit_cluster_min_digits ||
-        (c.digits >= 4 && c.dots >= 3))
-      return cluster_kind::numeric;
-    return cluster_kind::none;
+    return cluster_kind::numeric;
   }
 
-  // Which cluster rules can match in a cluster, from what it holds.
   // `seps`: separators between digit groups ('-', ' ', '.', '(', ...).
-  static bool rule_fits(const rules::rule_def &r, cluster_kind kind,
-                        const cluster_stats &c, bool plus, bool iban_head) {
-    if (kind == cluster_kind::ipv6)
-      return r.validator == rules::check::ipv6;
+  static bool rule_fits(const rules::rule_def &r, const cluster_stats &c,
+                        bool plus, bool iban_head, uint32_t region_colons) {
     uint32_t seps = c.other_gap + c.dots;
     switch (r.validator) {
     case rules::check::phone_intl:
@@ -699,18 +702,22 @@ struct masker::impl {
       return c.digits >= 9 && c.other_gap >= 2;
     case rules::check::ipv4:
       return c.dots >= 3;
+    case rules::check::ipv6:
+      return region_colons >= 2;
     default:
       return false;
     }
   }
 
-  bool scan_digit_clusters() {
+  // Scans text[from, to) for clusters; candidates go to `out`.
+  bool scan_digit_clusters(size_t from, size_t to,
+                           std::vector<scan::candidate> &out) {
     if (in->cluster_rules.empty())
       return true;
     const auto *t = reinterpret_cast<const unsigned char *>(text.data());
-    const size_t n = text_len;
+    const size_t n = to;
     const uint8_t *cls = byte_classes();
-    size_t i = 0;
+    size_t i = from;
     while (i < n) {
       // Skip 8 bytes at a time while none is a digit (most text).
       while (i + 8 <= n) {
@@ -736,7 +743,7 @@ struct masker::impl {
             ++c.gaps;
             c.dots += gap.dots, c.colons += gap.colons;
             c.hex_lower += gap.hex_lower, c.other_letters += gap.other_letters;
-            c.other_gap += gap.other_gap;
+            c.other_gap += gap.other_gap, c.spaces += gap.spaces;
             gap = {};
           }
           last = j++;
@@ -749,32 +756,115 @@ struct masker::impl {
         gap.hex_lower += k == k_hex_lower;
         gap.other_letters += k == k_letter;
         gap.other_gap += k == k_gap;
+        gap.spaces += t[j] == ' ' || t[j] == 0xA0 || t[j] == 0xAF;
         ++j;
       }
       i = j;
       cluster_kind kind = classify_cluster(t, first, c);
       if (kind == cluster_kind::none)
         continue;
-      uint32_t b = uint32_t(first > rules::digit_cluster_lead
+      uint32_t b = uint32_t(first > from + rules::digit_cluster_lead
                                 ? first - rules::digit_cluster_lead
-                                : 0);
+                                : from);
       uint32_t e = uint32_t(std::min(n, last + 2));
       bool plus = false, iban_head = false;
+      uint32_t region_colons = 0; // "::ffff:192.0.2.1" has its ':' in the lead
       auto upper = [](unsigned char ch) { return ch >= 'A' && ch <= 'Z'; };
       for (uint32_t k = b; k < e; ++k) {
         plus |= t[k] == '+';
+        region_colons += t[k] == ':';
         iban_head |= k + 3 < e && upper(t[k]) && upper(t[k + 1]) &&
                      cls[t[k + 2]] == k_digit && cls[t[k + 3]] == k_digit;
       }
       for (uint16_t rule : in->cluster_rules)
-        if (rule_fits(*in->defs[rule], kind, c, plus, iban_head) &&
-            !locate_in(rule, b, e, cluster_cands))
+        if (rule_fits(*in->defs[rule], c, plus, iban_head, region_colons) &&
+            !locate_in(rule, b, e, out))
           return false;
     }
     return true;
   }
 
+  // Values glued to each other ("jane@example.com+14155550123") block each
+  // other's boundary checks; once one is a label, a second masking would
+  // find the other. To be idempotent and not leak on the first pass, the
+  // string is scanned again with its masked ranges blanked out (NUL: no
+  // rule matches it, every boundary check accepts it), until nothing new
+  // is found. Only strings where a masked range touches a word character.
+  bool rescan_glued(const span_rec &s, size_t first_repl) {
+    for (int round = 0; round < 4; ++round) {
+      std::string_view t(text.data() + s.text_begin, s.text_len);
+      bool glued = false;
+      accepted.clear();
+      for (const scan::candidate &c : seg_accepted) {
+        accepted.push_back(c);
+        auto word = [](char ch) {
+          return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+                 ch == '+' || ch == '-' || ch == '.' || ch == '_' || ch == '@';
+        };
+        glued |= (c.from > 0 && word(t[c.from - 1])) ||
+                 (c.to < t.size() && word(t[c.to]));
+      }
+      if (!glued)
+        return true;
+      (void)first_repl;
+      // Copy the string after the text in use, blank the masked ranges.
+      size_t off = text_len;
+      if (text.size() < off + s.text_len + 64)
+        text.resize(off + s.text_len + 64);
+      std::memcpy(text.data() + off, text.data() + s.text_begin, s.text_len);
+      for (const scan::candidate &c : accepted)
+        std::memset(text.data() + off + c.from, 0, c.to - c.from);
+      text[off + s.text_len] = '\0';
+      span_rec copy = s;
+      copy.text_begin = uint32_t(off);
+      rescan_hits.clear();
+      rescan_cands.clear();
+      hits_overflow = false;
+      std::swap(hits, rescan_hits); // on_end appends to `hits`
+      hs_error_t rc = in->find_ends
+                          ? hs_scan(in->find_ends, text.data() + off,
+                                    uint32_t(s.text_len), 0, scratch, on_end,
+                                    this)
+                          : HS_SUCCESS;
+      std::swap(hits, rescan_hits);
+      if (hits_overflow)
+        return fail(error_kind::match_limit, s.raw_begin);
+      if (rc != HS_SUCCESS)
+        return fail(error_kind::internal, s.raw_begin);
+      for (hit &h : rescan_hits)
+        h.end += uint32_t(off);
+      if (!scan_digit_clusters(off, off + s.text_len, rescan_cands))
+        return false;
+      std::stable_sort(rescan_cands.begin(), rescan_cands.end(),
+                       [](const scan::candidate &a, const scan::candidate &b) {
+                         return a.from < b.from;
+                       });
+      size_t before = repls.size();
+      std::vector<scan::candidate> previous = accepted; // scan_segment resets
+      if (!scan_segment(copy, rescan_hits.data(),
+                        rescan_hits.data() + rescan_hits.size(),
+                        rescan_cands.data(),
+                        rescan_cands.data() + rescan_cands.size()))
+        return false;
+      // New ranges never overlap the blanked ones (no rule matches NUL).
+      for (const auto &c : previous)
+        seg_accepted.push_back(c);
+      if (repls.size() == before)
+        return true;
+    }
+    return true;
+  }
+
   void splice() {
+    // Re-scans of glued strings append after the first batch.
+    if (!std::is_sorted(repls.begin(), repls.end(),
+                        [](const replacement &a, const replacement &b) {
+                          return a.raw_begin < b.raw_begin;
+                        }))
+      std::sort(repls.begin(), repls.end(),
+                [](const replacement &a, const replacement &b) {
+                  return a.raw_begin < b.raw_begin;
+                });
     size_t extra = 0;
     for (const auto &r : repls)
       extra += labels[r.rule].size();

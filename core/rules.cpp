@@ -129,13 +129,13 @@ const rule_def k_rules[] = {
       "international/E.164 phone number: + country code, 8-15 digits, "
       "separators and (0) trunk allowed"},
      "\\+[1-9](?:(?:" SEP "|" SEP "?\\(0?\\)?" SEP "?|\\)" SEP "?)?[0-9]){6,16}",
-     0, 40, edge::alnum, edge::digit, check::phone_intl, context::none},
+     0, 40, edge::alnum, edge::alnum, check::phone_intl, context::none},
     {{"phone_nanp", "PHONE", P::pii, true,
       "US/CA number with separators: (415) 555-0123, 415-555-0123, "
       "415.555.0123, 1-415-555-0123, +1 415 555 0123"},
      "(?:\\+?1" SEP "?)?(?:\\([2-9][0-9]{2}\\)" SEP "?|[2-9][0-9]{2}" SEP
      ")[0-9]{3}" SEP "[0-9]{4}",
-     0, 24, edge::alnum, edge::digit, check::phone_nanp, context::none},
+     0, 24, edge::alnum, edge::alnum, check::phone_nanp, context::none},
     {{"phone_national", "PHONE", P::pii, true,
       "national formats with a trunk 0 or a distinctive grouping: UK, DE, FR, "
       "NL, BE, CH, SE, IT/CN/IN/KR mobiles, JP, BR, AU, ZA"},
@@ -157,13 +157,17 @@ const rule_def k_rules[] = {
      "|3[0-9]{2}" SP "[0-9]{3}" SP "[0-9]{4}"
      "|\\([1-9][0-9]\\)" SP "9?[0-9]{4}-[0-9]{4}"
      "|\\(0[2-9]\\)" SP "[0-9]{4}" SP "[0-9]{4})",
-     0, 24, edge::alnum, edge::digit, check::phone_digits, context::none},
+     0, 24, edge::alnum, edge::alnum, check::phone_digits, context::none},
+    {{"us_ssn_context", "US_SSN", P::pii, true,
+      "9 bare digits as an SSN, only after ssn/social security or under an "
+      "ssn-like key"},
+     "[0-9]{9}", 0, 9, edge::alnum, edge::alnum, check::ssn, context::ssn},
     {{"phone_context", "PHONE", P::pii, true,
       "bare or loosely grouped numbers (4155550123, 612 345 678, 55 1234 "
       "5678) only after a phone word or under a phone-like key"},
      "(?:[0-9]{9,11}|[0-9]{3}" SEP "[0-9]{3}" SEP "[0-9]{3}|[0-9]{2}" SEP
      "[0-9]{4}" SEP "[0-9]{4})",
-     0, 16, edge::alnum, edge::digit, check::phone_digits, context::phone},
+     0, 16, edge::alnum, edge::alnum, check::phone_digits, context::phone},
     {{"credit_card", "CREDIT_CARD", P::pii, true,
       "payment card (Visa, Mastercard, Amex, Discover, JCB, Diners), "
       "compact or grouped; Luhn and issuer prefix/length required"},
@@ -182,10 +186,6 @@ const rule_def k_rules[] = {
       "areas/groups/serials excluded)"},
      "[0-9]{3}(?:-[0-9]{2}-|" SP "[0-9]{2}" SP ")[0-9]{4}", 0, 15, edge::alnum,
      edge::alnum, check::ssn, context::none},
-    {{"us_ssn_context", "US_SSN", P::pii, true,
-      "9 bare digits as an SSN, only after ssn/social security or under an "
-      "ssn-like key"},
-     "[0-9]{9}", 0, 9, edge::alnum, edge::alnum, check::ssn, context::ssn},
     {{"ipv4", "IP_ADDRESS", P::pii, true,
       "IPv4 address (not versions like v1.2.3.4, OIDs or 1.2.3.4.5)"},
      "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}", 0, 15, edge::alnum,

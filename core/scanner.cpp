@@ -71,8 +71,17 @@ bool icontains_word(std::string_view hay, std::string_view word) {
     size_t k = 0;
     while (k < word.size() && lower(hay[i + k]) == word[k])
       ++k;
-    if (k == word.size())
-      return true;
+    if (k != word.size())
+      continue;
+    // "[REDACTED_PHONE]", "[REDACTED_US_SSN]": our labels are not context
+    // (else masking twice would mask more than once).
+    size_t end = i + word.size();
+    if (end < hay.size() && hay[end] == ']')
+      continue;
+    size_t label = hay.rfind("[REDACTED_", i);
+    if (label != std::string_view::npos && hay.find(']', label) >= i)
+      continue;
+    return true;
   }
   return false;
 }
