@@ -798,11 +798,18 @@ struct masker::impl {
       for (const scan::candidate &c : seg_accepted) {
         accepted.push_back(c);
         auto word = [](char ch) {
-          return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
-                 ch == '+' || ch == '-' || ch == '.' || ch == '_' || ch == '@';
+          return (ch >= '0' && ch <= '9') ||
+                 ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
+                 ch == '-' || ch == '_' || ch == '@';
         };
-        glued |= (c.from > 0 && word(t[c.from - 1])) ||
-                 (c.to < t.size() && word(t[c.to]));
+        // A '.' glues only between word characters: not at a sentence end.
+        auto dot_glue = [&](size_t i, int dir) {
+          size_t j = i + size_t(dir);
+          return t[i] == '.' && j < t.size() && word(t[j]);
+        };
+        glued |= (c.from > 0 && (word(t[c.from - 1]) ||
+                                 (c.from > 1 && dot_glue(c.from - 1, -1)))) ||
+                 (c.to < t.size() && (word(t[c.to]) || dot_glue(c.to, 1)));
       }
       if (!glued)
         return true;
