@@ -19,6 +19,8 @@ const char serve_usage[] =
     "  --idle-timeout-ms N      MASKD_IDLE_TIMEOUT_MS   default 60000\n"
     "  --max-connections N      MASKD_MAX_CONNECTIONS   default 4096\n"
     "  --drain-timeout-ms N     MASKD_DRAIN_TIMEOUT_MS  default 5000\n"
+    "  --echo                   MASKD_ECHO=1            benchmark only: answer"
+    " the body UNMASKED\n"
     "  --help\n"
     "Flags override environment variables.\n";
 
@@ -67,6 +69,10 @@ bool apply(std::string_view name, std::string_view value, serve_config *c) {
   };
   if (name == "listen")
     return parse_listen(value, &n);
+  if (name == "echo") {
+    c->echo = value == "1" || value == "true";
+    return c->echo || value == "0" || value == "false";
+  }
   if (name == "path") {
     c->mask_path = std::string(value);
     return !value.empty() && value.front() == '/' &&
@@ -107,7 +113,8 @@ bool apply(std::string_view name, std::string_view value, serve_config *c) {
 constexpr std::string_view settings[] = {
     "listen",          "shards",           "path",
     "body-max-bytes",  "header-max-bytes", "read-timeout-ms",
-    "idle-timeout-ms", "max-connections",  "drain-timeout-ms"};
+    "idle-timeout-ms", "max-connections",  "drain-timeout-ms",
+    "echo"};
 
 std::string env_name(std::string_view setting) {
   std::string e = "MASKD_";
@@ -140,6 +147,10 @@ bool parse_serve_config(int argc, char **argv, serve_config *out,
     if (arg == "--help" || arg == "-h") {
       out->help = true;
       return true;
+    }
+    if (arg == "--echo") { // the one flag without a value
+      out->echo = true;
+      continue;
     }
     if (arg.substr(0, 2) != "--") {
       *error = "unexpected argument " + std::string(arg);

@@ -11,6 +11,9 @@ namespace maskd::app {
 struct serve_config {
   net::server_config net;
   std::string mask_path = "/mask";
+  // Benchmark mode: the mask endpoint echoes the body unmasked (the ceiling
+  // of the HTTP stack). Never point Langfuse at a server in this mode.
+  bool echo = false;
   bool help = false;
 };
 

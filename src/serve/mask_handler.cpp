@@ -98,6 +98,11 @@ void mask_handler::serve_mask(const net::request &req, net::response &out) {
   if (!is_json(req.header("content-type")))
     return simple(out, 415, R"({"error":"unsupported_media_type"})");
   bump(metrics_.body_bytes_in, req.body.size());
+  if (state_.echo) { // --echo: the same stack without masking (a ceiling)
+    out.body = req.body;
+    bump(metrics_.body_bytes_out, out.body.size());
+    return;
+  }
   core::mask_result r = masker_.mask(req.body);
   if (!r.ok())
     return serve_error(req, r, out);

@@ -19,6 +19,7 @@ struct serve_state {
   std::shared_ptr<const core::rule_set> rules;
   core::limits limits;
   std::string mask_path;
+  bool echo = false; // benchmark ceiling: answer the body unmasked
   metrics_registry *metrics = nullptr;
   const net::server *server = nullptr;
 };

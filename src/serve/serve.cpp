@@ -77,6 +77,11 @@ int run_serve(int argc, char **argv) {
   }
   state.limits.body_bytes_max = cfg.net.body_bytes_max;
   state.mask_path = cfg.mask_path;
+  state.echo = cfg.echo;
+  if (cfg.echo)
+    log_line("warn", "echo_mode")
+        .str("message", "masking is OFF: bodies are answered unmasked "
+                        "(benchmark ceiling only)");
   metrics_registry metrics(cfg.net.shard_count, state.rules->rule_count());
   state.metrics = &metrics;
 

@@ -269,5 +269,32 @@ TEST(ServeConfig, HelpAndBadValues) {
   EXPECT_EQ(run_maskd("--no-such-flag 1"), 2);
 }
 
+// --echo is the benchmark ceiling: the same stack, the body back unmasked,
+// and a warning in the log so nobody mistakes it for a masking server.
+TEST(ServeEcho, EchoModeAnswersTheBodyUnmaskedAndSaysSo) {
+  maskd_process proc({"--shards", "1", "--echo"});
+  std::string addr = proc.wait_listening();
+  ASSERT_FALSE(addr.empty()) << proc.log();
+  client c(port_of(addr));
+  std::string body = R"(["mail jane.doe@example.com"])";
+  http_reply r;
+  ASSERT_TRUE(c.send(post("/mask", body)) && c.read_response(&r));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, body);
+  EXPECT_NE(proc.log().find("\"echo_mode\""), std::string::npos);
+}
+
+TEST(ServeEcho, WithoutEchoTheSameBodyIsMasked) {
+  maskd_process proc({"--shards", "1"});
+  std::string addr = proc.wait_listening();
+  ASSERT_FALSE(addr.empty()) << proc.log();
+  client c(port_of(addr));
+  http_reply r;
+  ASSERT_TRUE(c.send(post("/mask", R"(["mail jane.doe@example.com"])")) &&
+              c.read_response(&r));
+  EXPECT_EQ(r.body, R"(["mail [REDACTED_EMAIL]"])");
+  EXPECT_EQ(proc.log().find("\"echo_mode\""), std::string::npos);
+}
+
 } // namespace
 } // namespace maskd::test
