@@ -17,7 +17,7 @@ ninja -C "$build" --quiet
 case "${1:-}" in
   run)
     shift
-    exec "$build/maskd" serve "$@"
+    exec "$build/src/maskd" serve "$@"
     ;;
   test)
     shift
