@@ -187,6 +187,27 @@ void metrics_registry::render(const net::server &srv,
     sample(out, "maskd_http_rejected_total",
            std::string("status=\"") + r.status + "\"", n);
   }
+  // Ring pressure: non-zero values mean the receive buffer pool or the
+  // completion queue was too small for the load (see net/README.md).
+  struct {
+    const char *name, *help;
+    counter net::shard_stats::*field;
+  } pressure[] = {
+      {"maskd_recv_buffers_exhausted_total",
+       "Receives that found the provided-buffer ring empty (-ENOBUFS).",
+       &net::shard_stats::recv_buffers_exhausted},
+      {"maskd_recv_paused_total",
+       "Reads paused because a connection's pipelined backlog was full.",
+       &net::shard_stats::recv_paused},
+      {"maskd_cq_overflows_total",
+       "Loop turns that found the completion queue overflowed.",
+       &net::shard_stats::cq_overflows}};
+  for (auto &m : pressure) {
+    header(out, m.name, "counter", m.help);
+    for (unsigned i = 0; i < srv.shard_count(); i++)
+      sample(out, m.name, "shard=\"" + std::to_string(i) + "\"",
+             get(srv.stats(i).*m.field));
+  }
 }
 
 } // namespace maskd::app
