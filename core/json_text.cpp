@@ -357,17 +357,20 @@ struct validator {
       if (i >= n || s[i] != ':')
         return fail(error_kind::invalid_json, i);
       ++i;
-      if (!value(depth))
+      bool done;
+      if (!value(depth) || !next_item('}', &done))
         return false;
-      ws();
-      if (i < n && s[i] == ',') {
-        ++i;
-        continue;
-      }
-      if (i < n && s[i] == '}')
-        return ++i, true;
-      return fail(error_kind::invalid_json, i);
+      if (done)
+        return true;
     }
+  }
+  // After a member or element: ',' goes on, `close` ends the container.
+  bool next_item(char close, bool *done) {
+    ws();
+    if (i >= n || (s[i] != ',' && s[i] != close))
+      return fail(error_kind::invalid_json, i);
+    *done = s[i++] == close;
+    return true;
   }
   bool array(uint32_t depth) {
     ++i;
@@ -375,16 +378,11 @@ struct validator {
     if (i < n && s[i] == ']')
       return ++i, true;
     while (true) {
-      if (!value(depth))
+      bool done;
+      if (!value(depth) || !next_item(']', &done))
         return false;
-      ws();
-      if (i < n && s[i] == ',') {
-        ++i;
-        continue;
-      }
-      if (i < n && s[i] == ']')
-        return ++i, true;
-      return fail(error_kind::invalid_json, i);
+      if (done)
+        return true;
     }
   }
 };

@@ -345,15 +345,22 @@ struct masker::impl {
         if (!walk_value(depth, child))
           return false;
       }
-      char ch = peek();
-      ++pos;
-      if (ch == ',')
-        continue;
-      if (ch == '}')
+      bool done;
+      if (!next_item('}', &done))
+        return false;
+      if (done)
         return true;
-      --pos;
-      return fail(error_kind::invalid_json, here());
     }
+  }
+
+  // After a member or element: ',' goes on, `close` ends the container.
+  bool next_item(char close, bool *done) {
+    char ch = peek();
+    if (ch != ',' && ch != close)
+      return fail(error_kind::invalid_json, here());
+    ++pos;
+    *done = ch == close;
+    return true;
   }
 
   bool walk_array(uint32_t depth, const walk_ctx &c) {
@@ -363,16 +370,11 @@ struct masker::impl {
     if (peek() == ']')
       return ++pos, true;
     while (true) {
-      if (!walk_value(depth, c))
+      bool done;
+      if (!walk_value(depth, c) || !next_item(']', &done))
         return false;
-      char ch = peek();
-      ++pos;
-      if (ch == ',')
-        continue;
-      if (ch == ']')
+      if (done)
         return true;
-      --pos;
-      return fail(error_kind::invalid_json, here());
     }
   }
 

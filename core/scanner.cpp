@@ -267,12 +267,19 @@ bool confirm_url_password(std::string_view t, candidate &c) {
   return true;
 }
 
-bool confirm_bearer(std::string_view t, candidate &c) {
-  size_t i = c.from;
+// Start of the credential after "Bearer " / "Basic " (the scheme word
+// and the spaces stay visible).
+uint32_t credential_start(std::string_view t, const candidate &c) {
+  uint32_t i = c.from;
   while (i < c.to && is_alpha(t[i]))
-    ++i; // the scheme word
+    ++i;
   while (i < c.to && t[i] == ' ')
     ++i;
+  return i;
+}
+
+bool confirm_bearer(std::string_view t, candidate &c) {
+  uint32_t i = credential_start(t, c);
   std::string_view tok = t.substr(i, c.to - i);
   if (tok.size() < 16 || validate::is_placeholder(tok) ||
       validate::shannon_entropy(tok) < 3.0)
@@ -284,50 +291,11 @@ bool confirm_bearer(std::string_view t, candidate &c) {
   return true;
 }
 
-int b64_value(char ch) {
-  if (ch >= 'A' && ch <= 'Z')
-    return ch - 'A';
-  if (ch >= 'a' && ch <= 'z')
-    return ch - 'a' + 26;
-  if (is_digit(ch))
-    return ch - '0' + 52;
-  if (ch == '+')
-    return 62;
-  if (ch == '/')
-    return 63;
-  return -1;
-}
-
 bool confirm_basic(std::string_view t, candidate &c) {
-  size_t i = c.from;
-  while (i < c.to && is_alpha(t[i]))
-    ++i;
-  while (i < c.to && t[i] == ' ')
-    ++i;
-  std::string_view tok = t.substr(i, c.to - i);
-  // Decode and require "user:password" with printable bytes.
-  uint32_t acc = 0;
-  int bits = 0;
-  bool colon = false;
-  for (char ch : tok) {
-    if (ch == '=')
-      break;
-    int v = b64_value(ch);
-    if (v < 0)
-      return false;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      unsigned char b = (acc >> bits) & 0xFF;
-      if (b < 0x20 || b == 0x7F)
-        return false;
-      colon |= b == ':';
-    }
-  }
-  if (!colon)
+  uint32_t i = credential_start(t, c);
+  if (!validate::basic_credential(t.substr(i, c.to - i)))
     return false;
-  c.from = uint32_t(i);
+  c.from = i;
   return true;
 }
 

@@ -311,19 +311,23 @@ constexpr std::string_view BASE62_ALPHABET =
 constexpr size_t HEADER_DECODED_MAX = 512;
 constexpr size_t JWT_SEGMENT_MIN = 10;
 
-int base64url_value(char c) {
+// Value of one base64 digit; the two alphabets differ only in 62 and 63
+// ('+' '/' standard, '-' '_' URL-safe).
+int base64_value(char c, char c62, char c63) {
   if (is_upper(c))
     return c - 'A';
   if (is_lower(c))
     return c - 'a' + 26;
   if (is_digit(c))
     return c - '0' + 52;
-  if (c == '-')
+  if (c == c62)
     return 62;
-  if (c == '_')
+  if (c == c63)
     return 63;
   return -1;
 }
+
+int base64url_value(char c) { return base64_value(c, '-', '_'); }
 
 // Unpadded base64url; a length of 1 mod 4 cannot come from any byte string.
 bool base64url_segment_ok(std::string_view s) {
@@ -600,6 +604,34 @@ bool is_placeholder(std::string_view text) {
   if (starts_with_ignore_case(text, "[redacted") && text.ends_with("]"))
     return true;
   return x_filler(text);
+}
+
+// ---------------------------------------------------------------- Basic
+
+bool basic_credential(std::string_view b64) {
+  while (!b64.empty() && b64.back() == '=')
+    b64.remove_suffix(1);
+  if (b64.size() < 4 || b64.size() % 4 == 1)
+    return false;
+  uint32_t acc = 0;
+  int bits = 0;
+  bool colon = false;
+  for (char c : b64) {
+    int v = base64_value(c, '+', '/');
+    if (v < 0)
+      return false;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      unsigned char b = (unsigned char)(acc >> bits);
+      acc &= (1u << bits) - 1;
+      if (b < 0x20 || b == 0x7F)
+        return false; // "user:password" is printable text
+      colon |= b == ':';
+    }
+  }
+  return colon;
 }
 
 } // namespace maskd::core::validate

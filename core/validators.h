@@ -37,6 +37,10 @@ bool github_token(std::string_view text);
 // object text that contains "alg".
 bool jwt(std::string_view text);
 
+// HTTP Basic credential: standard base64 (optional '=' padding) that
+// decodes to printable text holding a ':' ("user:password").
+bool basic_credential(std::string_view base64);
+
 // Shannon entropy in bits per byte.
 double shannon_entropy(std::string_view text);
 
