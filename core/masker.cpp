@@ -1,14 +1,17 @@
-// The masking pass. Life of a body:
-//  1. simdjson On-Demand walks the document once, validating every token.
-//     Each string value in a scannable position is decoded (only if it has
-//     escapes) into one contiguous text buffer, NUL-separated, and recorded
-//     as a span (where it is in the input, where its text is).
-//  2. Pass 1: one Hyperscan scan (no start-of-match: fast) over the text
-//     buffer finds where candidates END.
-//  3. Pass 2: only around those ends, a start-of-match database finds where
-//     they begin; code then checks boundaries, context and validators and
-//     resolves overlaps.
-//  4. Replacements are mapped back to raw input offsets and spliced; every
+// The masking pass. Life of a body (docs/architecture.md has the long form):
+//  1. simdjson's stage 1 (runtime-dispatched SIMD) indexes the structure;
+//     a strict walk over that index validates every token. Each string value
+//     in a scannable position is decoded (only if it has escapes) into one
+//     NUL-separated text buffer and recorded as a segment (where it is in
+//     the input, where its text is); attribute keys become key segments.
+//  2. Pass 1: one Hyperscan scan without start-of-match (fast) over the text
+//     finds where literal-anchored candidates end, and the context words.
+//     Their starts and full extent are found in code (scanner.cpp).
+//  3. Digit clusters (found in code) and context zones are scanned rule by
+//     rule with start-of-match databases: the slow automata see little text.
+//  4. Code checks boundaries, context and validators, resolves overlaps;
+//     strings with glued values are rescanned with masked ranges blanked.
+//  5. Replacements are mapped back to raw input offsets and spliced; every
 //     untouched byte is copied as is. No match: the input is the output.
 #include "core/masker.h"
 

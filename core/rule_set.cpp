@@ -76,8 +76,6 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
     if (!internals->enabled[i])
       continue;
     const rules::rule_def &r = table[i];
-    internals->window_before_max =
-        std::max<uint32_t>(internals->window_before_max, r.max_len);
     if (r.locate != rules::locator::som) {
       ends_exprs.push_back(r.expression);
       ends_flags.push_back(r.hs_flags);
@@ -98,7 +96,7 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
       return nullptr;
     }
     internals->find_start[i] = compile_db(
-        {r.span_expression ? r.span_expression : r.expression},
+        {r.expression},
         {r.hs_flags | HS_FLAG_SOM_LEFTMOST}, {unsigned(i)}, error);
     if (!internals->find_start[i])
       return nullptr;

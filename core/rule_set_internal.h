@@ -26,7 +26,6 @@ struct rule_set_internals {
   unsigned trigger_id_base = 0;
   std::vector<const rules::rule_def *> defs; // by rule index
   std::vector<bool> enabled;                 // by rule index
-  uint32_t window_before_max = 0;            // longest max_len + context
 
   ~rule_set_internals() {
     hs_free_database(find_ends);

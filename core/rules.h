@@ -48,9 +48,9 @@ enum class context : uint8_t {
   ssn,   // needs an ssn-like attribute key or a context word before it
 };
 
-// How pass 2 finds where a candidate starts, given where it ends.
+// How a rule's matches are located.
 enum class locator : uint8_t {
-  som,          // Hyperscan start-of-match over a small window (max_len)
+  som,          // Hyperscan start-of-match, on digit clusters / context zones
   prefix,       // back over token_chars, then forward to the first prefix
   email,        // back over the domain to '@', then over the local part
   url_password, // back to "://", then over the scheme
@@ -67,10 +67,6 @@ struct rule_def {
   edge right;
   check validator;
   context needs;
-  // Pass-2 (start-of-match) variant when `expression` is too large for
-  // Hyperscan's SOM tracking: bounded repeats loosened to '+'; the bounds
-  // are enforced in code (max_len window, validator).
-  const char *span_expression = nullptr;
   locator locate = locator::som;
   const char *prefix = nullptr;      // locator::prefix: "a|b" literal starts
   const char *token_chars = nullptr; // locator::prefix: non-alnum chars
