@@ -485,7 +485,7 @@ struct masker::impl {
       size_t before = repls.size();
       if (!scan_segment(s, first, h, cfirst, c))
         return false;
-      if (repls.size() != before && !rescan_glued(s, before))
+      if (repls.size() != before && !rescan_glued(s))
         return false;
     }
     return true;
@@ -795,7 +795,7 @@ struct masker::impl {
   // string is scanned again with its masked ranges blanked out (NUL: no
   // rule matches it, every boundary check accepts it), until nothing new
   // is found. Only strings where a masked range touches a word character.
-  bool rescan_glued(const span_rec &s, size_t first_repl) {
+  bool rescan_glued(const span_rec &s) {
     for (int round = 0; round < 4; ++round) {
       std::string_view t(text.data() + s.text_begin, s.text_len);
       bool glued = false;
@@ -805,20 +805,22 @@ struct masker::impl {
         auto word = [](char ch) {
           return (ch >= '0' && ch <= '9') ||
                  ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
-                 ch == '-' || ch == '_' || ch == '@';
+                 ch == '-' || ch == '_';
         };
         // A '.' glues only between word characters: not at a sentence end.
         auto dot_glue = [&](size_t i, int dir) {
           size_t j = i + size_t(dir);
           return t[i] == '.' && j < t.size() && word(t[j]);
         };
-        glued |= (c.from > 0 && (word(t[c.from - 1]) ||
-                                 (c.from > 1 && dot_glue(c.from - 1, -1)))) ||
+        // Nor does the letter of an escape of a nested string ("\\n-----BEGIN").
+        bool escape_before = c.from > 1 && t[c.from - 2] == '\\';
+        glued |= (c.from > 0 && !escape_before &&
+                  (word(t[c.from - 1]) ||
+                   (c.from > 1 && dot_glue(c.from - 1, -1)))) ||
                  (c.to < t.size() && (word(t[c.to]) || dot_glue(c.to, 1)));
       }
       if (!glued)
         return true;
-      (void)first_repl;
       // Copy the string after the text in use, blank the masked ranges.
       size_t off = text_len;
       if (text.size() < off + s.text_len + 64)
