@@ -671,6 +671,9 @@ struct masker::impl {
   struct cluster_stats {
     uint32_t digits = 0, dots = 0, colons = 0, gaps = 0;
     uint32_t hex_lower = 0, other_letters = 0, other_gap = 0, spaces = 0;
+    // Digit runs by length (1..7, and 8+ in the last slot), longest run.
+    uint16_t runs[9] = {};
+    uint32_t longest_run = 0;
   };
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
@@ -712,22 +715,31 @@ struct masker::impl {
     case rules::check::phone_intl:
       return plus;
     case rules::check::phone_nanp: // 415-555-0123, (415) 555-0123
-      return c.digits >= 10 && seps >= 2;
+      return seps >= 2 && c.runs[3] >= 2 && c.runs[4] >= 1;
     case rules::check::phone_digits: // every national shape has a separator
       return c.digits >= 8 && seps >= 1;
-    case rules::check::card:
-      return c.digits >= 12;
+    case rules::check::card: // compact 13-19, 4-4-4-x, 4-6-5
+      return c.longest_run >= 13 || c.runs[4] >= 3 ||
+             (c.runs[4] >= 1 && c.runs[6] >= 1);
     case rules::check::iban: // two capitals and two check digits
       return iban_head;
     case rules::check::ssn: // AAA-GG-SSSS / AAA GG SSSS (bare: context rule)
-      return c.digits >= 9 && c.other_gap >= 2;
-    case rules::check::ipv4:
-      return c.dots >= 3;
+      return c.other_gap >= 2 && c.runs[3] >= 1 && c.runs[2] >= 1 &&
+             c.runs[4] >= 1;
+    case rules::check::ipv4: // four runs of 1-3 digits between dots
+      return c.dots >= 3 && c.runs[1] + c.runs[2] + c.runs[3] >= 4;
     case rules::check::ipv6:
       return region_colons >= 2;
     default:
       return false;
     }
+  }
+
+  static void close_run(cluster_stats &c, uint32_t len) {
+    if (len == 0)
+      return;
+    ++c.runs[std::min<uint32_t>(len, 8)];
+    c.longest_run = std::max(c.longest_run, len);
   }
 
   // Scans text[from, to) for clusters; candidates go to `out`.
@@ -747,7 +759,8 @@ struct masker::impl {
       // Byte classes seen between digits of this cluster, and since the
       // last digit (they join the cluster only if another digit follows).
       uint32_t seen[k_class_count] = {}, gap[k_class_count] = {};
-      uint32_t gaps = 0;
+      uint32_t gaps = 0, run = 0;
+      cluster_stats c;
       uint32_t lead_colons = 0;
       if (first >= 2 && t[first - 1] == ':')
         lead_colons = 1 + (t[first - 2] == ':'); // "::1", "fe80::1"
@@ -759,7 +772,10 @@ struct masker::impl {
             ++gaps;
             for (int q = k_gap; q < k_class_count; ++q)
               seen[q] += gap[q], gap[q] = 0;
+            close_run(c, run);
+            run = 0;
           }
+          ++run;
           last = j++;
           continue;
         }
@@ -768,7 +784,7 @@ struct masker::impl {
         ++gap[k];
         ++j;
       }
-      cluster_stats c;
+      close_run(c, run);
       c.digits = seen[k_digit];
       c.gaps = gaps;
       c.dots = seen[k_dot];
