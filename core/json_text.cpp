@@ -249,7 +249,8 @@ struct validator {
     return false;
   }
   void ws() {
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    while (i < n &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
       ++i;
   }
   bool utf8_char() {
@@ -290,9 +291,9 @@ struct validator {
         return fail(error_kind::invalid_json, i);
       if (c == '\\') {
         size_t len;
-        size_t used = decode_escape(reinterpret_cast<const char *>(s + i),
-                                    reinterpret_cast<const char *>(s + n),
-                                    nullptr, &len);
+        size_t used =
+            decode_escape(reinterpret_cast<const char *>(s + i),
+                          reinterpret_cast<const char *>(s + n), nullptr, &len);
         if (used == 0)
           return fail(error_kind::invalid_json, i);
         i += used;
@@ -312,7 +313,8 @@ struct validator {
   }
   bool number() {
     size_t start = i;
-    while (i < n && (std::strchr("+-.eE", s[i]) || (s[i] >= '0' && s[i] <= '9')) && s[i])
+    while (i < n &&
+           (std::strchr("+-.eE", s[i]) || (s[i] >= '0' && s[i] <= '9')) && s[i])
       ++i;
     if (!is_number({reinterpret_cast<const char *>(s + start), i - start}))
       return fail(error_kind::invalid_json, start);
@@ -390,8 +392,11 @@ struct validator {
 } // namespace
 
 validation_error validate(std::string_view doc, uint32_t depth_max) {
-  validator v{reinterpret_cast<const unsigned char *>(doc.data()), doc.size(),
-              0, depth_max, {}};
+  validator v{reinterpret_cast<const unsigned char *>(doc.data()),
+              doc.size(),
+              0,
+              depth_max,
+              {}};
   // UTF-8 outside strings is caught as a JSON syntax error at that byte;
   // inside strings, utf8_char() reports it.
   if (v.value(0)) {

@@ -5,11 +5,11 @@
 // No allocation: callers pass output buffers.
 #pragma once
 
+#include "core/masker.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include "core/masker.h"
 
 namespace maskd::core::json_text {
 

@@ -57,7 +57,7 @@ struct span_rec {
   uint32_t text_len;
   bool escaped;
   bool is_key;
-  int32_t key_seg; // index of this value's key segment, or -1
+  int32_t key_seg;           // index of this value's key segment, or -1
   scan::key_context key_ctx; // for key segments: what the name implies
 };
 
@@ -160,12 +160,12 @@ struct masker::impl {
     for (hs_database_t *db : in->find_start)
       if (db && hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
         scratch_ok = false;
-    if (in->find_ends && hs_alloc_scratch(in->find_ends, &scratch) != HS_SUCCESS)
+    if (in->find_ends &&
+        hs_alloc_scratch(in->find_ends, &scratch) != HS_SUCCESS)
       scratch_ok = false;
     per_rule.assign(rules->rule_count(), 0);
     for (size_t i = 0; i < rules->rule_count(); ++i)
-      labels.push_back("[REDACTED_" + std::string(rules->rule(i).entity) +
-                       "]");
+      labels.push_back("[REDACTED_" + std::string(rules->rule(i).entity) + "]");
   }
   ~impl() { hs_free_scratch(scratch); }
 
@@ -234,9 +234,14 @@ struct masker::impl {
         // Once per distinct key occurrence: every value under it shares it.
         std::string_view k = c.key.substr(0, 128);
         std::memcpy(text.data() + text_len, k.data(), k.size());
-        spans.push_back({uint32_t(k.data() - base), uint32_t(k.size()),
-                         uint32_t(text_len), uint32_t(k.size()), false, true,
-                         -1, {}});
+        spans.push_back({uint32_t(k.data() - base),
+                         uint32_t(k.size()),
+                         uint32_t(text_len),
+                         uint32_t(k.size()),
+                         false,
+                         true,
+                         -1,
+                         {}});
         text_len += k.size();
         text[text_len++] = '\0';
         last_key_ptr = c.key.data();
@@ -254,9 +259,14 @@ struct masker::impl {
     } else {
       std::memcpy(dst, raw.data(), len);
     }
-    spans.push_back({uint32_t(raw.data() - base), uint32_t(raw.size()),
-                     uint32_t(text_len), uint32_t(len), escaped, false,
-                     key_seg, {}});
+    spans.push_back({uint32_t(raw.data() - base),
+                     uint32_t(raw.size()),
+                     uint32_t(text_len),
+                     uint32_t(len),
+                     escaped,
+                     false,
+                     key_seg,
+                     {}});
     text_len += len;
     text[text_len++] = '\0'; // no rule matches NUL: strings never join
     return true;
@@ -449,8 +459,8 @@ struct masker::impl {
     cluster_cands.clear();
     hits_overflow = false;
     if (in->find_ends) {
-      hs_error_t rc = hs_scan(in->find_ends, text.data(),
-                              uint32_t(text_len), 0, scratch, on_end, this);
+      hs_error_t rc = hs_scan(in->find_ends, text.data(), uint32_t(text_len), 0,
+                              scratch, on_end, this);
       if (hits_overflow)
         return fail(error_kind::match_limit, 0);
       if (rc != HS_SUCCESS)
@@ -525,9 +535,10 @@ struct masker::impl {
     }
     for (const scan::candidate *c = cb; c != ce; ++c)
       if (c->to <= seg_end)
-        cands.push_back({c->from - s.text_begin, c->to - s.text_begin, c->rule});
-    scan::key_context kc = s.key_seg >= 0 ? spans[size_t(s.key_seg)].key_ctx
-                                          : scan::key_context{};
+        cands.push_back(
+            {c->from - s.text_begin, c->to - s.text_begin, c->rule});
+    scan::key_context kc =
+        s.key_seg >= 0 ? spans[size_t(s.key_seg)].key_ctx : scan::key_context{};
     if (kc.phone || kc.ssn)
       zones.push_back({s.text_begin, seg_end});
     if (!scan_context_zones(s))
@@ -624,17 +635,26 @@ struct masker::impl {
   // narrow NBSP. Anything else (',', '"', '\\', '=', NUL...) ends a cluster,
   // so lists of numbers do not fuse into one long cluster.
   enum byte_class : uint8_t {
-    k_break = 0, k_digit, k_gap, k_space, k_dot, k_colon, k_hex_lower,
-    k_letter, k_class_count
+    k_break = 0,
+    k_digit,
+    k_gap,
+    k_space,
+    k_dot,
+    k_colon,
+    k_hex_lower,
+    k_letter,
+    k_class_count
   };
   static const uint8_t *byte_classes() {
     static const auto table = [] {
       std::array<uint8_t, 256> c{};
       for (int ch = '0'; ch <= '9'; ++ch)
         c[size_t(ch)] = k_digit;
-      for (int ch : std::initializer_list<int>{'-', '(', ')', '+', '/', 0xC2, 0xE2, 0x80})
+      for (int ch : std::initializer_list<int>{'-', '(', ')', '+', '/', 0xC2,
+                                               0xE2, 0x80})
         c[size_t(ch)] = k_gap;
-      for (int ch : std::initializer_list<int>{' ', 0xA0, 0xAF}) // space, NBSP ends
+      for (int ch :
+           std::initializer_list<int>{' ', 0xA0, 0xAF}) // space, NBSP ends
         c[size_t(ch)] = k_space;
       c['.'] = k_dot;
       c[':'] = k_colon;
@@ -663,7 +683,7 @@ struct masker::impl {
       i += 16;
     }
 #endif
-    while (i < n && unsigned(t[i] - '0') > 9)
+    while (i<n &&unsigned(t[i] - '0')> 9)
       ++i;
     return i;
   }
@@ -841,7 +861,8 @@ struct masker::impl {
           size_t j = i + size_t(dir);
           return t[i] == '.' && j < t.size() && word(t[j]);
         };
-        // Nor does the letter of an escape of a nested string ("\\n-----BEGIN").
+        // Nor does the letter of an escape of a nested string
+        // ("\\n-----BEGIN").
         bool escape_before = c.from > 1 && t[c.from - 2] == '\\';
         glued |= (c.from > 0 && !escape_before &&
                   (word(t[c.from - 1]) ||
@@ -864,11 +885,10 @@ struct masker::impl {
       rescan_cands.clear();
       hits_overflow = false;
       std::swap(hits, rescan_hits); // on_end appends to `hits`
-      hs_error_t rc = in->find_ends
-                          ? hs_scan(in->find_ends, text.data() + off,
-                                    uint32_t(s.text_len), 0, scratch, on_end,
-                                    this)
-                          : HS_SUCCESS;
+      hs_error_t rc = in->find_ends ? hs_scan(in->find_ends, text.data() + off,
+                                              uint32_t(s.text_len), 0, scratch,
+                                              on_end, this)
+                                    : HS_SUCCESS;
       std::swap(hits, rescan_hits);
       if (hits_overflow)
         return fail(error_kind::match_limit, s.raw_begin);
@@ -884,10 +904,9 @@ struct masker::impl {
                        });
       size_t before = repls.size();
       std::vector<scan::candidate> previous = accepted; // scan_segment resets
-      if (!scan_segment(copy, rescan_hits.data(),
-                        rescan_hits.data() + rescan_hits.size(),
-                        rescan_cands.data(),
-                        rescan_cands.data() + rescan_cands.size()))
+      if (!scan_segment(
+              copy, rescan_hits.data(), rescan_hits.data() + rescan_hits.size(),
+              rescan_cands.data(), rescan_cands.data() + rescan_cands.size()))
         return false;
       // New ranges never overlap the blanked ones (no rule matches NUL).
       for (const auto &c : previous)
@@ -973,13 +992,15 @@ struct masker::impl {
       // Grows to the largest body seen, then stays: no per-body allocation.
       size_t cap = std::max(input.size(), size_t(64) << 10);
       stage1_impl.reset();
-      if (simdjson::get_active_implementation()->create_dom_parser_implementation(
-              cap, lim.depth_max + 1, stage1_impl) != simdjson::SUCCESS)
+      if (simdjson::get_active_implementation()
+              ->create_dom_parser_implementation(
+                  cap, lim.depth_max + 1, stage1_impl) != simdjson::SUCCESS)
         return fail(error_kind::internal, 0);
       stage1_capacity = cap;
     }
-    auto e = stage1_impl->stage1(reinterpret_cast<const uint8_t *>(input.data()),
-                                 input.size(), simdjson::stage1_mode::regular);
+    auto e =
+        stage1_impl->stage1(reinterpret_cast<const uint8_t *>(input.data()),
+                            input.size(), simdjson::stage1_mode::regular);
     if (e != simdjson::SUCCESS)
       return fail_sj(e, nullptr);
     idx = stage1_impl->structural_indexes.get();

@@ -25,12 +25,12 @@ inline constexpr size_t input_padding_bytes = 64;
 
 enum class error_kind : uint8_t {
   none = 0,
-  invalid_json,     // not a JSON document (offset: byte where parsing failed)
-  invalid_utf8,     // a string or the document is not UTF-8
-  depth_limit,      // nesting deeper than limits::depth_max
-  body_too_large,   // input larger than limits::body_bytes_max
-  match_limit,      // more replacements than limits::matches_per_document_max
-  internal,         // a Hyperscan or allocation failure: fail closed
+  invalid_json,   // not a JSON document (offset: byte where parsing failed)
+  invalid_utf8,   // a string or the document is not UTF-8
+  depth_limit,    // nesting deeper than limits::depth_max
+  body_too_large, // input larger than limits::body_bytes_max
+  match_limit,    // more replacements than limits::matches_per_document_max
+  internal,       // a Hyperscan or allocation failure: fail closed
 };
 inline constexpr size_t error_kind_count = 7;
 
@@ -45,8 +45,8 @@ struct limits {
 
 struct mask_result {
   error_kind error = error_kind::none;
-  size_t error_offset = 0;  // byte offset in the input, when error != none
-  std::string_view output;  // see the header comment for lifetime
+  size_t error_offset = 0; // byte offset in the input, when error != none
+  std::string_view output; // see the header comment for lifetime
   uint32_t replacements = 0;
   // Replacements of this document by rule index (rule_set::rule(i)); owned by
   // the masker, valid like `output`.

@@ -13,10 +13,9 @@ hs_database_t *compile_db(const std::vector<const char *> &exprs,
                           std::string *error) {
   hs_database_t *db = nullptr;
   hs_compile_error_t *cerr = nullptr;
-  hs_error_t rc =
-      hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                       unsigned(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
-                       &cerr);
+  hs_error_t rc = hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                                   unsigned(exprs.size()), HS_MODE_BLOCK,
+                                   nullptr, &db, &cerr);
   if (rc != HS_SUCCESS) {
     if (error) {
       *error = "rule compile failed";
@@ -24,12 +23,12 @@ hs_database_t *compile_db(const std::vector<const char *> &exprs,
         *error += ": ";
         *error += cerr->message;
         if (cerr->expression >= 0 && size_t(cerr->expression) < ids.size())
-          *error += " (rule " +
-                    (ids[cerr->expression] < rules::table().size()
-                         ? std::string(
-                               rules::table()[ids[cerr->expression]].info.id)
-                         : std::string("context trigger")) +
-                    ")";
+          *error +=
+              " (rule " +
+              (ids[cerr->expression] < rules::table().size()
+                   ? std::string(rules::table()[ids[cerr->expression]].info.id)
+                   : std::string("context trigger")) +
+              ")";
       }
     }
     hs_free_compile_error(cerr);
@@ -95,9 +94,9 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
                  "context)";
       return nullptr;
     }
-    internals->find_start[i] = compile_db(
-        {r.expression},
-        {r.hs_flags | HS_FLAG_SOM_LEFTMOST}, {unsigned(i)}, error);
+    internals->find_start[i] =
+        compile_db({r.expression}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST},
+                   {unsigned(i)}, error);
     if (!internals->find_start[i])
       return nullptr;
   }

@@ -18,8 +18,8 @@ enum class precision : uint8_t {
 };
 
 struct rule_info {
-  std::string_view id;          // stable, e.g. "email", "github_token"
-  std::string_view entity;      // replacement label: [REDACTED_<entity>]
+  std::string_view id;     // stable, e.g. "email", "github_token"
+  std::string_view entity; // replacement label: [REDACTED_<entity>]
   precision klass;
   bool default_on;
   std::string_view description; // one line for `maskd rules` and docs

@@ -3,12 +3,12 @@
 // (each with its own Hyperscan scratch).
 #pragma once
 
-#include <vector>
+#include "core/rule_set.h"
+#include "core/rules.h"
 
 #include <hs/hs.h>
 
-#include "core/rule_set.h"
-#include "core/rules.h"
+#include <vector>
 
 namespace maskd::core {
 

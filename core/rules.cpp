@@ -17,6 +17,8 @@ namespace {
 
 using P = precision;
 
+// The table keeps one rule per paragraph, fields in struct order.
+// clang-format off
 const rule_def k_rules[] = {
     // ---------------------------------------------------------------- secrets
     {{"private_key", "PRIVATE_KEY", P::specific_secret, true,
@@ -200,6 +202,7 @@ const rule_def k_rules[] = {
      "){0,4}[0-9]{1,3}(?:\\.[0-9]{1,3}){3})",
      0, 45, edge::alnum, edge::alnum, check::ipv6, context::none},
 };
+// clang-format on
 
 #undef SEP
 #undef SP

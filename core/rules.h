@@ -5,10 +5,10 @@
 // checks. Memory: static tables, nothing owned.
 #pragma once
 
+#include "core/rule_set.h"
+
 #include <cstdint>
 #include <span>
-
-#include "core/rule_set.h"
 
 namespace maskd::core::rules {
 

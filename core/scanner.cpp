@@ -9,7 +9,9 @@ namespace maskd::core::scan {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
 bool is_hex(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -88,17 +90,46 @@ bool icontains_word(std::string_view hay, std::string_view word) {
 
 // Context words (lower case, matched at a word start, in the 64 bytes before
 // a candidate), in the languages the corpus and our users write in.
-constexpr std::string_view k_phone_words[] = {
-    "phone",   "call",     "tel:",     "tel.",    "tel ",     "mobile",
-    "mobil",   "cell",     "reach me", "text me", "whatsapp", "sms",
-    "fax",     "contact",  "telefon",  "handy",   "anruf",    "ruf mich",
-    "appel",   "t\xc3\xa9l\xc3\xa9phone", "portable", "joindre", "llam",
-    "tel\xc3\xa9" "fono", "m\xc3\xb3vil", "telefono", "chiam", "cellulare",
-    "bellen",  "telefoon", "ligar",    "celular",  "number",  "nummer",
-    "num\xc3\xa9ro", "n\xc3\xbamero"};
+constexpr std::string_view k_phone_words[] = {"phone",
+                                              "call",
+                                              "tel:",
+                                              "tel.",
+                                              "tel ",
+                                              "mobile",
+                                              "mobil",
+                                              "cell",
+                                              "reach me",
+                                              "text me",
+                                              "whatsapp",
+                                              "sms",
+                                              "fax",
+                                              "contact",
+                                              "telefon",
+                                              "handy",
+                                              "anruf",
+                                              "ruf mich",
+                                              "appel",
+                                              "t\xc3\xa9l\xc3\xa9phone",
+                                              "portable",
+                                              "joindre",
+                                              "llam",
+                                              "tel\xc3\xa9"
+                                              "fono",
+                                              "m\xc3\xb3vil",
+                                              "telefono",
+                                              "chiam",
+                                              "cellulare",
+                                              "bellen",
+                                              "telefoon",
+                                              "ligar",
+                                              "celular",
+                                              "number",
+                                              "nummer",
+                                              "num\xc3\xa9ro",
+                                              "n\xc3\xbamero"};
 constexpr std::string_view k_ssn_words[] = {
-    "ssn", "social security", "social sec", "soc. sec", "ss#", "ss #",
-    "tax id", "taxpayer"};
+    "ssn",  "social security", "social sec", "soc. sec", "ss#",
+    "ss #", "tax id",          "taxpayer"};
 
 // The context must be in the same sentence, close before the candidate: a
 // phone word two sentences earlier says nothing about "Invoice 666907593".
@@ -184,8 +215,7 @@ bool confirm_email(std::string_view t, candidate &c) {
   // The local part must start here too (e.g. not after a '+' or '_').
   if (c.from > 0) {
     char p = t[c.from - 1];
-    if (is_alnum(p) || p == '_' || p == '%' || p == '+' || p == '-' ||
-        p == '@')
+    if (is_alnum(p) || p == '_' || p == '%' || p == '+' || p == '-' || p == '@')
       return false;
   }
   return true;
@@ -373,8 +403,8 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   return UINT32_MAX;
 }
 
-uint32_t extend_end(const rules::rule_def &r, std::string_view t,
-                    uint32_t from, uint32_t end) {
+uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
+                    uint32_t end) {
   const char *extra = nullptr;
   switch (r.locate) {
   case rules::locator::prefix:
@@ -428,8 +458,8 @@ key_context classify_key(std::string_view key) {
     std::string_view w(tok, n);
     if (w == "phone" || w == "tel" || w == "telephone" || w == "mobile" ||
         w == "cell" || w == "cellphone" || w == "fax" || w == "msisdn" ||
-        w == "whatsapp" || w == "telefon" || w == "telefono" ||
-        w == "handy" || w == "sms")
+        w == "whatsapp" || w == "telefon" || w == "telefono" || w == "handy" ||
+        w == "sms")
       k.phone = true;
     if (w == "ssn" || w == "social" || w == "socialsecurity")
       k.ssn = true;
@@ -564,10 +594,9 @@ void resolve_overlaps(std::vector<candidate> &cands,
     std::memset(m, 1, len);
     scratch.push_back(c);
   }
-  std::sort(scratch.begin(), scratch.end(),
-            [](const candidate &a, const candidate &b) {
-              return a.from < b.from;
-            });
+  std::sort(
+      scratch.begin(), scratch.end(),
+      [](const candidate &a, const candidate &b) { return a.from < b.from; });
   cands.swap(scratch);
 }
 

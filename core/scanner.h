@@ -4,11 +4,11 @@
 // deterministic overlap resolution. Pure functions over caller-owned data.
 #pragma once
 
+#include "core/rules.h"
+
 #include <cstdint>
 #include <string_view>
 #include <vector>
-
-#include "core/rules.h"
 
 namespace maskd::core::scan {
 
@@ -42,8 +42,8 @@ uint32_t extend_end(const rules::rule_def &rule, std::string_view text,
 
 // Checks one candidate against its rule. May narrow [from, to) to the part
 // that is masked (e.g. only the password of a URL). False: not a match.
-bool confirm(const rules::rule_def &rule, std::string_view text,
-             candidate &c, key_context ctx);
+bool confirm(const rules::rule_def &rule, std::string_view text, candidate &c,
+             key_context ctx);
 
 // Keeps a deterministic, non-overlapping subset: specific secret > generic
 // secret > PII, then longer, then leftmost, then lower rule index. Result is

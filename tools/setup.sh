@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential pkg-config cmake meson ninja-build
+  build-essential pkg-config cmake meson ninja-build clang-format git
   libsimdjson-dev libhyperscan-dev libmimalloc-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   liburing-dev node-llhttp libyaml-cpp-dev

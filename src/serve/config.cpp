@@ -110,11 +110,16 @@ bool apply(std::string_view name, std::string_view value, serve_config *c) {
   return false;
 }
 
-constexpr std::string_view settings[] = {
-    "listen",          "shards",           "path",
-    "body-max-bytes",  "header-max-bytes", "read-timeout-ms",
-    "idle-timeout-ms", "max-connections",  "drain-timeout-ms",
-    "echo"};
+constexpr std::string_view settings[] = {"listen",
+                                         "shards",
+                                         "path",
+                                         "body-max-bytes",
+                                         "header-max-bytes",
+                                         "read-timeout-ms",
+                                         "idle-timeout-ms",
+                                         "max-connections",
+                                         "drain-timeout-ms",
+                                         "echo"};
 
 std::string env_name(std::string_view setting) {
   std::string e = "MASKD_";

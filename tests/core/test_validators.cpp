@@ -813,18 +813,19 @@ namespace {
 // "Authorization: Basic <base64 of user:password>": the credential must
 // decode to printable text with a ':'; other base64 is not a credential.
 TEST(BasicCredential, UserColonPasswordDecodes) {
-  EXPECT_TRUE(basic_credential("YWxhZGRpbjpvcGVuc2VzYW1l")); // aladdin:opensesame
-  EXPECT_TRUE(basic_credential("dXNlcjpwYXNz"));             // user:pass
-  EXPECT_TRUE(basic_credential("dTpw"));                     // u:p
-  EXPECT_TRUE(basic_credential("YTpi"));                     // a:b
-  EXPECT_TRUE(basic_credential("YWRtaW46cw=="));             // admin:s (padded)
+  EXPECT_TRUE(
+      basic_credential("YWxhZGRpbjpvcGVuc2VzYW1l")); // aladdin:opensesame
+  EXPECT_TRUE(basic_credential("dXNlcjpwYXNz"));     // user:pass
+  EXPECT_TRUE(basic_credential("dTpw"));             // u:p
+  EXPECT_TRUE(basic_credential("YTpi"));             // a:b
+  EXPECT_TRUE(basic_credential("YWRtaW46cw=="));     // admin:s (padded)
 }
 
 TEST(BasicCredential, NotACredential) {
-  EXPECT_FALSE(basic_credential("dXNlcnBhc3M="));    // "userpass": no colon
-  EXPECT_FALSE(basic_credential("AAECAwQ6BQY="));    // control bytes
-  EXPECT_FALSE(basic_credential("dXNlcjpw-_ss"));    // base64url alphabet
-  EXPECT_FALSE(basic_credential("dXNlc"));           // length 1 mod 4
+  EXPECT_FALSE(basic_credential("dXNlcnBhc3M=")); // "userpass": no colon
+  EXPECT_FALSE(basic_credential("AAECAwQ6BQY=")); // control bytes
+  EXPECT_FALSE(basic_credential("dXNlcjpw-_ss")); // base64url alphabet
+  EXPECT_FALSE(basic_credential("dXNlc"));        // length 1 mod 4
   EXPECT_FALSE(basic_credential(""));
   EXPECT_FALSE(basic_credential("===="));
 }

@@ -180,8 +180,9 @@ TEST(ServeMetrics, CountWhatWasSent) {
                 metric(t, R"(maskd_shard_requests_total{shard="1"})"),
             6u); // the /metrics request counts only after it rendered
   // Ring pressure is exported per shard; this light load never hits it.
-  for (const char *name : {"maskd_recv_buffers_exhausted_total",
-                           "maskd_recv_paused_total", "maskd_cq_overflows_total"}) {
+  for (const char *name :
+       {"maskd_recv_buffers_exhausted_total", "maskd_recv_paused_total",
+        "maskd_cq_overflows_total"}) {
     std::string series = std::string(name) + R"({shard="1"})";
     EXPECT_NE(t.find(series + " "), std::string::npos) << name;
     EXPECT_EQ(metric(t, series), 0u) << name;
