@@ -213,10 +213,9 @@ struct masker::impl {
     if (tok.size() < 2 || tok.back() != '"')
       return fail(error_kind::invalid_json, offset_of(tok.data()));
     std::string_view raw = tok.substr(1, tok.size() - 2);
-    bool escaped = std::memchr(raw.data(), '\\', raw.size()) != nullptr;
     if (!c.scan) {
       size_t bad;
-      if (escaped && !json_text::escapes_valid(raw, &bad))
+      if (!json_text::escapes_valid(raw, &bad))
         return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
       return true;
     }
@@ -249,16 +248,13 @@ struct masker::impl {
       }
       key_seg = last_key_seg;
     }
-    char *dst = text.data() + text_len;
-    size_t len = raw.size();
-    if (escaped) {
-      size_t bad = 0;
-      len = json_text::unescape(raw, dst, &bad);
-      if (len == SIZE_MAX)
-        return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
-    } else {
-      std::memcpy(dst, raw.data(), len);
-    }
+    // One pass copies and decodes; every escape is longer than what it
+    // decodes to, so the text is shorter exactly when there were escapes.
+    size_t bad = 0;
+    size_t len = json_text::unescape(raw, text.data() + text_len, &bad);
+    if (len == SIZE_MAX)
+      return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
+    bool escaped = len != raw.size();
     spans.push_back({uint32_t(raw.data() - base),
                      uint32_t(raw.size()),
                      uint32_t(text_len),
