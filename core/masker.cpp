@@ -847,10 +847,12 @@ struct masker::impl {
       accepted.clear();
       for (const scan::candidate &c : seg_accepted) {
         accepted.push_back(c);
+        // Characters some rule's boundary check refuses next to a match
+        // (alnum, token and base64 characters, e-mail local-part ones).
         auto word = [](char ch) {
           return (ch >= '0' && ch <= '9') ||
                  ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
-                 ch == '-' || ch == '_';
+                 ch == '-' || ch == '_' || ch == '/' || ch == '=' || ch == '%';
         };
         // A '.' glues only between word characters: not at a sentence end.
         auto dot_glue = [&](size_t i, int dir) {

@@ -249,12 +249,15 @@ bool confirm_ipv6(std::string_view t, const candidate &c) {
 }
 
 bool confirm_private_key(std::string_view t, candidate &c) {
-  // Mask the whole block: from BEGIN to the matching END line, or, for a
-  // truncated block, to the end of the base64 body.
+  // Mask the whole block: from BEGIN to its END line, or, for a truncated
+  // block, to the end of its base64 body. A block never reaches past a quote
+  // (the end of a nested string) nor into the next BEGIN: a truncated block
+  // must not swallow the text up to a later block's END.
   constexpr std::string_view end_marker = "-----END";
   constexpr std::string_view tail = "PRIVATE KEY-----";
   size_t limit = std::min<size_t>(t.size(), size_t(c.to) + 64 * 1024);
   std::string_view rest = t.substr(c.to, limit - c.to);
+  rest = rest.substr(0, std::min(rest.find('"'), rest.find("-----BEGIN")));
   size_t e = rest.find(end_marker);
   if (e != std::string_view::npos) {
     size_t k = rest.find(tail, e);
@@ -263,17 +266,21 @@ bool confirm_private_key(std::string_view t, candidate &c) {
       return true;
     }
   }
-  size_t i = c.to;
-  while (i < limit) {
+  size_t i = c.to, stop = c.to + rest.size();
+  while (i < stop) {
     char ch = t[i];
     if (is_alnum(ch) || ch == '+' || ch == '/' || ch == '=' || ch == '\n' ||
         ch == '\r' || ch == ' ') {
       ++i;
-    } else if (ch == '\\' && i + 1 < limit && std::strchr("nr", t[i + 1])) {
-      i += 2; // "\n" of a PEM nested in a JSON string
-    } else {
-      break;
+      continue;
     }
+    // "\n" of a PEM nested in a JSON string, at any nesting depth ("\\n").
+    size_t k = i;
+    while (k < stop && t[k] == '\\')
+      ++k;
+    if (k == i || k >= stop || (t[k] != 'n' && t[k] != 'r'))
+      break;
+    i = k + 1;
   }
   c.to = uint32_t(i);
   return true;
