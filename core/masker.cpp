@@ -852,7 +852,8 @@ struct masker::impl {
         auto word = [](char ch) {
           return (ch >= '0' && ch <= '9') ||
                  ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
-                 ch == '-' || ch == '_' || ch == '/' || ch == '=' || ch == '%';
+                 ch == '-' || ch == '_' || ch == '/' || ch == '=' ||
+                 ch == '%' || ch == '\'' || ch == '~';
         };
         // A '.' glues only between word characters: not at a sentence end.
         auto dot_glue = [&](size_t i, int dir) {
