@@ -64,6 +64,23 @@ bool edges_ok(const rules::rule_def &r, std::string_view t, uint32_t from,
   return true;
 }
 
+// True when hay[from, to) lies inside one of our labels, [REDACTED_<A-Z_>]
+// (a label may be cut by the start of the window `hay`).
+bool inside_label(std::string_view hay, size_t from, size_t to) {
+  auto label_char = [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || ch == '_';
+  };
+  size_t b = from, e = to;
+  while (b > 0 && label_char(hay[b - 1]))
+    --b;
+  while (e < hay.size() && label_char(hay[e]))
+    ++e;
+  bool opens =
+      b == 0 || (hay[b - 1] == '[' && hay.substr(b).starts_with("REDACTED_"));
+  bool closes = e < hay.size() && hay[e] == ']';
+  return opens && closes;
+}
+
 bool icontains_word(std::string_view hay, std::string_view word) {
   if (word.size() > hay.size())
     return false;
@@ -77,11 +94,7 @@ bool icontains_word(std::string_view hay, std::string_view word) {
       continue;
     // "[REDACTED_PHONE]", "[REDACTED_US_SSN]": our labels are not context
     // (else masking twice would mask more than once).
-    size_t end = i + word.size();
-    if (end < hay.size() && hay[end] == ']')
-      continue;
-    size_t label = hay.rfind("[REDACTED_", i);
-    if (label != std::string_view::npos && hay.find(']', label) >= i)
+    if (inside_label(hay, i, i + word.size()))
       continue;
     return true;
   }
