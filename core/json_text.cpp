@@ -199,34 +199,26 @@ bool escapes_valid(std::string_view raw, size_t *bad_offset) {
 
 bool is_number(std::string_view t) {
   size_t i = 0, n = t.size();
-  if (i < n && t[i] == '-')
-    ++i;
-  if (i >= n)
-    return false;
-  if (t[i] == '0') {
-    ++i;
-  } else if (t[i] >= '1' && t[i] <= '9') {
-    while (i < n && t[i] >= '0' && t[i] <= '9')
-      ++i;
-  } else {
-    return false;
-  }
-  if (i < n && t[i] == '.') {
-    ++i;
+  // Skips a run of digits; false when there is none.
+  auto digits = [&] {
     size_t start = i;
     while (i < n && t[i] >= '0' && t[i] <= '9')
       ++i;
-    if (i == start)
-      return false;
-  }
+    return i > start;
+  };
+  if (i < n && t[i] == '-')
+    ++i;
+  if (i < n && t[i] == '0')
+    ++i;
+  else if (i >= n || t[i] < '1' || t[i] > '9' || !digits())
+    return false;
+  if (i < n && t[i] == '.' && (++i, !digits()))
+    return false;
   if (i < n && (t[i] == 'e' || t[i] == 'E')) {
     ++i;
     if (i < n && (t[i] == '+' || t[i] == '-'))
       ++i;
-    size_t start = i;
-    while (i < n && t[i] >= '0' && t[i] <= '9')
-      ++i;
-    if (i == start)
+    if (!digits())
       return false;
   }
   return i == n;
