@@ -144,6 +144,7 @@ struct masker::impl {
   std::vector<scan::candidate> *located_out = nullptr;
   std::vector<scan::candidate> seg_accepted, accepted, rescan_cands;
   std::vector<hit> rescan_hits;
+  std::vector<scan::candidate> context_cands; // checked after the others
   bool hits_overflow = false;
   std::vector<scan::candidate> cands, cand_scratch;
   std::vector<uint8_t> claimed;
@@ -545,15 +546,47 @@ struct masker::impl {
     // Media references are rare: look for one once per string, not per
     // candidate (a long nested document can hold hundreds of candidates).
     bool has_media = t.find("@@@langfuseMedia:") != std::string_view::npos;
+    // Context rules are checked last, against what the others masked: the
+    // distance to a context word must not count masked text, so that a
+    // second pass (which sees labels there) decides the same.
+    context_cands.clear();
     for (size_t i = 0; i < cands.size(); ++i) {
       scan::candidate c = cands[i];
-      if (scan::confirm(*defs[c.rule], t, c, kc) &&
+      const rules::rule_def &r = *defs[c.rule];
+      if (r.needs != rules::context::none) {
+        context_cands.push_back(c);
+        continue;
+      }
+      if (scan::confirm(r, t, c, kc) &&
           !(has_media && in_media_reference(t, c)))
         cands[kept++] = c;
     }
     cands.resize(kept);
     scan::resolve_overlaps(cands, cand_scratch, claimed);
+    add_context_candidates(t, kc);
     return emit(s);
+  }
+
+  // Adds the context-rule candidates that pass their checks and overlap
+  // nothing kept, left to right, each one masked before the next is
+  // checked. `cands` stays sorted by start.
+  void add_context_candidates(std::string_view t, scan::key_context kc) {
+    std::sort(context_cands.begin(), context_cands.end(),
+              [](const scan::candidate &a, const scan::candidate &b) {
+                return a.from != b.from ? a.from < b.from : a.to > b.to;
+              });
+    for (scan::candidate c : context_cands) {
+      if (!scan::confirm(*in->defs[c.rule], t, c, kc, cands))
+        continue;
+      auto at = std::lower_bound(cands.begin(), cands.end(), c.from,
+                                 [](const scan::candidate &k, uint32_t from) {
+                                   return k.from < from;
+                                 });
+      bool clash = (at != cands.end() && at->from < c.to) ||
+                   (at != cands.begin() && std::prev(at)->to > c.from);
+      if (!clash)
+        cands.insert(at, c);
+    }
   }
 
   bool scan_context_zones(const span_rec &s) {

@@ -146,29 +146,66 @@ constexpr std::string_view k_ssn_words[] = {
 
 // The context must be in the same sentence, close before the candidate: a
 // phone word two sentences earlier says nothing about "Invoice 666907593".
-// Stopping at sentence ends also keeps masking idempotent: a replacement
-// shorter than the value it replaced cannot pull a far word into range.
+// "Close" is 64 bytes of text that is neither masked in this pass nor one of
+// our labels: the first and a second masking pass then measure the same
+// distance, which keeps masking idempotent.
+bool sentence_end_before(std::string_view t, size_t i, size_t from) {
+  char ch = t[i - 1];
+  return ch == '\n' || ch == '\r' ||
+         ((ch == '.' || ch == '!' || ch == '?' || ch == ';') && i < from &&
+          (t[i] == ' ' || t[i] == '\\')) ||
+         (ch == '\\' && i < from && (t[i] == 'n' || t[i] == 'r'));
+}
+
+// If t[..i) ends with one of our labels, where that label starts; else i.
+size_t label_start_before(std::string_view t, size_t i) {
+  if (i == 0 || t[i - 1] != ']')
+    return i;
+  size_t b = i - 1;
+  while (b > 0 && ((t[b - 1] >= 'A' && t[b - 1] <= 'Z') || t[b - 1] == '_'))
+    --b;
+  if (b >= 1 && t[b - 1] == '[' && t.substr(b).starts_with("REDACTED_"))
+    return b - 1;
+  return i;
+}
+
 template <size_t N>
 bool any_word_before(std::string_view t, uint32_t from,
-                     const std::string_view (&words)[N]) {
-  size_t begin = from > 64 ? from - 64 : 0;
-  for (size_t i = from; i > begin; --i) {
-    char ch = t[i - 1];
-    bool sentence_end =
-        ch == '\n' || ch == '\r' ||
-        ((ch == '.' || ch == '!' || ch == '?' || ch == ';') && i < from &&
-         (t[i] == ' ' || t[i] == '\\')) ||
-        (ch == '\\' && i < from && (t[i] == 'n' || t[i] == 'r'));
-    if (sentence_end) {
-      begin = i;
-      break;
+                     const std::string_view (&words)[N],
+                     std::span<const candidate> masked) {
+  // Walk back over the reach, searching each unmasked piece for a word.
+  size_t budget = 64, i = from, piece_end = from;
+  auto m = std::lower_bound(
+      masked.begin(), masked.end(), from,
+      [](const candidate &c, uint32_t f) { return c.to <= f; });
+  auto search = [&](size_t b, size_t e) {
+    std::string_view piece = t.substr(b, e - b);
+    for (auto w : words)
+      if (icontains_word(piece, w))
+        return true;
+    return false;
+  };
+  while (i > 0 && budget > 0) {
+    if (m != masked.begin() && std::prev(m)->to == i) {
+      --m; // a range masked in this pass: skip it, free
+      if (search(i, piece_end))
+        return true;
+      i = piece_end = m->from;
+      continue;
     }
+    size_t label = label_start_before(t, i);
+    if (label != i) {
+      if (search(i, piece_end))
+        return true;
+      i = piece_end = label;
+      continue;
+    }
+    if (sentence_end_before(t, i, from))
+      break;
+    --i;
+    --budget;
   }
-  std::string_view window = t.substr(begin, from - begin);
-  for (auto w : words)
-    if (icontains_word(window, w))
-      return true;
-  return false;
+  return search(i, piece_end);
 }
 
 size_t count_digits(std::string_view s) {
@@ -488,16 +525,16 @@ key_context classify_key(std::string_view key) {
 }
 
 bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
-             key_context ctx) {
+             key_context ctx, std::span<const candidate> masked) {
   if (c.to <= c.from || c.to > t.size())
     return false;
   if (r.validator != rules::check::email && !edges_ok(r, t, c.from, c.to))
     return false;
   if (r.needs == rules::context::phone && !ctx.phone &&
-      !any_word_before(t, c.from, k_phone_words))
+      !any_word_before(t, c.from, k_phone_words, masked))
     return false;
   if (r.needs == rules::context::ssn && !ctx.ssn &&
-      !any_word_before(t, c.from, k_ssn_words))
+      !any_word_before(t, c.from, k_ssn_words, masked))
     return false;
   std::string_view s = t.substr(c.from, c.to - c.from);
   bool ok = true;

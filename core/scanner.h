@@ -7,6 +7,7 @@
 #include "core/rules.h"
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -42,8 +43,11 @@ uint32_t extend_end(const rules::rule_def &rule, std::string_view text,
 
 // Checks one candidate against its rule. May narrow [from, to) to the part
 // that is masked (e.g. only the password of a URL). False: not a match.
+// `masked`: ranges already masked in this string (sorted, disjoint); a
+// context word is looked for in the text before the candidate without
+// counting them, nor our labels, in its 64-byte reach.
 bool confirm(const rules::rule_def &rule, std::string_view text, candidate &c,
-             key_context ctx);
+             key_context ctx, std::span<const candidate> masked = {});
 
 // Keeps a deterministic, non-overlapping subset: specific secret > generic
 // secret > PII, then longer, then leftmost, then lower rule index. Result is
