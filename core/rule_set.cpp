@@ -3,6 +3,8 @@
 #include "core/rule_set_internal.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 
 namespace maskd::core {
 namespace {
@@ -35,6 +37,30 @@ hs_database_t *compile_db(const std::vector<const char *> &exprs,
     return nullptr;
   }
   return db;
+}
+
+// One caseless alternation of the context words and key spellings, every
+// byte that is not a letter or digit written as \\xNN (a literal).
+std::string context_trigger(rules::context c) {
+  std::string expr = "(?:";
+  auto add = [&](std::string_view word) {
+    if (expr.size() > 3)
+      expr += '|';
+    for (unsigned char ch : word) {
+      if (std::isalnum(ch)) {
+        expr += char(ch);
+      } else {
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "\\x%02x", ch);
+        expr += hex;
+      }
+    }
+  };
+  for (std::string_view w : rules::context_words(c))
+    add(w);
+  for (std::string_view w : rules::context_key_words(c))
+    add(w);
+  return expr + ")";
 }
 
 } // namespace
@@ -101,10 +127,12 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
       return nullptr;
   }
   internals->trigger_id_base = unsigned(table.size());
+  std::string triggers[3]; // alive until the database is compiled
   for (auto c : {rules::context::phone, rules::context::ssn}) {
     if (!need_trigger[size_t(c)])
       continue;
-    ends_exprs.push_back(rules::context_trigger(c));
+    triggers[size_t(c)] = context_trigger(c);
+    ends_exprs.push_back(triggers[size_t(c)].c_str());
     ends_flags.push_back(HS_FLAG_CASELESS);
     ends_ids.push_back(internals->trigger_id_base + unsigned(c) - 1);
   }

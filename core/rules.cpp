@@ -228,23 +228,77 @@ bool digit_dense(const rule_def &r) {
 
 bool colon_dense(const rule_def &r) { return r.validator == check::ipv6; }
 
-const char *context_trigger(context c) {
+namespace {
+
+constexpr std::string_view k_phone_words[] = {"phone",
+                                              "call",
+                                              "tel:",
+                                              "tel.",
+                                              "tel ",
+                                              "mobile",
+                                              "mobil",
+                                              "cell",
+                                              "reach me",
+                                              "text me",
+                                              "whatsapp",
+                                              "sms",
+                                              "fax",
+                                              "contact",
+                                              "telefon",
+                                              "handy",
+                                              "anruf",
+                                              "ruf mich",
+                                              "appel",
+                                              "t\xc3\xa9l\xc3\xa9phone",
+                                              "portable",
+                                              "joindre",
+                                              "llam",
+                                              "tel\xc3\xa9"
+                                              "fono",
+                                              "m\xc3\xb3vil",
+                                              "telefono",
+                                              "chiam",
+                                              "cellulare",
+                                              "bellen",
+                                              "telefoon",
+                                              "ligar",
+                                              "celular",
+                                              "number",
+                                              "nummer",
+                                              "num\xc3\xa9ro",
+                                              "n\xc3\xbamero"};
+constexpr std::string_view k_ssn_words[] = {
+    "ssn",  "social security", "social sec", "soc. sec", "ss#",
+    "ss #", "tax id",          "taxpayer"};
+// A key segment ends with NUL: "tel\0" is a key named exactly "tel".
+constexpr std::string_view k_phone_key_words[] = {std::string_view("tel\0", 4),
+                                                  "msisdn"};
+constexpr std::string_view k_ssn_key_words[] = {"social"};
+
+} // namespace
+
+std::span<const std::string_view> context_words(context c) {
   switch (c) {
   case context::phone:
-    // Kept in step with the word list of scanner.cpp, which re-checks the
-    // exact word, its word start and the sentence.
-    return "(?:phone|call|tel[:. \\x00]|mobil|cell|reach me|text me|whatsapp|"
-           "sms|fax|contact|telefon|handy|anruf|ruf mich|appel|"
-           "t\\xc3\\xa9l\\xc3\\xa9phone|portable|joindre|llam|"
-           "tel\\xc3\\xa9fono|m\\xc3\\xb3vil|telefono|chiam|bellen|"
-           "telefoon|ligar|celular|number|nummer|num\\xc3\\xa9ro|"
-           "n\\xc3\\xbamero|msisdn)";
+    return k_phone_words;
   case context::ssn:
-    return "(?:ssn|social ?sec|soc\\. ?sec|ss ?#|tax ?id|taxpayer)";
+    return k_ssn_words;
   case context::none:
     break;
   }
-  return nullptr;
+  return {};
+}
+
+std::span<const std::string_view> context_key_words(context c) {
+  switch (c) {
+  case context::phone:
+    return k_phone_key_words;
+  case context::ssn:
+    return k_ssn_key_words;
+  case context::none:
+    break;
+  }
+  return {};
 }
 
 } // namespace maskd::core::rules

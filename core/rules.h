@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace maskd::core::rules {
 
@@ -88,9 +89,13 @@ inline constexpr uint32_t digit_cluster_max_gap = 3;
 // "GB82 WEST ").
 inline constexpr uint32_t digit_cluster_lead = 12;
 
-// Words that open a context zone for rules with `needs == c`, as one
-// caseless Hyperscan expression. Context rules are scanned only after such
-// a word (in text) or under an attribute key containing one.
-const char *context_trigger(context c);
+// Context words (lower case, ASCII or UTF-8) of the rules with needs == c,
+// in the languages the corpus and our users write in. scanner.cpp looks for
+// them (at a word start, same sentence) before a candidate; rule_set.cpp
+// turns them into the caseless pass-1 trigger that opens context zones.
+std::span<const std::string_view> context_words(context c);
+// Attribute-key spellings that also open a zone (scanner.cpp's
+// classify_key decides), beyond the words: "tel" alone, "msisdn", "social".
+std::span<const std::string_view> context_key_words(context c);
 
 } // namespace maskd::core::rules

@@ -101,49 +101,6 @@ bool icontains_word(std::string_view hay, std::string_view word) {
   return false;
 }
 
-// Context words (lower case, matched at a word start, in the 64 bytes before
-// a candidate), in the languages the corpus and our users write in.
-constexpr std::string_view k_phone_words[] = {"phone",
-                                              "call",
-                                              "tel:",
-                                              "tel.",
-                                              "tel ",
-                                              "mobile",
-                                              "mobil",
-                                              "cell",
-                                              "reach me",
-                                              "text me",
-                                              "whatsapp",
-                                              "sms",
-                                              "fax",
-                                              "contact",
-                                              "telefon",
-                                              "handy",
-                                              "anruf",
-                                              "ruf mich",
-                                              "appel",
-                                              "t\xc3\xa9l\xc3\xa9phone",
-                                              "portable",
-                                              "joindre",
-                                              "llam",
-                                              "tel\xc3\xa9"
-                                              "fono",
-                                              "m\xc3\xb3vil",
-                                              "telefono",
-                                              "chiam",
-                                              "cellulare",
-                                              "bellen",
-                                              "telefoon",
-                                              "ligar",
-                                              "celular",
-                                              "number",
-                                              "nummer",
-                                              "num\xc3\xa9ro",
-                                              "n\xc3\xbamero"};
-constexpr std::string_view k_ssn_words[] = {
-    "ssn",  "social security", "social sec", "soc. sec", "ss#",
-    "ss #", "tax id",          "taxpayer"};
-
 // The context must be in the same sentence, close before the candidate: a
 // phone word two sentences earlier says nothing about "Invoice 666907593".
 // "Close" is 64 bytes of text that is neither masked in this pass nor one of
@@ -169,9 +126,8 @@ size_t label_start_before(std::string_view t, size_t i) {
   return i;
 }
 
-template <size_t N>
 bool any_word_before(std::string_view t, uint32_t from,
-                     const std::string_view (&words)[N],
+                     std::span<const std::string_view> words,
                      std::span<const candidate> masked) {
   // Walk back over the reach, searching each unmasked piece for a word.
   size_t budget = 64, i = from, piece_end = from;
@@ -531,10 +487,10 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   if (r.validator != rules::check::email && !edges_ok(r, t, c.from, c.to))
     return false;
   if (r.needs == rules::context::phone && !ctx.phone &&
-      !any_word_before(t, c.from, k_phone_words, masked))
+      !any_word_before(t, c.from, rules::context_words(r.needs), masked))
     return false;
   if (r.needs == rules::context::ssn && !ctx.ssn &&
-      !any_word_before(t, c.from, k_ssn_words, masked))
+      !any_word_before(t, c.from, rules::context_words(r.needs), masked))
     return false;
   std::string_view s = t.substr(c.from, c.to - c.from);
   bool ok = true;
