@@ -481,7 +481,9 @@ struct masker::impl {
       span_rec &s = spans[si];
       uint32_t seg_end = s.text_begin + s.text_len;
       const hit *first = h;
-      while (h != he && h->end <= seg_end)
+      // A hit may end on the NUL after the segment: "tel\0", a key named
+      // exactly "tel" (no rule matches NUL, only that key trigger).
+      while (h != he && h->end <= seg_end + 1)
         ++h;
       const scan::candidate *cfirst = c;
       while (c != ce && c->from < seg_end)

@@ -266,6 +266,13 @@ TEST(Phone, BareDigitsNeedContext) {
             otlp_attr("customer_phone", "[REDACTED_PHONE]"));
   EXPECT_EQ(mask_doc(otlp_attr("user.mobileNumber", "4155550123")),
             otlp_attr("user.mobileNumber", "[REDACTED_PHONE]"));
+  // A key named exactly "tel" (its trigger ends on the NUL after the key).
+  EXPECT_EQ(mask_doc(R"({"tel":"4155550123"})"),
+            R"({"tel":"[REDACTED_PHONE]"})");
+  EXPECT_EQ(mask_doc(otlp_attr("tel", "4155550123")),
+            otlp_attr("tel", "[REDACTED_PHONE]"));
+  EXPECT_EQ(mask_doc(otlp_attr("msisdn", "4155550123")),
+            otlp_attr("msisdn", "[REDACTED_PHONE]"));
 }
 
 TEST(Phone, BareDigitsWithoutContextSurvive) {
