@@ -85,6 +85,17 @@ public:
     return log_;
   }
 
+  // The log once it holds `needle`, or as it is after `timeout_ms`: the
+  // server writes a line after it answered, and stderr is read by a thread.
+  std::string wait_log(const std::string &needle, int timeout_ms = 3000) {
+    for (int waited = 0;; waited += 10) {
+      std::string l = log();
+      if (l.find(needle) != std::string::npos || waited >= timeout_ms)
+        return l;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
 private:
   void read_stderr() {
     char buf[4096];

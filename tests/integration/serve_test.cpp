@@ -125,7 +125,8 @@ TEST_F(ServeTest, LogsCarryNoPayload) {
   call("POST /mask HTTP/1.1\r\nContent-Type: application/json\r\nX-Secret: " +
        marker + "\r\nContent-Length: 3\r\n\r\n[1" + marker); // 400 + junk
   call("GET /" + marker + " HTTP/1.1\r\n\r\n");
-  std::string log = proc_->log();
+  proc_->wait_log("mask_failed");
+  std::string log = proc_->wait_log("http_rejected");
   EXPECT_NE(log.find("mask_failed"), std::string::npos) << log;
   EXPECT_NE(log.find("http_rejected"), std::string::npos) << log;
   EXPECT_EQ(log.find("zq-marker"), std::string::npos) << log;
