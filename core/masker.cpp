@@ -7,8 +7,10 @@
 //  2. Pass 1: one Hyperscan scan without start-of-match (fast) over the text
 //     finds where literal-anchored candidates end, and the context words.
 //     Their starts and full extent are found in code (scanner.cpp).
-//  3. Digit clusters (found in code) and context zones are scanned rule by
-//     rule with start-of-match databases: the slow automata see little text.
+//  3. Digit clusters (found in code) are scanned rule by rule with
+//     start-of-match databases: the slow automata see little text. Context
+//     rules run on a cluster only when a context word precedes it in its
+//     string (or the attribute key gives context).
 //  4. Code checks boundaries, context and validators, resolves overlaps;
 //     strings with glued values are rescanned with masked ranges blanked.
 //  5. Replacements are mapped back to raw input offsets and spliced; every
@@ -64,6 +66,13 @@ struct span_rec {
 struct hit {
   uint32_t end; // text buffer offset one past the candidate
   uint16_t rule;
+};
+
+// A digit cluster long enough for a context rule, in text buffer
+// coordinates: [first, end) from its first digit to just past its last.
+struct context_window {
+  uint32_t first;
+  uint32_t end;
 };
 
 struct replacement {
@@ -138,13 +147,13 @@ struct masker::impl {
   const char *last_key_ptr = nullptr;
   int32_t last_key_seg = -1;
   std::vector<hit> hits;
-  std::vector<std::pair<uint32_t, uint32_t>> zones;
   std::vector<scan::candidate> cluster_cands; // text buffer coordinates
-  std::vector<scan::candidate> zone_cands;    // text buffer coordinates
+  std::vector<context_window> ctx_windows, rescan_windows;
+  std::vector<scan::candidate> window_cands; // text buffer coordinates
   std::vector<scan::candidate> *located_out = nullptr;
   std::vector<scan::candidate> seg_accepted, accepted, rescan_cands;
   std::vector<hit> rescan_hits;
-  std::vector<scan::candidate> context_cands; // checked after the others
+  std::vector<uint32_t> word_ends[3]; // by rules::context, one string
   bool hits_overflow = false;
   std::vector<scan::candidate> cands, cand_scratch;
   std::vector<uint8_t> claimed;
@@ -407,7 +416,7 @@ struct masker::impl {
   // the literal-anchored rules, located afterwards in code, and context
   // words. Digit-dense rules are not in it: they run with start-of-match,
   // rule by rule, only over the digit clusters found in code, and context
-  // rules only in the zones after context words.
+  // rules only on the digit clusters a context word precedes.
   static int on_end(unsigned id, unsigned long long, unsigned long long to,
                     unsigned, void *ctx) {
     auto *self = static_cast<impl *>(ctx);
@@ -466,7 +475,8 @@ struct masker::impl {
     auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
     if (!std::is_sorted(hits.begin(), hits.end(), by_end))
       std::stable_sort(hits.begin(), hits.end(), by_end);
-    if (!scan_digit_clusters(0, text_len, cluster_cands))
+    ctx_windows.clear();
+    if (!scan_digit_clusters(0, text_len, cluster_cands, ctx_windows))
       return false;
     std::stable_sort(cluster_cands.begin(), cluster_cands.end(),
                      [](const scan::candidate &a, const scan::candidate &b) {
@@ -477,6 +487,8 @@ struct masker::impl {
     const hit *h = hits.data(), *he = hits.data() + hits.size();
     const scan::candidate *c = cluster_cands.data();
     const scan::candidate *ce = c + cluster_cands.size();
+    const context_window *w = ctx_windows.data();
+    const context_window *we = w + ctx_windows.size();
     for (size_t si = 0; si < spans.size(); ++si) {
       span_rec &s = spans[si];
       uint32_t seg_end = s.text_begin + s.text_len;
@@ -488,6 +500,9 @@ struct masker::impl {
       const scan::candidate *cfirst = c;
       while (c != ce && c->from < seg_end)
         ++c;
+      const context_window *wfirst = w;
+      while (w != we && w->first < seg_end)
+        ++w;
       if (s.is_key) {
         if (first != h) // a context word in the name: classify it exactly
           s.key_ctx =
@@ -495,7 +510,7 @@ struct masker::impl {
         continue;
       }
       size_t before = repls.size();
-      if (!scan_segment(s, first, h, cfirst, c))
+      if (!scan_segment(s, first, h, cfirst, c, wfirst, w))
         return false;
       if (repls.size() != before && !rescan_glued(s))
         return false;
@@ -504,19 +519,22 @@ struct masker::impl {
   }
 
   // One value segment: candidates of the code-located rules from pass-1
-  // ends, of the cluster rules, and of the context rules in context zones;
-  // then checks, overlaps and the replacements.
+  // ends and of the cluster rules; then checks and overlaps; then the
+  // context rules on the clusters a context word precedes; replacements.
   bool scan_segment(const span_rec &s, const hit *hb, const hit *he,
-                    const scan::candidate *cb, const scan::candidate *ce) {
+                    const scan::candidate *cb, const scan::candidate *ce,
+                    const context_window *wb, const context_window *we) {
     cands.clear();
-    zones.clear();
     const auto &defs = in->defs;
     const uint32_t seg_end = s.text_begin + s.text_len;
     std::string_view t(text.data() + s.text_begin, s.text_len);
+    // Where pass 1 saw context words end, by kind (string coordinates).
+    for (auto &v : word_ends)
+      v.clear();
     for (const hit *h = hb; h != he; ++h) {
       if (h->rule >= in->trigger_id_base) {
-        // Context rules may start up to 64 bytes after the word.
-        zones.push_back({h->end, std::min(seg_end, h->end + 64 + 16)});
+        word_ends[h->rule - in->trigger_id_base + 1].push_back(h->end -
+                                                               s.text_begin);
         continue;
       }
       const rules::rule_def &r = *defs[h->rule];
@@ -538,78 +556,73 @@ struct masker::impl {
             {c->from - s.text_begin, c->to - s.text_begin, c->rule});
     scan::key_context kc =
         s.key_seg >= 0 ? spans[size_t(s.key_seg)].key_ctx : scan::key_context{};
-    if (kc.phone || kc.ssn)
-      zones.push_back({s.text_begin, seg_end});
-    if (!scan_context_zones(s))
-      return false;
-    if (cands.empty())
-      return true;
-    size_t kept = 0;
-    // Media references are rare: look for one once per string, not per
-    // candidate (a long nested document can hold hundreds of candidates).
-    bool has_media = t.find("@@@langfuseMedia:") != std::string_view::npos;
+    if (!cands.empty()) {
+      size_t kept = 0;
+      // Media references are rare: look for one once per string, not per
+      // candidate (a long nested document can hold hundreds of candidates).
+      bool has_media = t.find("@@@langfuseMedia:") != std::string_view::npos;
+      for (size_t i = 0; i < cands.size(); ++i) {
+        scan::candidate c = cands[i];
+        if (scan::confirm(*defs[c.rule], t, c, kc) &&
+            !(has_media && in_media_reference(t, c)))
+          cands[kept++] = c;
+      }
+      cands.resize(kept);
+      scan::resolve_overlaps(cands, cand_scratch, claimed);
+    }
     // Context rules are checked last, against what the others masked: the
     // distance to a context word must not count masked text, so that a
     // second pass (which sees labels there) decides the same.
-    context_cands.clear();
-    for (size_t i = 0; i < cands.size(); ++i) {
-      scan::candidate c = cands[i];
-      const rules::rule_def &r = *defs[c.rule];
-      if (r.needs != rules::context::none) {
-        context_cands.push_back(c);
-        continue;
-      }
-      if (scan::confirm(r, t, c, kc) &&
-          !(has_media && in_media_reference(t, c)))
-        cands[kept++] = c;
-    }
-    cands.resize(kept);
-    scan::resolve_overlaps(cands, cand_scratch, claimed);
-    add_context_candidates(t, kc);
+    if (!add_context_candidates(s, t, wb, we, kc))
+      return false;
     return emit(s);
   }
 
-  // Adds the context-rule candidates that pass their checks and overlap
-  // nothing kept, left to right, each one masked before the next is
-  // checked. `cands` stays sorted by start.
-  void add_context_candidates(std::string_view t, scan::key_context kc) {
-    std::sort(context_cands.begin(), context_cands.end(),
-              [](const scan::candidate &a, const scan::candidate &b) {
-                return a.from != b.from ? a.from < b.from : a.to > b.to;
-              });
-    for (scan::candidate c : context_cands) {
-      if (!scan::confirm(*in->defs[c.rule], t, c, kc, cands))
-        continue;
-      auto at = std::lower_bound(cands.begin(), cands.end(), c.from,
-                                 [](const scan::candidate &k, uint32_t from) {
-                                   return k.from < from;
-                                 });
-      bool clash = (at != cands.end() && at->from < c.to) ||
-                   (at != cands.begin() && std::prev(at)->to > c.from);
-      if (!clash)
-        cands.insert(at, c);
-    }
-  }
-
-  bool scan_context_zones(const span_rec &s) {
-    if (zones.empty() || in->context_rules.empty())
-      return true;
-    std::sort(zones.begin(), zones.end());
-    size_t merged = 0;
-    for (size_t i = 1; i < zones.size(); ++i) {
-      if (zones[i].first <= zones[merged].second)
-        zones[merged].second = std::max(zones[merged].second, zones[i].second);
-      else
-        zones[++merged] = zones[i];
-    }
-    zones.resize(merged + 1);
-    zone_cands.clear();
-    for (const auto &z : zones)
-      for (uint16_t rule : in->context_rules)
-        if (!locate_in(rule, z.first, z.second, zone_cands))
+  // Every match of a context rule starts with a digit and holds at least
+  // rules::context_min_digits of them, so it lies in a digit cluster with
+  // that many digits, and a context word (which never sits inside a
+  // cluster) comes before the cluster's first digit. So a context rule runs
+  // on such a cluster only when the key gives context or pass 1 saw one of
+  // its words within reach. Clusters go left to right, and what one masks
+  // counts (as free distance) for the next, as confirm() measures it.
+  bool add_context_candidates(const span_rec &s, std::string_view t,
+                              const context_window *wb,
+                              const context_window *we, scan::key_context kc) {
+    for (const context_window *w = wb; w != we; ++w) {
+      window_cands.clear();
+      for (uint16_t rule : in->context_rules) {
+        rules::context need = in->defs[rule]->needs;
+        bool keyed = need == rules::context::phone ? kc.phone : kc.ssn;
+        if (!keyed && !scan::word_end_in_reach(t, w->first - s.text_begin,
+                                               word_ends[size_t(need)], cands))
+          continue;
+        if (!locate_in(rule, w->first, w->end, window_cands))
           return false;
-    for (const auto &c : zone_cands)
-      cands.push_back({c.from - s.text_begin, c.to - s.text_begin, c.rule});
+      }
+      if (window_cands.empty())
+        continue;
+      for (auto &c : window_cands) {
+        c.from -= s.text_begin;
+        c.to -= s.text_begin;
+      }
+      std::sort(window_cands.begin(), window_cands.end(),
+                [](const scan::candidate &a, const scan::candidate &b) {
+                  return a.from != b.from ? a.from < b.from : a.to > b.to;
+                });
+      // Each one that passes its checks and overlaps nothing kept is
+      // masked before the next is checked; `cands` stays sorted by start.
+      for (scan::candidate c : window_cands) {
+        if (!scan::confirm(*in->defs[c.rule], t, c, kc, cands))
+          continue;
+        auto at = std::lower_bound(
+            cands.begin(), cands.end(), c.from,
+            [](const scan::candidate &k, uint32_t f) { return k.from < f; });
+        bool clash = (at != cands.end() && at->from < c.to) ||
+                     (at != cands.begin() && std::prev(at)->to > c.from);
+        if (!clash)
+          cands.insert(at, c);
+      }
+    }
     return true;
   }
 
@@ -794,9 +807,11 @@ struct masker::impl {
   }
 
   // Scans text[from, to) for clusters; candidates go to `out`.
+  // Clusters with enough digits for a context rule go to `windows`.
   bool scan_digit_clusters(size_t from, size_t to,
-                           std::vector<scan::candidate> &out) {
-    if (in->cluster_rules.empty())
+                           std::vector<scan::candidate> &out,
+                           std::vector<context_window> &windows) {
+    if (in->cluster_rules.empty() && in->context_rules.empty())
       return true;
     const auto *t = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = to;
@@ -845,6 +860,8 @@ struct masker::impl {
       c.other_gap = seen[k_gap] + seen[k_space];
       c.spaces = seen[k_space];
       i = j;
+      if (c.digits >= rules::context_min_digits && !in->context_rules.empty())
+        windows.push_back({uint32_t(first), uint32_t(last + 1)});
       cluster_kind kind = classify_cluster(t, first, c);
       if (kind == cluster_kind::none)
         continue;
@@ -930,7 +947,9 @@ struct masker::impl {
         return fail(error_kind::internal, s.raw_begin);
       for (hit &h : rescan_hits)
         h.end += uint32_t(off);
-      if (!scan_digit_clusters(off, off + s.text_len, rescan_cands))
+      rescan_windows.clear();
+      if (!scan_digit_clusters(off, off + s.text_len, rescan_cands,
+                               rescan_windows))
         return false;
       std::stable_sort(rescan_cands.begin(), rescan_cands.end(),
                        [](const scan::candidate &a, const scan::candidate &b) {
@@ -940,7 +959,9 @@ struct masker::impl {
       std::vector<scan::candidate> previous = accepted; // scan_segment resets
       if (!scan_segment(
               copy, rescan_hits.data(), rescan_hits.data() + rescan_hits.size(),
-              rescan_cands.data(), rescan_cands.data() + rescan_cands.size()))
+              rescan_cands.data(), rescan_cands.data() + rescan_cands.size(),
+              rescan_windows.data(),
+              rescan_windows.data() + rescan_windows.size()))
         return false;
       // New ranges never overlap the blanked ones (no rule matches NUL).
       for (const auto &c : previous)

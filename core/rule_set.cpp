@@ -92,7 +92,8 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
 
   // Pass 1: the rules located in code, plus the context triggers.
   // Every other rule gets its own start-of-match database and is run on
-  // digit clusters (digit-dense rules) or context zones (context rules).
+  // digit clusters (digit-dense rules, and context rules after a context
+  // word).
   std::vector<const char *> ends_exprs;
   std::vector<unsigned> ends_flags, ends_ids;
   bool need_trigger[3] = {false, false, false};

@@ -18,7 +18,7 @@ struct rule_set_internals {
   hs_database_t *find_ends = nullptr;
   // By rule index: the rule's own start-of-match database for the rules
   // located by Hyperscan (digit-dense and context rules); nullptr for the
-  // others. Run on digit clusters and context zones only.
+  // others. Run on digit clusters only.
   std::vector<hs_database_t *> find_start;
   std::vector<uint16_t> cluster_rules; // enabled digit-dense rules
   std::vector<uint16_t> context_rules; // enabled context rules

@@ -51,7 +51,7 @@ enum class context : uint8_t {
 
 // How a rule's matches are located.
 enum class locator : uint8_t {
-  som,          // Hyperscan start-of-match, on digit clusters / context zones
+  som,          // Hyperscan start-of-match, on digit clusters
   prefix,       // back over token_chars, then forward to the first prefix
   email,        // back over the domain to '@', then over the local part
   url_password, // back to "://", then over the scheme
@@ -88,13 +88,19 @@ inline constexpr uint32_t digit_cluster_max_gap = 3;
 // Bytes before a cluster's first digit a match may start at ("+1 (",
 // "GB82 WEST ").
 inline constexpr uint32_t digit_cluster_lead = 12;
+// Every match of a context rule (needs != context::none) starts with a
+// digit and holds at least this many digits, its separators being cluster
+// gap bytes: masker.cpp runs context rules only on such clusters.
+// rule_set.cpp refuses a context rule whose shape it does not know.
+inline constexpr uint32_t context_min_digits = 9;
 
 // Context words (lower case, ASCII or UTF-8) of the rules with needs == c,
 // in the languages the corpus and our users write in. scanner.cpp looks for
 // them (at a word start, same sentence) before a candidate; rule_set.cpp
-// turns them into the caseless pass-1 trigger that opens context zones.
+// turns them into the caseless pass-1 trigger: a context rule runs on a
+// digit cluster only when one of its words came earlier in the string.
 std::span<const std::string_view> context_words(context c);
-// Attribute-key spellings that also open a zone (scanner.cpp's
+// Attribute-key spellings that are also pass-1 triggers (scanner.cpp's
 // classify_key decides), beyond the words: "tel" alone, "msisdn", "social".
 std::span<const std::string_view> context_key_words(context c);
 

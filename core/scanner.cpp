@@ -126,32 +126,27 @@ size_t label_start_before(std::string_view t, size_t i) {
   return i;
 }
 
-bool any_word_before(std::string_view t, uint32_t from,
-                     std::span<const std::string_view> words,
-                     std::span<const candidate> masked) {
-  // Walk back over the reach, searching each unmasked piece for a word.
+// Walks back from `from` over the reach of a context word and calls
+// visit(b, e) on each stretch [b, e) of unmasked, unlabelled text in it,
+// nearest first, until visit returns true.
+template <class Visit>
+bool walk_reach(std::string_view t, uint32_t from,
+                std::span<const candidate> masked, Visit visit) {
   size_t budget = 64, i = from, piece_end = from;
   auto m = std::lower_bound(
       masked.begin(), masked.end(), from,
       [](const candidate &c, uint32_t f) { return c.to <= f; });
-  auto search = [&](size_t b, size_t e) {
-    std::string_view piece = t.substr(b, e - b);
-    for (auto w : words)
-      if (icontains_word(piece, w))
-        return true;
-    return false;
-  };
   while (i > 0 && budget > 0) {
     if (m != masked.begin() && std::prev(m)->to == i) {
       --m; // a range masked in this pass: skip it, free
-      if (search(i, piece_end))
+      if (visit(i, piece_end))
         return true;
       i = piece_end = m->from;
       continue;
     }
     size_t label = label_start_before(t, i);
     if (label != i) {
-      if (search(i, piece_end))
+      if (visit(i, piece_end))
         return true;
       i = piece_end = label;
       continue;
@@ -161,7 +156,19 @@ bool any_word_before(std::string_view t, uint32_t from,
     --i;
     --budget;
   }
-  return search(i, piece_end);
+  return visit(i, piece_end);
+}
+
+bool any_word_before(std::string_view t, uint32_t from,
+                     std::span<const std::string_view> words,
+                     std::span<const candidate> masked) {
+  return walk_reach(t, from, masked, [&](size_t b, size_t e) {
+    std::string_view piece = t.substr(b, e - b);
+    for (auto w : words)
+      if (icontains_word(piece, w))
+        return true;
+    return false;
+  });
 }
 
 size_t count_digits(std::string_view s) {
@@ -447,6 +454,31 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
                      (r.locate == rules::locator::email && t[i - 1] == '-')))
     --i;
   return i;
+}
+
+bool word_end_in_reach(std::string_view t, uint32_t from,
+                       std::span<const uint32_t> word_ends,
+                       std::span<const candidate> masked) {
+  // The nearest word end at or before `from`; the walk covers 64 bytes
+  // plus the masked ranges and labels it skips, so a farther word end with
+  // neither in between is out of reach without walking.
+  auto last = std::upper_bound(word_ends.begin(), word_ends.end(), from);
+  if (last == word_ends.begin())
+    return false;
+  uint32_t near = *std::prev(last);
+  uint64_t skippable = 64;
+  auto m = std::lower_bound(
+      masked.begin(), masked.end(), near,
+      [](const candidate &c, uint32_t n) { return c.to <= n; });
+  for (; m != masked.end() && m->from < from; ++m)
+    skippable += m->to - m->from;
+  bool labels = std::memchr(t.data() + near, ']', from - near) != nullptr;
+  if (!labels) // the walk could only stop earlier: a superset is enough
+    return from - near <= skippable;
+  return walk_reach(t, from, masked, [&](size_t b, size_t e) {
+    auto it = std::upper_bound(word_ends.begin(), word_ends.end(), b);
+    return it != word_ends.end() && *it <= e;
+  });
 }
 
 key_context classify_key(std::string_view key) {

@@ -49,6 +49,14 @@ uint32_t extend_end(const rules::rule_def &rule, std::string_view text,
 bool confirm(const rules::rule_def &rule, std::string_view text, candidate &c,
              key_context ctx, std::span<const candidate> masked = {});
 
+// False when no context word ending at one of `word_ends` (sorted offsets
+// in `text`, e.g. where pass 1 saw a context word) is within the reach that
+// confirm() searches for a candidate starting at `from`: then no such
+// candidate can pass its context check. True does not mean it will.
+bool word_end_in_reach(std::string_view text, uint32_t from,
+                       std::span<const uint32_t> word_ends,
+                       std::span<const candidate> masked);
+
 // Keeps a deterministic, non-overlapping subset: specific secret > generic
 // secret > PII, then longer, then leftmost, then lower rule index. Result is
 // sorted by `from`. `scratch` and `claimed` are reusable work space.

@@ -275,6 +275,22 @@ TEST(Phone, BareDigitsNeedContext) {
             otlp_attr("msisdn", "[REDACTED_PHONE]"));
 }
 
+// Masked text between the word and the number does not count against the
+// word's reach, however long it is: the first pass masks what a second pass
+// (which sees a short label there) would.
+TEST(Phone, ContextReachesAcrossMaskedValues) {
+  std::string email =
+      std::string(60, 'j') + "@mail." + std::string(30, 'x') + ".example.com";
+  std::string in = "Phone: " + email + " 4155550123";
+  std::string once = mask_doc(msg_doc(in));
+  EXPECT_EQ(once, msg_doc("Phone: [REDACTED_EMAIL] [REDACTED_PHONE]"));
+  EXPECT_EQ(mask_doc(once), once);
+  // Without the masked value in between, 64 bytes of text is the reach.
+  expect_kept("Phone: " + std::string(70, 'x') + " 4155550123");
+  // Eight digits are never a context phone, whatever the context.
+  expect_kept("Phone: 41555501");
+}
+
 TEST(Phone, BareDigitsWithoutContextSurvive) {
   expect_kept("order 4155550123 shipped");
   expect_kept("4155550123");
