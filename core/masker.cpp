@@ -156,6 +156,8 @@ struct masker::impl {
   std::vector<uint32_t> word_ends[3]; // by rules::context, one string
   bool hits_overflow = false;
   std::vector<scan::candidate> cands, cand_scratch;
+  // The last scanned string's candidates before checks, for rescan_glued.
+  std::vector<scan::candidate> located;
   std::vector<uint8_t> claimed;
   std::vector<uint32_t> dec_pos, raw_pos;
   std::vector<replacement> repls;
@@ -556,6 +558,7 @@ struct masker::impl {
             {c->from - s.text_begin, c->to - s.text_begin, c->rule});
     scan::key_context kc =
         s.key_seg >= 0 ? spans[size_t(s.key_seg)].key_ctx : scan::key_context{};
+    located.assign(cands.begin(), cands.end());
     if (!cands.empty()) {
       size_t kept = 0;
       // Media references are rare: look for one once per string, not per
@@ -887,39 +890,51 @@ struct masker::impl {
   }
 
   // Values glued to each other ("jane@example.com+14155550123") block each
-  // other's boundary checks; once one is a label, a second masking would
-  // find the other. To be idempotent and not leak on the first pass, the
-  // string is scanned again with its masked ranges blanked out (NUL: no
-  // rule matches it, every boundary check accepts it), until nothing new
-  // is found. Only strings where a masked range touches a word character.
+  // other's boundary checks or overlap; once one is a label, a second
+  // masking would find the other. To be idempotent and not leak on the
+  // first pass, the string is scanned again with its masked ranges blanked
+  // out (NUL: no rule matches it, every boundary check accepts it), until
+  // nothing new is found. Only strings where a masked range touches a word
+  // character and something could be found next to it: a candidate of the
+  // last scan near it (it lost a boundary check or an overlap to it, or was
+  // located through it), or digits in the run of cluster bytes it touches
+  // (a digit cluster it joined). Anything else a rescan could find, the
+  // scan before found, with the same checks.
   bool rescan_glued(const span_rec &s) {
     for (int round = 0; round < 4; ++round) {
       std::string_view t(text.data() + s.text_begin, s.text_len);
-      bool glued = false;
-      accepted.clear();
-      for (const scan::candidate &c : seg_accepted) {
-        accepted.push_back(c);
-        // Characters some rule's boundary check refuses next to a match
-        // (alnum, token and base64 characters, e-mail local-part ones).
-        auto word = [](char ch) {
-          return (ch >= '0' && ch <= '9') ||
-                 ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
-                 ch == '-' || ch == '_' || ch == '/' || ch == '=' ||
-                 ch == '%' || ch == '\'' || ch == '~';
-        };
-        // A '.' glues only between word characters: not at a sentence end.
-        auto dot_glue = [&](size_t i, int dir) {
-          size_t j = i + size_t(dir);
-          return t[i] == '.' && j < t.size() && word(t[j]);
-        };
-        // Nor does the letter of an escape of a nested string
-        // ("\\n-----BEGIN").
-        bool escape_before = c.from > 1 && t[c.from - 2] == '\\';
-        glued |= (c.from > 0 && !escape_before &&
-                  (word(t[c.from - 1]) ||
-                   (c.from > 1 && dot_glue(c.from - 1, -1)))) ||
-                 (c.to < t.size() && (word(t[c.to]) || dot_glue(c.to, 1)));
-      }
+      accepted.assign(seg_accepted.begin(), seg_accepted.end());
+      // Characters some rule's boundary check refuses next to a match, or
+      // a locator walks over (alnum, token and base64 characters, e-mail
+      // local-part ones).
+      auto word = [](char ch) {
+        return (ch >= '0' && ch <= '9') ||
+               ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
+               ch == '-' || ch == '_' || ch == '/' || ch == '=' || ch == '%' ||
+               ch == '\'' || ch == '~';
+      };
+      // Dots glue only when a word character follows them: not at a
+      // sentence end. ("key..jane@x.com": an e-mail's local part walks over
+      // dots.)
+      auto dot_glue = [&](size_t i, int dir) {
+        if (t[i] != '.')
+          return false;
+        while (i < t.size() && t[i] == '.')
+          i += size_t(dir);
+        return i < t.size() && word(t[i]);
+      };
+      bool glued = std::any_of(
+          seg_accepted.begin(), seg_accepted.end(),
+          [&](const scan::candidate &c) {
+            // Nor does the letter of an escape of a nested string
+            // ("\\n-----BEGIN").
+            bool escape_before = c.from > 1 && t[c.from - 2] == '\\';
+            bool touches =
+                (c.from > 0 && !escape_before &&
+                 (word(t[c.from - 1]) || dot_glue(c.from - 1, -1))) ||
+                (c.to < t.size() && (word(t[c.to]) || dot_glue(c.to, 1)));
+            return touches && could_find_more(t, c);
+          });
       if (!glued)
         return true;
       // Copy the string after the text in use, blank the masked ranges.
@@ -970,6 +985,48 @@ struct masker::impl {
         return true;
     }
     return true;
+  }
+
+  // See rescan_glued. Conservative: true when unsure.
+  bool could_find_more(std::string_view t, const scan::candidate &c) const {
+    // Boundary checks look up to 6 bytes away (a "\\uXXXX" escape).
+    constexpr uint32_t near = 6;
+    for (const scan::candidate &l : located) {
+      if (l.from > c.to + near || l.to + near < c.from)
+        continue;
+      if (l.from >= c.from && l.to <= c.to)
+        continue; // inside the range: blanked, it cannot match again
+      // A masked range's own candidate before its checks narrowed it (a
+      // quote before an e-mail, the scheme of a URL), or a shorter or
+      // longer match from the same start.
+      auto own = [&](const scan::candidate &d) {
+        return l.rule == d.rule &&
+               (in->defs[l.rule]->locate != rules::locator::som
+                    ? l.from <= d.from && l.to >= d.to
+                    : l.from == d.from);
+      };
+      if (std::none_of(seg_accepted.begin(), seg_accepted.end(), own))
+        return true;
+    }
+    // Digits a cluster could join the range's own through: up to a byte
+    // that ends clusters, or a space (clusters of several words are never
+    // skipped, so a join over a space finds nothing the scan missed).
+    constexpr size_t reach = 512; // longer runs: assume the worst
+    const uint8_t *cls = byte_classes();
+    auto digits_in_run = [&](size_t i, int dir) {
+      for (size_t n = 0; n < reach; ++n, i += size_t(dir)) {
+        if (i >= t.size())
+          return false;
+        uint8_t k = cls[uint8_t(t[i])];
+        if (k == k_digit)
+          return true;
+        if (k == k_break || k == k_space)
+          return false;
+      }
+      return true;
+    };
+    return (c.from > 0 && digits_in_run(c.from - 1, -1)) ||
+           digits_in_run(c.to, 1);
   }
 
   void splice() {

@@ -128,7 +128,9 @@ size_t label_start_before(std::string_view t, size_t i) {
 
 // Walks back from `from` over the reach of a context word and calls
 // visit(b, e) on each stretch [b, e) of unmasked, unlabelled text in it,
-// nearest first, until visit returns true.
+// nearest first, until visit returns true. NUL bytes are skipped free too:
+// a rescan blanks what the scan before masked with NUL, and a second
+// masking pass sees labels there, which are free.
 template <class Visit>
 bool walk_reach(std::string_view t, uint32_t from,
                 std::span<const candidate> masked, Visit visit) {
@@ -149,6 +151,14 @@ bool walk_reach(std::string_view t, uint32_t from,
       if (visit(i, piece_end))
         return true;
       i = piece_end = label;
+      continue;
+    }
+    if (t[i - 1] == '\0') {
+      if (visit(i, piece_end))
+        return true;
+      while (i > 0 && t[i - 1] == '\0')
+        --i;
+      piece_end = i;
       continue;
     }
     if (sentence_end_before(t, i, from))
@@ -460,8 +470,8 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
                        std::span<const uint32_t> word_ends,
                        std::span<const candidate> masked) {
   // The nearest word end at or before `from`; the walk covers 64 bytes
-  // plus the masked ranges and labels it skips, so a farther word end with
-  // neither in between is out of reach without walking.
+  // plus the masked ranges, labels and NULs it skips, so a farther word end
+  // with none of them in between is out of reach without walking.
   auto last = std::upper_bound(word_ends.begin(), word_ends.end(), from);
   if (last == word_ends.begin())
     return false;
@@ -472,7 +482,9 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
       [](const candidate &c, uint32_t n) { return c.to <= n; });
   for (; m != masked.end() && m->from < from; ++m)
     skippable += m->to - m->from;
-  bool labels = std::memchr(t.data() + near, ']', from - near) != nullptr;
+  std::string_view between = t.substr(near, from - near);
+  bool labels = between.find(']') != std::string_view::npos ||
+                between.find('\0') != std::string_view::npos;
   if (!labels) // the walk could only stop earlier: a superset is enough
     return from - near <= skippable;
   return walk_reach(t, from, masked, [&](size_t b, size_t e) {

@@ -693,6 +693,37 @@ TEST(Structure, AdjacentValuesOfAnyKindsAreAllMasked) {
 
 // Short words made of hex letters ("a", "be", "add") between numbers are
 // prose, not part of one hex id.
+// Values glued by a character some rule's boundary check refuses: whatever
+// the first pass masks, a second pass masks nothing more (the string is
+// rescanned with the masked ranges blanked when something could be next to
+// them).
+TEST(Structure, GluedValuesMaskIdempotently) {
+  const char *values[] = {"jane@example.com",
+                          "+14155550123",
+                          "415-555-0123",
+                          "4111111111111111",
+                          "DE89370400440532013000",
+                          "536-22-8726",
+                          "192.168.1.20",
+                          "AKIAIOSFODNN7EXAMPLE",
+                          k_jwt,
+                          "sk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d",
+                          "Bearer abcdefghijklmnopqrstuvwx"};
+  size_t rescued = 0;
+  for (const char *sep : {"", "+", "-", "=", "'", "/", "_", "~", "%", "."})
+    for (const char *a : values)
+      for (const char *b : values) {
+        std::string in = std::string("x ") + a + sep + b + " y";
+        std::string once = mask_doc(msg_doc(in));
+        EXPECT_EQ(mask_doc(once), once) << in;
+        rescued += once.find(a) == std::string::npos &&
+                   once.find(b) == std::string::npos;
+      }
+  // Most pairs lose both values (some fuse into one longer token): 890 of
+  // the 1,210 when this was written.
+  EXPECT_GT(rescued, 850u) << rescued;
+}
+
 TEST(Structure, HexLetterWordsBetweenNumbers) {
   expect_msg("call 415-555-0123 a 2nd time",
              "call [REDACTED_PHONE] a 2nd time");
