@@ -228,6 +228,20 @@ bool digit_dense(const rule_def &r) {
 
 bool colon_dense(const rule_def &r) { return r.validator == check::ipv6; }
 
+uint32_t cluster_lead(const rule_def &r) {
+  switch (r.validator) {
+  case check::card: // every alternative starts with a digit
+  case check::ssn:
+  case check::ipv4:
+    return 0;
+  case check::phone_nanp:   // "+1 (415)", "(415) 555-0123"
+  case check::phone_digits: // "(11) 91234-5678", "(02) 9374 4000"
+    return 1;
+  default: // "+44 () 20 ...", "GB82 WEST 1234...", "fe80::1"
+    return digit_cluster_lead;
+  }
+}
+
 namespace {
 
 constexpr std::string_view k_phone_words[] = {"phone",

@@ -86,8 +86,9 @@ bool colon_dense(const rule_def &r);
 inline constexpr uint32_t digit_cluster_min_digits = 8;
 inline constexpr uint32_t digit_cluster_max_gap = 3;
 // Bytes before a cluster's first digit a match may start at ("+1 (",
-// "GB82 WEST ").
+// "GB82 WEST "), at most; cluster_lead(r) is rule r's own.
 inline constexpr uint32_t digit_cluster_lead = 12;
+uint32_t cluster_lead(const rule_def &r);
 // Every match of a context rule (needs != context::none) starts with a
 // digit and holds at least this many digits, its separators being cluster
 // gap bytes: masker.cpp runs context rules only on such clusters.
