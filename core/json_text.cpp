@@ -1,9 +1,51 @@
 #include "core/json_text.h"
 
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace maskd::core::json_text {
 namespace {
+
+// Most strings are short: an inline 16-byte step (SSE2 is baseline x86-64)
+// beats a libc call per string or per escape.
+const char *find_backslash(const char *p, const char *end) {
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    int m = _mm_movemask_epi8(_mm_cmpeq_epi8(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(p)), bs));
+    if (m != 0)
+      return p + __builtin_ctz(unsigned(m));
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '\\')
+    ++p;
+  return p;
+}
+
+// Copies [p, end) to o up to the first backslash; returns the bytes copied.
+// May write up to 15 bytes past them, never past o + (end - p).
+size_t copy_to_backslash(const char *p, const char *end, char *o) {
+  const char *start = p;
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(o), v);
+    int m = _mm_movemask_epi8(_mm_cmpeq_epi8(v, bs));
+    if (m != 0)
+      return size_t(p - start) + __builtin_ctz(unsigned(m));
+    p += 16;
+    o += 16;
+  }
+#endif
+  while (p < end && *p != '\\')
+    *o++ = *p++;
+  return size_t(p - start);
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9')
@@ -124,12 +166,12 @@ size_t unescape(std::string_view raw, char *out, size_t *bad_offset) {
   const char *end = p + raw.size();
   char *o = out;
   while (p < end) {
-    const char *bs = static_cast<const char *>(std::memchr(p, '\\', end - p));
-    size_t chunk = (bs ? bs : end) - p;
-    std::memcpy(o, p, chunk);
+    // The decoded text never gets ahead of the raw one, so the block
+    // stores stay inside the room the caller gave.
+    size_t chunk = copy_to_backslash(p, end, o);
     o += chunk;
     p += chunk;
-    if (!bs)
+    if (p == end)
       break;
     size_t dec_len = 0;
     size_t used = decode_escape(p, end, o, &dec_len);
@@ -160,8 +202,7 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
       break;
     if (*p != '\\') {
       // Copy run up to the next escape or the next requested position.
-      const char *bs = static_cast<const char *>(std::memchr(p, '\\', end - p));
-      size_t run = size_t((bs ? bs : end) - p);
+      size_t run = size_t(find_backslash(p, end) - p);
       size_t want = decoded_positions[i] - dec;
       size_t step = run < want ? run : want;
       p += step;
@@ -183,8 +224,8 @@ bool escapes_valid(std::string_view raw, size_t *bad_offset) {
   const char *p = raw.data();
   const char *end = p + raw.size();
   while (p < end) {
-    const char *bs = static_cast<const char *>(std::memchr(p, '\\', end - p));
-    if (!bs)
+    const char *bs = find_backslash(p, end);
+    if (bs == end)
       return true;
     size_t dec_len;
     size_t used = decode_escape(bs, end, nullptr, &dec_len);

@@ -319,8 +319,7 @@ struct masker::impl {
       return fail(error_kind::invalid_json, here());
     *key = t.substr(1, t.size() - 2);
     size_t bad;
-    if (std::memchr(key->data(), '\\', key->size()) &&
-        !json_text::escapes_valid(*key, &bad))
+    if (!json_text::escapes_valid(*key, &bad))
       return fail(error_kind::invalid_json, offset_of(key->data()) + bad);
     ++pos;
     if (peek() != ':')

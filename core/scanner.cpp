@@ -360,7 +360,12 @@ bool confirm_basic(std::string_view t, candidate &c) {
 }
 
 bool in_class(char ch, const char *extra) {
-  return is_alnum(ch) || (ch && std::strchr(extra, ch));
+  if (is_alnum(ch))
+    return true;
+  for (const char *e = extra; *e; ++e) // a few bytes: no libc call
+    if (*e == ch)
+      return true;
+  return false;
 }
 
 uint32_t back_over(std::string_view t, uint32_t end, uint32_t limit,
@@ -469,9 +474,10 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
 bool word_end_in_reach(std::string_view t, uint32_t from,
                        std::span<const uint32_t> word_ends,
                        std::span<const candidate> masked) {
-  // The nearest word end at or before `from`; the walk covers 64 bytes
-  // plus the masked ranges, labels and NULs it skips, so a farther word end
-  // with none of them in between is out of reach without walking.
+  // The nearest word end at or before `from`. Within 64 bytes plus the
+  // masked ranges in between, the walk may reach it (true is a superset:
+  // only a sentence end could stop it earlier). Farther, only labels or
+  // NULs it skips could bring it in reach.
   auto last = std::upper_bound(word_ends.begin(), word_ends.end(), from);
   if (last == word_ends.begin())
     return false;
@@ -482,11 +488,12 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
       [](const candidate &c, uint32_t n) { return c.to <= n; });
   for (; m != masked.end() && m->from < from; ++m)
     skippable += m->to - m->from;
+  if (from - near <= skippable)
+    return true;
   std::string_view between = t.substr(near, from - near);
-  bool labels = between.find(']') != std::string_view::npos ||
-                between.find('\0') != std::string_view::npos;
-  if (!labels) // the walk could only stop earlier: a superset is enough
-    return from - near <= skippable;
+  if (between.size() <= 1024 && between.find(']') == std::string_view::npos &&
+      between.find('\0') == std::string_view::npos)
+    return false; // cheaper than the walk when it is not far
   return walk_reach(t, from, masked, [&](size_t b, size_t e) {
     auto it = std::upper_bound(word_ends.begin(), word_ends.end(), b);
     return it != word_ends.end() && *it <= e;
