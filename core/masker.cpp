@@ -3,7 +3,7 @@
 //     a strict walk over that index validates every token. Each string value
 //     in a scannable position is decoded (only if it has escapes) into one
 //     NUL-separated text buffer and recorded as a segment (where it is in
-//     the input, where its text is); attribute keys become key segments.
+//     the input, where its text is) with the attribute key above it.
 //  2. Pass 1: one Hyperscan scan without start-of-match (fast) over the text
 //     finds where literal-anchored candidates end, and the context words.
 //     Their starts and full extent are found in code (scanner.cpp).
@@ -49,18 +49,24 @@ struct walk_ctx {
   std::string_view key;
 };
 
-// One NUL-terminated segment of the text buffer: either the decoded text of
-// a scannable string value, or the name of the attribute key / member above
-// such values (scanned only for context words, never masked).
+// One NUL-terminated segment of the text buffer: the decoded text of a
+// scannable string value.
 struct span_rec {
   uint32_t raw_begin; // input offset of the first content byte
   uint32_t raw_len;
   uint32_t text_begin; // offset in the decoded text buffer
   uint32_t text_len;
   bool escaped;
-  bool is_key;
-  int32_t key_seg;           // index of this value's key segment, or -1
-  scan::key_context key_ctx; // for key segments: what the name implies
+  int32_t key; // index in `keys` of the key above this value, or -1
+};
+
+// The attribute key / member name above scannable values (raw JSON text,
+// never scanned nor masked): what it implies, classified on first need.
+struct key_rec {
+  uint32_t raw_begin;
+  uint32_t raw_len;
+  bool classified;
+  scan::key_context ctx;
 };
 
 struct hit {
@@ -144,8 +150,8 @@ struct masker::impl {
   std::vector<char> text;
   size_t text_len = 0;
   std::vector<span_rec> spans;
+  std::vector<key_rec> keys;
   const char *last_key_ptr = nullptr;
-  int32_t last_key_seg = -1;
   std::vector<hit> hits;
   std::vector<scan::candidate> cluster_cands; // text buffer coordinates
   std::vector<context_window> ctx_windows, rescan_windows;
@@ -236,30 +242,17 @@ struct masker::impl {
     // Segments are disjoint slices of the input plus one NUL each (which
     // replaces the two quotes), so the buffer sized at input + 64 suffices;
     // checked anyway: an overflow here must be an error, not a write.
-    if (text_len + raw.size() + std::min<size_t>(c.key.size(), 128) + 2 >
-        text.size())
+    if (text_len + raw.size() + 1 > text.size())
       return fail(error_kind::internal, offset_of(raw.data()));
-    int32_t key_seg = -1;
-    if (!c.key.empty()) {
-      if (c.key.data() != last_key_ptr) {
-        // Once per distinct key occurrence: every value under it shares it.
-        std::string_view k = c.key.substr(0, 128);
-        std::memcpy(text.data() + text_len, k.data(), k.size());
-        spans.push_back({uint32_t(k.data() - base),
-                         uint32_t(k.size()),
-                         uint32_t(text_len),
-                         uint32_t(k.size()),
-                         false,
-                         true,
-                         -1,
-                         {}});
-        text_len += k.size();
-        text[text_len++] = '\0';
-        last_key_ptr = c.key.data();
-        last_key_seg = int32_t(spans.size() - 1);
-      }
-      key_seg = last_key_seg;
+    if (!c.key.empty() && c.key.data() != last_key_ptr) {
+      // Once per distinct key occurrence: every value under it shares it.
+      keys.push_back({uint32_t(c.key.data() - base),
+                      uint32_t(std::min<size_t>(c.key.size(), 128)),
+                      false,
+                      {}});
+      last_key_ptr = c.key.data();
     }
+    int32_t key = c.key.empty() ? -1 : int32_t(keys.size() - 1);
     // One pass copies and decodes; every escape is longer than what it
     // decodes to, so the text is shorter exactly when there were escapes.
     size_t bad = 0;
@@ -267,14 +260,8 @@ struct masker::impl {
     if (len == SIZE_MAX)
       return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
     bool escaped = len != raw.size();
-    spans.push_back({uint32_t(raw.data() - base),
-                     uint32_t(raw.size()),
-                     uint32_t(text_len),
-                     uint32_t(len),
-                     escaped,
-                     false,
-                     key_seg,
-                     {}});
+    spans.push_back({uint32_t(raw.data() - base), uint32_t(raw.size()),
+                     uint32_t(text_len), uint32_t(len), escaped, key});
     text_len += len;
     text[text_len++] = '\0'; // no rule matches NUL: strings never join
     return true;
@@ -494,9 +481,7 @@ struct masker::impl {
       span_rec &s = spans[si];
       uint32_t seg_end = s.text_begin + s.text_len;
       const hit *first = h;
-      // A hit may end on the NUL after the segment: "tel\0", a key named
-      // exactly "tel" (no rule matches NUL, only that key trigger).
-      while (h != he && h->end <= seg_end + 1)
+      while (h != he && h->end <= seg_end)
         ++h;
       const scan::candidate *cfirst = c;
       while (c != ce && c->from < seg_end)
@@ -504,12 +489,6 @@ struct masker::impl {
       const context_window *wfirst = w;
       while (w != we && w->first < seg_end)
         ++w;
-      if (s.is_key) {
-        if (first != h) // a context word in the name: classify it exactly
-          s.key_ctx =
-              scan::classify_key({text.data() + s.text_begin, s.text_len});
-        continue;
-      }
       size_t before = repls.size();
       if (!scan_segment(s, first, h, cfirst, c, wfirst, w))
         return false;
@@ -555,8 +534,6 @@ struct masker::impl {
       if (c->to <= seg_end)
         cands.push_back(
             {c->from - s.text_begin, c->to - s.text_begin, c->rule});
-    scan::key_context kc =
-        s.key_seg >= 0 ? spans[size_t(s.key_seg)].key_ctx : scan::key_context{};
     located.assign(cands.begin(), cands.end());
     if (!cands.empty()) {
       size_t kept = 0;
@@ -565,7 +542,7 @@ struct masker::impl {
       bool has_media = t.find("@@@langfuseMedia:") != std::string_view::npos;
       for (size_t i = 0; i < cands.size(); ++i) {
         scan::candidate c = cands[i];
-        if (scan::confirm(*defs[c.rule], t, c, kc) &&
+        if (scan::confirm(*defs[c.rule], t, c, {}) && // no context rule here
             !(has_media && in_media_reference(t, c)))
           cands[kept++] = c;
       }
@@ -575,7 +552,7 @@ struct masker::impl {
     // Context rules are checked last, against what the others masked: the
     // distance to a context word must not count masked text, so that a
     // second pass (which sees labels there) decides the same.
-    if (!add_context_candidates(s, t, wb, we, kc))
+    if (!add_context_candidates(s, t, wb, we))
       return false;
     return emit(s);
   }
@@ -589,7 +566,10 @@ struct masker::impl {
   // counts (as free distance) for the next, as confirm() measures it.
   bool add_context_candidates(const span_rec &s, std::string_view t,
                               const context_window *wb,
-                              const context_window *we, scan::key_context kc) {
+                              const context_window *we) {
+    if (wb == we)
+      return true;
+    scan::key_context kc = key_context_of(s);
     for (const context_window *w = wb; w != we; ++w) {
       window_cands.clear();
       for (uint16_t rule : in->context_rules) {
@@ -626,6 +606,17 @@ struct masker::impl {
       }
     }
     return true;
+  }
+
+  scan::key_context key_context_of(const span_rec &s) {
+    if (s.key < 0)
+      return {};
+    key_rec &k = keys[size_t(s.key)];
+    if (!k.classified) {
+      k.ctx = scan::classify_key({base + k.raw_begin, k.raw_len});
+      k.classified = true;
+    }
+    return k.ctx;
   }
 
   // Langfuse media references (@@@langfuseMedia:type=...|id=...@@@) stay.
@@ -1069,8 +1060,8 @@ struct masker::impl {
     err = error_kind::none;
     err_offset = 0;
     spans.clear();
+    keys.clear();
     last_key_ptr = nullptr;
-    last_key_seg = -1;
     repls.clear();
     std::fill(per_rule.begin(), per_rule.end(), 0);
     base = input.data();

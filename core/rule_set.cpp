@@ -39,8 +39,8 @@ hs_database_t *compile_db(const std::vector<const char *> &exprs,
   return db;
 }
 
-// One caseless alternation of the context words and key spellings, every
-// byte that is not a letter or digit written as \\xNN (a literal).
+// One caseless alternation of the context words, every byte that is not a
+// letter or digit written as \\xNN (a literal).
 std::string context_trigger(rules::context c) {
   std::string expr = "(?:";
   auto add = [&](std::string_view word) {
@@ -57,8 +57,6 @@ std::string context_trigger(rules::context c) {
     }
   };
   for (std::string_view w : rules::context_words(c))
-    add(w);
-  for (std::string_view w : rules::context_key_words(c))
     add(w);
   return expr + ")";
 }

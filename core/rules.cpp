@@ -284,10 +284,6 @@ constexpr std::string_view k_phone_words[] = {"phone",
 constexpr std::string_view k_ssn_words[] = {
     "ssn",  "social security", "social sec", "soc. sec", "ss#",
     "ss #", "tax id",          "taxpayer"};
-// A key segment ends with NUL: "tel\0" is a key named exactly "tel".
-constexpr std::string_view k_phone_key_words[] = {std::string_view("tel\0", 4),
-                                                  "msisdn"};
-constexpr std::string_view k_ssn_key_words[] = {"social"};
 
 } // namespace
 
@@ -297,18 +293,6 @@ std::span<const std::string_view> context_words(context c) {
     return k_phone_words;
   case context::ssn:
     return k_ssn_words;
-  case context::none:
-    break;
-  }
-  return {};
-}
-
-std::span<const std::string_view> context_key_words(context c) {
-  switch (c) {
-  case context::phone:
-    return k_phone_key_words;
-  case context::ssn:
-    return k_ssn_key_words;
   case context::none:
     break;
   }

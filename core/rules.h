@@ -101,8 +101,5 @@ inline constexpr uint32_t context_min_digits = 9;
 // turns them into the caseless pass-1 trigger: a context rule runs on a
 // digit cluster only when one of its words came earlier in the string.
 std::span<const std::string_view> context_words(context c);
-// Attribute-key spellings that are also pass-1 triggers (scanner.cpp's
-// classify_key decides), beyond the words: "tel" alone, "msisdn", "social".
-std::span<const std::string_view> context_key_words(context c);
 
 } // namespace maskd::core::rules

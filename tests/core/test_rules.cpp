@@ -273,6 +273,11 @@ TEST(Phone, BareDigitsNeedContext) {
             otlp_attr("tel", "[REDACTED_PHONE]"));
   EXPECT_EQ(mask_doc(otlp_attr("msisdn", "4155550123")),
             otlp_attr("msisdn", "[REDACTED_PHONE]"));
+  // Any token of the key counts, whatever separates the tokens.
+  EXPECT_EQ(mask_doc(otlp_attr("tel_number", "4155550123")),
+            otlp_attr("tel_number", "[REDACTED_PHONE]"));
+  EXPECT_EQ(mask_doc(R"({"socialSecurity":"536228726"})"),
+            R"({"socialSecurity":"[REDACTED_US_SSN]"})");
 }
 
 // Masked text between the word and the number does not count against the
@@ -304,6 +309,8 @@ TEST(Phone, BareDigitsWithoutContextSurvive) {
             R"({"timestamp":"1703386375"})");
   EXPECT_EQ(mask_doc(otlp_attr("order_id", "4155550123")),
             otlp_attr("order_id", "4155550123"));
+  EXPECT_EQ(mask_doc(R"({"hotel_id":"4155550123"})"),
+            R"({"hotel_id":"4155550123"})");
 }
 
 TEST(Phone, NearMissesSurvive) {
