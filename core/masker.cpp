@@ -489,6 +489,8 @@ struct masker::impl {
       const context_window *wfirst = w;
       while (w != we && w->first < seg_end)
         ++w;
+      if (first == h && cfirst == c && wfirst == w)
+        continue; // nothing located in this string: nothing to check
       size_t before = repls.size();
       if (!scan_segment(s, first, h, cfirst, c, wfirst, w))
         return false;
