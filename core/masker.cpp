@@ -170,6 +170,7 @@ struct masker::impl {
   std::vector<uint32_t> per_rule;
   std::vector<std::string> labels;
   std::string out;
+  bool out_is_result = false; // `out` holds the last mask()'s output
 
   uint32_t cur_window_begin = 0; // for on_located
 
@@ -1059,6 +1060,7 @@ struct masker::impl {
 
   mask_result run(std::string_view input) {
     mask_result res;
+    out_is_result = false;
     err = error_kind::none;
     err_offset = 0;
     spans.clear();
@@ -1095,6 +1097,7 @@ struct masker::impl {
     } else {
       splice();
       res.output = out;
+      out_is_result = true;
     }
     res.replacements = uint32_t(repls.size());
     res.replacements_by_rule = per_rule;
@@ -1144,6 +1147,14 @@ masker::masker(std::shared_ptr<const rule_set> rules, limits lim)
 masker::~masker() = default;
 
 mask_result masker::mask(std::string_view input) { return impl_->run(input); }
+
+bool masker::take_output(std::string &dest) {
+  if (!impl_->out_is_result)
+    return false;
+  dest.swap(impl_->out);
+  impl_->out_is_result = false;
+  return true;
+}
 
 const rule_set &masker::rules() const { return *impl_->rules; }
 

@@ -67,6 +67,14 @@ public:
   // the output is empty and `error` says why.
   mask_result mask(std::string_view input);
 
+  // When the last mask() replaced something, its output lives in the
+  // masker's buffer: this swaps that buffer with `dest` (which then holds
+  // the output; its old buffer is kept for reuse, so a caller that owns a
+  // buffer per response copies nothing) and returns true. Otherwise (error,
+  // or the output is the input) it returns false and leaves both alone.
+  // Invalidates the last result's `output`.
+  bool take_output(std::string &dest);
+
   const rule_set &rules() const;
 
 private:

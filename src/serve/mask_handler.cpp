@@ -116,8 +116,10 @@ void mask_handler::serve_mask(const net::request &req, net::response &out) {
     out.body = req.body; // nothing matched: answer with the input, no copy
   } else {
     // The masker's buffer is reused by the next request on this shard,
-    // possibly before this response is sent: keep a connection-owned copy.
-    out.storage->assign(r.output.data(), r.output.size());
+    // possibly before this response is sent: the output moves to the
+    // connection-owned buffer (a swap; the masker keeps the old one).
+    if (!masker_.take_output(*out.storage))
+      out.storage->assign(r.output.data(), r.output.size());
     out.body = *out.storage;
   }
   for (size_t i = 0; i < r.replacements_by_rule.size(); i++)

@@ -751,6 +751,30 @@ TEST(Structure, LabelsGiveNoContext) {
   expect_kept("[REDACTED_PHONE]: 4155550123");
 }
 
+// The server moves the output to its own buffer instead of copying it.
+TEST(Structure, TakeOutputMovesTheMaskedDocument) {
+  core::masker m(core::rule_set::compile({}, nullptr));
+  std::string dest = "old";
+  std::string in = msg_doc("mail jane@example.com");
+  in.append(core::input_padding_bytes, ' ');
+  std::string_view doc(in.data(), in.size() - core::input_padding_bytes);
+  core::mask_result r = m.mask(doc);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(m.take_output(dest));
+  EXPECT_EQ(dest, msg_doc("mail [REDACTED_EMAIL]"));
+  EXPECT_FALSE(m.take_output(dest)); // once only
+  // Nothing masked: the output is the input, there is nothing to take.
+  std::string clean = msg_doc("nothing here");
+  clean.append(core::input_padding_bytes, ' ');
+  r = m.mask({clean.data(), clean.size() - core::input_padding_bytes});
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(m.take_output(dest));
+  EXPECT_EQ(dest, msg_doc("mail [REDACTED_EMAIL]"));
+  // The masker reuses what it was given and still masks correctly.
+  r = m.mask(doc);
+  EXPECT_EQ(std::string(r.output), msg_doc("mail [REDACTED_EMAIL]"));
+}
+
 TEST(Structure, StringsNeverJoin) {
   // Two halves of an email in adjacent strings are not an email.
   EXPECT_EQ(mask_doc(R"(["jane@exa","mple.com"])"),
