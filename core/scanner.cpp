@@ -3,6 +3,7 @@
 #include "core/validators.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace maskd::core::scan {
@@ -131,6 +132,15 @@ size_t label_start_before(std::string_view t, size_t i) {
 // nearest first, until visit returns true. NUL bytes are skipped free too:
 // a rescan blanks what the scan before masked with NUL, and a second
 // masking pass sees labels there, which are free.
+// Bytes where walk_reach must look closer: a label's end, a NUL, and what
+// may end a sentence (sentence_end_before).
+constexpr auto reach_special = [] {
+  std::array<bool, 256> s{};
+  for (unsigned char c : {']', '\0', '\n', '\r', '.', '!', '?', ';', '\\'})
+    s[c] = true;
+  return s;
+}();
+
 template <class Visit>
 bool walk_reach(std::string_view t, uint32_t from,
                 std::span<const candidate> masked, Visit visit) {
@@ -144,6 +154,12 @@ bool walk_reach(std::string_view t, uint32_t from,
       if (visit(i, piece_end))
         return true;
       i = piece_end = m->from;
+      continue;
+    }
+    // Most bytes end no sentence, label or NUL run: one table lookup.
+    if (!reach_special[uint8_t(t[i - 1])]) {
+      --i;
+      --budget;
       continue;
     }
     size_t label = label_start_before(t, i);
@@ -477,7 +493,8 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
   // The nearest word end at or before `from`. Within 64 bytes plus the
   // masked ranges in between, the walk may reach it (true is a superset:
   // only a sentence end could stop it earlier). Farther, only labels or
-  // NULs it skips could bring it in reach.
+  // NULs it skips could bring it in reach: walk (64 bytes, mostly one table
+  // lookup each).
   auto last = std::upper_bound(word_ends.begin(), word_ends.end(), from);
   if (last == word_ends.begin())
     return false;
@@ -490,10 +507,19 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
     skippable += m->to - m->from;
   if (from - near <= skippable)
     return true;
-  std::string_view between = t.substr(near, from - near);
-  if (between.size() <= 1024 && between.find(']') == std::string_view::npos &&
-      between.find('\0') == std::string_view::npos)
-    return false; // cheaper than the walk when it is not far
+  if (from >= 64) {
+    // Without a masked range, a label, a NUL or a sentence end in the last
+    // 64 bytes, the walk ends 64 bytes back, short of `near`.
+    auto r = std::lower_bound(
+        masked.begin(), masked.end(), from - 64,
+        [](const candidate &c, uint32_t f) { return c.to <= f; });
+    bool plain = r == masked.end() || r->from >= from;
+    bool special = false;
+    for (uint32_t k = from - 64; k < from; ++k)
+      special |= reach_special[uint8_t(t[k])];
+    if (plain && !special)
+      return false;
+  }
   return walk_reach(t, from, masked, [&](size_t b, size_t e) {
     auto it = std::upper_bound(word_ends.begin(), word_ends.end(), b);
     return it != word_ends.end() && *it <= e;
