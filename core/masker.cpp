@@ -79,6 +79,7 @@ struct hit {
 struct context_window {
   uint32_t first;
   uint32_t end;
+  uint8_t fits; // bit c set: a rule with needs == context(c) can match here
 };
 
 struct replacement {
@@ -577,6 +578,8 @@ struct masker::impl {
       window_cands.clear();
       for (uint16_t rule : in->context_rules) {
         rules::context need = in->defs[rule]->needs;
+        if (!(w->fits & (1u << unsigned(need))))
+          continue;
         bool keyed = need == rules::context::phone ? kc.phone : kc.ssn;
         if (!keyed && !scan::word_end_in_reach(t, w->first - s.text_begin,
                                                word_ends[size_t(need)], cands))
@@ -731,8 +734,8 @@ struct masker::impl {
   struct cluster_stats {
     uint32_t digits = 0, dots = 0, colons = 0, gaps = 0;
     uint32_t hex_lower = 0, other_letters = 0, other_gap = 0, spaces = 0;
-    // Digit runs by length (1..7, and 8+ in the last slot), longest run.
-    uint16_t runs[9] = {};
+    // Digit runs by length (1..11, and 12+ in the last slot), longest run.
+    uint16_t runs[13] = {};
     uint32_t longest_run = 0;
   };
 
@@ -795,10 +798,25 @@ struct masker::impl {
     }
   }
 
+  // Whether a context rule's match (which needs no-alnum on both sides, so
+  // its digit groups are whole runs) can lie in a cluster of this shape.
+  static bool context_fits(rules::context need, const cluster_stats &c) {
+    switch (need) {
+    case rules::context::phone: // 9-11 bare digits, 3-3-3, 2-4-4
+      return c.runs[9] + c.runs[10] + c.runs[11] > 0 || c.runs[3] >= 3 ||
+             (c.runs[2] >= 1 && c.runs[4] >= 2);
+    case rules::context::ssn: // 9 bare digits
+      return c.runs[9] > 0;
+    case rules::context::none:
+      break;
+    }
+    return false;
+  }
+
   static void close_run(cluster_stats &c, uint32_t len) {
     if (len == 0)
       return;
-    ++c.runs[std::min<uint32_t>(len, 8)];
+    ++c.runs[std::min<uint32_t>(len, 12)];
     c.longest_run = std::max(c.longest_run, len);
   }
 
@@ -856,8 +874,14 @@ struct masker::impl {
       c.other_gap = seen[k_gap] + seen[k_space];
       c.spaces = seen[k_space];
       i = j;
-      if (c.digits >= rules::context_min_digits && !in->context_rules.empty())
-        windows.push_back({uint32_t(first), uint32_t(last + 1)});
+      if (c.digits >= rules::context_min_digits && !in->context_rules.empty()) {
+        uint8_t fits = 0;
+        for (auto need : {rules::context::phone, rules::context::ssn})
+          if (context_fits(need, c))
+            fits |= uint8_t(1u << unsigned(need));
+        if (fits)
+          windows.push_back({uint32_t(first), uint32_t(last + 1), fits});
+      }
       cluster_kind kind = classify_cluster(t, first, c);
       if (kind == cluster_kind::none)
         continue;

@@ -91,8 +91,9 @@ inline constexpr uint32_t digit_cluster_lead = 12;
 uint32_t cluster_lead(const rule_def &r);
 // Every match of a context rule (needs != context::none) starts with a
 // digit and holds at least this many digits, its separators being cluster
-// gap bytes: masker.cpp runs context rules only on such clusters.
-// rule_set.cpp refuses a context rule whose shape it does not know.
+// gap bytes: masker.cpp runs context rules only on such clusters, and only
+// where the digit runs have the shape of the rule (context_fits there: a new
+// context rule needs its shape written there too).
 inline constexpr uint32_t context_min_digits = 9;
 
 // Context words (lower case, ASCII or UTF-8) of the rules with needs == c,
