@@ -737,6 +737,7 @@ struct masker::impl {
     // Digit runs by length (1..11, and 12+ in the last slot), longest run.
     uint16_t runs[13] = {};
     uint32_t longest_run = 0;
+    uint32_t zero_lead = 0; // runs starting "0" and a digit 1-9 (trunk 0)
   };
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
@@ -771,16 +772,26 @@ struct masker::impl {
   }
 
   // `seps`: separators between digit groups ('-', ' ', '.', '(', ...).
+  // The rules need no letter or digit around a match, so its first digit
+  // group is a whole run of the cluster, and so is every group between
+  // separators.
   static bool rule_fits(const rules::rule_def &r, const cluster_stats &c,
-                        bool plus, bool iban_head, uint32_t region_colons) {
+                        bool plus, bool paren, bool iban_head,
+                        uint32_t region_colons) {
     uint32_t seps = c.other_gap + c.dots;
     switch (r.validator) {
     case rules::check::phone_intl:
       return plus;
     case rules::check::phone_nanp: // 415-555-0123, (415) 555-0123
       return seps >= 2 && c.runs[3] >= 2 && c.runs[4] >= 1;
-    case rules::check::phone_digits: // every national shape has a separator
-      return c.digits >= 8 && seps >= 1;
+    case rules::check::phone_digits:
+      // Every national shape has a separator, and starts with a trunk 0
+      // ("020 7946 0958") or a '(' ("(11) 91234-5678"), or is CN 3-4-4,
+      // IN 5-5 or IT 3-3-4.
+      return c.digits >= 8 && seps >= 1 &&
+             (c.zero_lead > 0 || paren || c.runs[5] >= 2 ||
+              (c.runs[3] >= 1 && c.runs[4] >= 2) ||
+              (c.runs[3] >= 2 && c.runs[4] >= 1));
     case rules::check::card: // compact 13-19, 4-4-4-x, 4-6-5
       return c.longest_run >= 13 || c.runs[4] >= 3 ||
              (c.runs[4] >= 1 && c.runs[6] >= 1);
@@ -855,6 +866,9 @@ struct masker::impl {
             close_run(c, run);
             run = 0;
           }
+          if (run == 0 && t[j] == '0' && j + 1 < n && t[j + 1] >= '1' &&
+              t[j + 1] <= '9')
+            ++c.zero_lead;
           ++run;
           last = j++;
           continue;
@@ -889,12 +903,13 @@ struct masker::impl {
                                 ? first - rules::digit_cluster_lead
                                 : from);
       uint32_t e = uint32_t(std::min(n, last + 2));
-      bool plus = false;
+      bool plus = false, paren = false;
       uint32_t iban_at = e; // the first IBAN head (two capitals, two digits)
       uint32_t region_colons = 0; // "::ffff:192.0.2.1" has its ':' in the lead
       auto upper = [](unsigned char ch) { return ch >= 'A' && ch <= 'Z'; };
       for (uint32_t k = b; k < e; ++k) {
         plus |= t[k] == '+';
+        paren |= t[k] == '(';
         region_colons += t[k] == ':';
         if (iban_at == e && k + 3 < e && upper(t[k]) && upper(t[k + 1]) &&
             cls[t[k + 2]] == k_digit && cls[t[k + 3]] == k_digit)
@@ -902,7 +917,7 @@ struct masker::impl {
       }
       for (uint16_t rule : in->cluster_rules) {
         const rules::rule_def &r = *in->defs[rule];
-        if (!rule_fits(r, c, plus, iban_at < e, region_colons))
+        if (!rule_fits(r, c, plus, paren, iban_at < e, region_colons))
           continue;
         // The automata cost several ns a byte: each sees only the bytes
         // its matches can start at and after.
