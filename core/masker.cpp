@@ -905,12 +905,17 @@ struct masker::impl {
       uint32_t e = uint32_t(std::min(n, last + 2));
       bool plus = false, paren = false;
       uint32_t iban_at = e; // the first IBAN head (two capitals, two digits)
-      uint32_t region_colons = 0; // "::ffff:192.0.2.1" has its ':' in the lead
+      // Most colons in one unbroken stretch of hex digits, ':' and '.' (an
+      // IPv6 address is one; "::ffff:192.0.2.1" has its ':' in the lead).
+      uint32_t region_colons = 0, stretch_colons = 0;
       auto upper = [](unsigned char ch) { return ch >= 'A' && ch <= 'Z'; };
       for (uint32_t k = b; k < e; ++k) {
         plus |= t[k] == '+';
         paren |= t[k] == '(';
-        region_colons += t[k] == ':';
+        bool v6 = t[k] == ':' || t[k] == '.' || cls[t[k]] == k_digit ||
+                  ((t[k] | 0x20) >= 'a' && (t[k] | 0x20) <= 'f');
+        stretch_colons = v6 ? stretch_colons + (t[k] == ':') : 0;
+        region_colons = std::max(region_colons, stretch_colons);
         if (iban_at == e && k + 3 < e && upper(t[k]) && upper(t[k + 1]) &&
             cls[t[k + 2]] == k_digit && cls[t[k + 3]] == k_digit)
           iban_at = k;
