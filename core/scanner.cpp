@@ -651,11 +651,52 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   return true;
 }
 
+namespace {
+
+// Overlapping specific secrets (a JWT glued into a cut PEM body) become one
+// range, labelled by the one that would have won: no secret is left half
+// visible, and a second pass, which sees one label there, finds nothing
+// more. Others keep the first-winner rule below.
+void merge_overlapping_secrets(std::vector<candidate> &cands,
+                               std::vector<candidate> &tmp) {
+  auto table = rules::table();
+  auto generic = [&](const candidate &c) {
+    return table[c.rule].info.klass != precision::specific_secret;
+  };
+  auto mid = std::stable_partition(cands.begin(), cands.end(), generic);
+  if (cands.end() - mid < 2)
+    return;
+  tmp.assign(mid, cands.end());
+  cands.erase(mid, cands.end());
+  std::sort(tmp.begin(), tmp.end(), [](const candidate &a, const candidate &b) {
+    return a.from != b.from ? a.from < b.from : a.rule < b.rule;
+  });
+  for (size_t i = 0; i < tmp.size();) {
+    candidate best = tmp[i];
+    uint32_t from = tmp[i].from, to = tmp[i].to;
+    size_t j = i + 1;
+    for (; j < tmp.size() && tmp[j].from < to; ++j) {
+      const candidate &x = tmp[j];
+      uint32_t lb = best.to - best.from, lx = x.to - x.from;
+      if (lx > lb || (lx == lb && x.rule < best.rule && x.from == best.from))
+        best = x;
+      to = std::max(to, x.to);
+    }
+    best.from = from;
+    best.to = to;
+    cands.push_back(best);
+    i = j;
+  }
+}
+
+} // namespace
+
 void resolve_overlaps(std::vector<candidate> &cands,
                       std::vector<candidate> &scratch,
                       std::vector<uint8_t> &claimed) {
   if (cands.size() < 2)
     return;
+  merge_overlapping_secrets(cands, scratch);
   auto table = rules::table();
   std::sort(cands.begin(), cands.end(),
             [&](const candidate &a, const candidate &b) {

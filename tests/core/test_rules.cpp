@@ -601,6 +601,16 @@ TEST(Secrets, PemBlockNestedInJsonString) {
   EXPECT_EQ(mask_doc(msg_doc(nested)), msg_doc(expected));
 }
 
+// Two secrets that overlap are masked as one range: a cut PEM body running
+// into a JWT loses neither half, and a second pass finds nothing more.
+TEST(Secrets, OverlappingSecretsMaskedAsOneRange) {
+  std::string in = std::string("key: -----BEGIN RSA PRIVATE KEY-----\n") +
+                   "MIIEpAIBAAKCAQEA7bq98isBearer " + k_jwt + "\nnext";
+  std::string once = mask_doc(msg_doc(in));
+  EXPECT_EQ(once, msg_doc("key: [REDACTED_JWT]\nnext"));
+  EXPECT_EQ(mask_doc(once), once);
+}
+
 TEST(Secrets, PublicPemBlocksSurvive) {
   expect_kept(std::string("-----BEGIN PUBLIC KEY-----\n") + k_pem_body +
               "-----END PUBLIC KEY-----");
