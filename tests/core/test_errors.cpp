@@ -373,5 +373,29 @@ TEST(ValidEdges, ManyKeysWithPhoneContext) {
   EXPECT_EQ(mask_copy(shared_masker(), doc), expected);
 }
 
+// The decoder copies 16 bytes a step: an escape at every offset of strings
+// around that size decodes exactly, into a buffer of exactly the raw size,
+// and positions map back to the raw text.
+TEST(ValidEdges, UnescapeAtEveryOffsetOfABlock) {
+  for (size_t n = 0; n <= 40; ++n)
+    for (size_t k = 0; k <= n; ++k) {
+      std::string raw = std::string(k, 'a') + "\\n" + std::string(n - k, 'b');
+      std::string want = std::string(k, 'a') + "\n" + std::string(n - k, 'b');
+      std::vector<char> out(raw.size());
+      size_t bad = 0;
+      size_t len = core::json_text::unescape(raw, out.data(), &bad);
+      ASSERT_EQ(len, want.size()) << raw;
+      EXPECT_EQ(std::string(out.data(), len), want) << raw;
+      uint32_t dec[2] = {uint32_t(k), uint32_t(k + 1)}, pos[2] = {};
+      core::json_text::map_to_raw(raw, dec, pos, 2);
+      EXPECT_EQ(pos[0], k);
+      EXPECT_EQ(pos[1], k + 2);
+      std::string broken =
+          std::string(k, 'a') + "\\q" + std::string(n - k, 'b');
+      EXPECT_EQ(core::json_text::unescape(broken, out.data(), &bad), SIZE_MAX);
+      EXPECT_EQ(bad, k);
+    }
+}
+
 } // namespace
 } // namespace maskd::test
