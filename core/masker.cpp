@@ -581,8 +581,9 @@ struct masker::impl {
         if (!(w->fits & (1u << unsigned(need))))
           continue;
         bool keyed = need == rules::context::phone ? kc.phone : kc.ssn;
-        if (!keyed && !scan::word_end_in_reach(t, w->first - s.text_begin,
-                                               word_ends[size_t(need)], cands))
+        if (!keyed && !word_in_cluster(word_ends[size_t(need)], *w, s) &&
+            !scan::word_end_in_reach(t, w->first - s.text_begin,
+                                     word_ends[size_t(need)], cands))
           continue;
         if (!locate_in(rule, w->first, w->end, window_cands))
           return false;
@@ -612,6 +613,14 @@ struct masker::impl {
       }
     }
     return true;
+  }
+
+  // A short word can sit between two digits of a cluster ("1ssn2-536...").
+  static bool word_in_cluster(const std::vector<uint32_t> &ends,
+                              const context_window &w, const span_rec &s) {
+    auto it =
+        std::upper_bound(ends.begin(), ends.end(), w.first - s.text_begin);
+    return it != ends.end() && *it <= w.end - s.text_begin;
   }
 
   scan::key_context key_context_of(const span_rec &s) {
@@ -738,6 +747,10 @@ struct masker::impl {
     uint16_t runs[13] = {};
     uint32_t longest_run = 0;
     uint32_t zero_lead = 0; // runs starting "0" and a digit 1-9 (trunk 0)
+    // The cluster starts inside a "\\uXXXX" escape of a nested string: its
+    // first run holds the escape's hex digits too, so run shapes say little
+    // (a match may start right after the escape).
+    bool escape_lead = false;
   };
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
@@ -789,7 +802,7 @@ struct masker::impl {
       // ("020 7946 0958") or a '(' ("(11) 91234-5678"), or is CN 3-4-4,
       // IN 5-5 or IT 3-3-4.
       return c.digits >= 8 && seps >= 1 &&
-             (c.zero_lead > 0 || paren || c.runs[5] >= 2 ||
+             (c.escape_lead || c.zero_lead > 0 || paren || c.runs[5] >= 2 ||
               (c.runs[3] >= 1 && c.runs[4] >= 2) ||
               (c.runs[3] >= 2 && c.runs[4] >= 1));
     case rules::check::card: // compact 13-19, 4-4-4-x, 4-6-5
@@ -812,6 +825,8 @@ struct masker::impl {
   // Whether a context rule's match (which needs no-alnum on both sides, so
   // its digit groups are whole runs) can lie in a cluster of this shape.
   static bool context_fits(rules::context need, const cluster_stats &c) {
+    if (c.escape_lead)
+      return true;
     switch (need) {
     case rules::context::phone: // 9-11 bare digits, 3-3-3, 2-4-4
       return c.runs[9] + c.runs[10] + c.runs[11] > 0 || c.runs[3] >= 3 ||
@@ -852,6 +867,8 @@ struct masker::impl {
       uint32_t seen[k_class_count] = {}, gap[k_class_count] = {};
       uint32_t gaps = 0, run = 0;
       cluster_stats c;
+      for (size_t q = first >= 5 ? first - 5 : 0; q + 1 < first; ++q)
+        c.escape_lead |= t[q] == '\\' && t[q + 1] == 'u';
       uint32_t lead_colons = 0;
       if (first >= 2 && t[first - 1] == ':')
         lead_colons = 1 + (t[first - 2] == ':'); // "::1", "fe80::1"
@@ -1011,6 +1028,9 @@ struct masker::impl {
         return fail(error_kind::internal, s.raw_begin);
       for (hit &h : rescan_hits)
         h.end += uint32_t(off);
+      auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
+      if (!std::is_sorted(rescan_hits.begin(), rescan_hits.end(), by_end))
+        std::stable_sort(rescan_hits.begin(), rescan_hits.end(), by_end);
       rescan_windows.clear();
       if (!scan_digit_clusters(off, off + s.text_len, rescan_cands,
                                rescan_windows))

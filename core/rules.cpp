@@ -127,9 +127,9 @@ const rule_def k_rules[] = {
     // -------------------------------------------------------------------- PII
     {{"email", "EMAIL", P::pii, true,
       "e-mail address (plus tags, subdomains, apostrophes, any case)"},
-     // Pass 1 finds "x@y"; the domain is walked in code and checked by
-     // the validator (the dot in the trigger doubled its cost).
-     "[A-Za-z0-9._%+'\\-]@[A-Za-z0-9]",
+     // The dot keeps pass-1 hits to address-like text ("a@a@a@..." would
+     // otherwise hit at every '@'); the domain is walked in code.
+     "[A-Za-z0-9._%+'\\-]@[A-Za-z0-9][A-Za-z0-9\\-]{0,62}\\.[A-Za-z0-9]",
      0, 254, edge::none, edge::none, check::email, context::none,
      locator::email},
     {{"phone_intl", "PHONE", P::pii, true,
@@ -239,10 +239,9 @@ uint32_t cluster_lead(const rule_def &r) {
   case check::ssn:
   case check::ipv4:
     return 0;
-  case check::phone_nanp:   // "+1 (415)", "(415) 555-0123"
-  case check::phone_digits: // "(11) 91234-5678", "(02) 9374 4000"
-    return 1;
-  default: // "+44 () 20 ...", "GB82 WEST 1234...", "fe80::1"
+  default:
+    // "+44 () 20 ...", "GB82 WEST 1234...", "fe80::1", and "(02)" + a
+    // narrow no-break space (4 bytes between digits: a new cluster)
     return digit_cluster_lead;
   }
 }

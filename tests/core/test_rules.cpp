@@ -785,6 +785,25 @@ TEST(Structure, TakeOutputMovesTheMaskedDocument) {
   EXPECT_EQ(std::string(r.output), msg_doc("mail [REDACTED_EMAIL]"));
 }
 
+// Shapes the cheap pre-checks before the automata must not lose (a review
+// found each one lost): "(02)" and a narrow no-break space split a cluster;
+// a nested "\u0041" merges its hex digits with the number after it; a
+// context word can sit between two digits of a cluster.
+TEST(Structure, PrechecksKeepEdgeShapes) {
+  EXPECT_EQ(mask_doc(R"({"e":"Ruf (02)\u202f9374 4000 an"})"),
+            R"({"e":"Ruf [REDACTED_PHONE] an"})");
+  EXPECT_EQ(mask_doc(R"({"f":"Tel (11)\u202f91234-5678"})"),
+            R"({"f":"Tel [REDACTED_PHONE]"})");
+  EXPECT_EQ(mask_doc(R"({"c":"ssn \\u0041536224571"})"),
+            R"({"c":"ssn \\u0041[REDACTED_US_SSN]"})");
+  EXPECT_EQ(mask_doc(R"({"x":"\\u0041138 0013 8000"})"),
+            R"({"x":"\\u0041[REDACTED_PHONE]"})");
+  EXPECT_EQ(mask_doc(R"({"b":"1ssn2-536224571"})"),
+            R"({"b":"1ssn2-[REDACTED_US_SSN]"})");
+  EXPECT_EQ(mask_doc(R"({"h":"1fax2-4155550123"})"),
+            R"({"h":"1fax2-[REDACTED_PHONE]"})");
+}
+
 TEST(Structure, StringsNeverJoin) {
   // Two halves of an email in adjacent strings are not an email.
   EXPECT_EQ(mask_doc(R"(["jane@exa","mple.com"])"),
