@@ -158,6 +158,7 @@ struct masker::impl {
   std::vector<context_window> ctx_windows, rescan_windows;
   std::vector<scan::candidate> window_cands; // text buffer coordinates
   std::vector<scan::candidate> *located_out = nullptr;
+  std::vector<hit> *hits_out = nullptr;
   std::vector<scan::candidate> seg_accepted, accepted, rescan_cands;
   std::vector<hit> rescan_hits;
   std::vector<uint32_t> word_ends[3]; // by rules::context, one string
@@ -173,7 +174,7 @@ struct masker::impl {
   std::string out;
   bool out_is_result = false; // `out` holds the last mask()'s output
 
-  uint32_t cur_window_begin = 0; // for on_located
+  uint32_t cur_window_begin = 0; // for on_located and on_end
 
   impl(std::shared_ptr<const rule_set> r, limits l)
       : rules(std::move(r)), in(&rules->internals()), lim(l) {
@@ -410,11 +411,12 @@ struct masker::impl {
   static int on_end(unsigned id, unsigned long long, unsigned long long to,
                     unsigned, void *ctx) {
     auto *self = static_cast<impl *>(ctx);
-    if (self->hits.size() >= size_t(self->lim.matches_per_document_max) * 4) {
+    std::vector<hit> &out = *self->hits_out;
+    if (out.size() >= size_t(self->lim.matches_per_document_max) * 4) {
       self->hits_overflow = true;
       return 1; // stop scanning
     }
-    self->hits.push_back({uint32_t(to), uint16_t(id)});
+    out.push_back({self->cur_window_begin + uint32_t(to), uint16_t(id)});
     return 0;
   }
 
@@ -446,32 +448,45 @@ struct masker::impl {
     return true;
   }
 
+  // Pass 1 and the cluster pass over text[b, e): pass-1 hits by end,
+  // cluster candidates by start, context windows, in text coordinates.
+  // `where`: the input offset an error is reported at.
+  bool scan_text(uint32_t b, uint32_t e, size_t where, std::vector<hit> &hs,
+                 std::vector<scan::candidate> &cs,
+                 std::vector<context_window> &ws) {
+    hs.clear();
+    cs.clear();
+    ws.clear();
+    hits_overflow = false;
+    if (in->find_ends) {
+      hits_out = &hs;
+      cur_window_begin = b;
+      hs_error_t rc = hs_scan(in->find_ends, text.data() + b, e - b, 0, scratch,
+                              on_end, this);
+      if (hits_overflow)
+        return fail(error_kind::match_limit, where);
+      if (rc != HS_SUCCESS)
+        return fail(error_kind::internal, where);
+    }
+    auto by_end = [](const hit &x, const hit &y) { return x.end < y.end; };
+    if (!std::is_sorted(hs.begin(), hs.end(), by_end))
+      std::stable_sort(hs.begin(), hs.end(), by_end);
+    if (!scan_digit_clusters(b, e, cs, ws))
+      return false;
+    std::stable_sort(cs.begin(), cs.end(),
+                     [](const scan::candidate &x, const scan::candidate &y) {
+                       return x.from < y.from;
+                     });
+    return true;
+  }
+
   bool scan_all() {
     if (spans.empty())
       return true;
     if (!scratch_ok)
       return fail(error_kind::internal, 0);
-    hits.clear();
-    cluster_cands.clear();
-    hits_overflow = false;
-    if (in->find_ends) {
-      hs_error_t rc = hs_scan(in->find_ends, text.data(), uint32_t(text_len), 0,
-                              scratch, on_end, this);
-      if (hits_overflow)
-        return fail(error_kind::match_limit, 0);
-      if (rc != HS_SUCCESS)
-        return fail(error_kind::internal, 0);
-    }
-    auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
-    if (!std::is_sorted(hits.begin(), hits.end(), by_end))
-      std::stable_sort(hits.begin(), hits.end(), by_end);
-    ctx_windows.clear();
-    if (!scan_digit_clusters(0, text_len, cluster_cands, ctx_windows))
+    if (!scan_text(0, uint32_t(text_len), 0, hits, cluster_cands, ctx_windows))
       return false;
-    std::stable_sort(cluster_cands.begin(), cluster_cands.end(),
-                     [](const scan::candidate &a, const scan::candidate &b) {
-                       return a.from < b.from;
-                     });
     // Walk segments, pass-1 hits (by end) and cluster candidates (by start)
     // together: all three are ordered by text offset.
     const hit *h = hits.data(), *he = hits.data() + hits.size();
@@ -1013,43 +1028,19 @@ struct masker::impl {
       text[off + s.text_len] = '\0';
       span_rec copy = s;
       copy.text_begin = uint32_t(off);
-      rescan_hits.clear();
-      rescan_cands.clear();
-      hits_overflow = false;
-      std::swap(hits, rescan_hits); // on_end appends to `hits`
-      hs_error_t rc = in->find_ends ? hs_scan(in->find_ends, text.data() + off,
-                                              uint32_t(s.text_len), 0, scratch,
-                                              on_end, this)
-                                    : HS_SUCCESS;
-      std::swap(hits, rescan_hits);
-      if (hits_overflow)
-        return fail(error_kind::match_limit, s.raw_begin);
-      if (rc != HS_SUCCESS)
-        return fail(error_kind::internal, s.raw_begin);
-      for (hit &h : rescan_hits)
-        h.end += uint32_t(off);
-      auto by_end = [](const hit &a, const hit &b) { return a.end < b.end; };
-      if (!std::is_sorted(rescan_hits.begin(), rescan_hits.end(), by_end))
-        std::stable_sort(rescan_hits.begin(), rescan_hits.end(), by_end);
-      rescan_windows.clear();
-      if (!scan_digit_clusters(off, off + s.text_len, rescan_cands,
-                               rescan_windows))
+      if (!scan_text(uint32_t(off), uint32_t(off + s.text_len), s.raw_begin,
+                     rescan_hits, rescan_cands, rescan_windows))
         return false;
-      std::stable_sort(rescan_cands.begin(), rescan_cands.end(),
-                       [](const scan::candidate &a, const scan::candidate &b) {
-                         return a.from < b.from;
-                       });
       size_t before = repls.size();
-      std::vector<scan::candidate> previous = accepted; // scan_segment resets
       if (!scan_segment(
               copy, rescan_hits.data(), rescan_hits.data() + rescan_hits.size(),
               rescan_cands.data(), rescan_cands.data() + rescan_cands.size(),
               rescan_windows.data(),
               rescan_windows.data() + rescan_windows.size()))
         return false;
-      // New ranges never overlap the blanked ones (no rule matches NUL).
-      for (const auto &c : previous)
-        seg_accepted.push_back(c);
+      // emit() left only the new ranges in seg_accepted; they never overlap
+      // the blanked ones (no rule matches NUL).
+      seg_accepted.insert(seg_accepted.end(), accepted.begin(), accepted.end());
       if (repls.size() == before)
         return true;
     }
