@@ -762,11 +762,30 @@ struct masker::impl {
     uint16_t runs[13] = {};
     uint32_t longest_run = 0;
     uint32_t zero_lead = 0; // runs starting "0" and a digit 1-9 (trunk 0)
-    // The cluster starts inside a "\\uXXXX" escape of a nested string: its
-    // first run holds the escape's hex digits too, so run shapes say little
-    // (a match may start right after the escape).
-    bool escape_lead = false;
   };
+
+  // If t[i] is one of the four hex digits of a "\\uXXXX" escape (a string
+  // nested in a string keeps its escapes in the decoded text), the offset
+  // after the escape, else 0. Those digits never start a match: every
+  // cluster rule refuses a letter or digit before its match (and takes the
+  // escape as the boundary), so a cluster starts after the escape and has
+  // the run shapes of what follows it ("\\u00a0415-555-0123").
+  static size_t escape_hex_end(const unsigned char *t, size_t i, size_t from,
+                               size_t n) {
+    for (size_t q = i >= from + 5 ? i - 5 : from; q + 2 <= i; ++q) {
+      if (t[q] != '\\' || t[q + 1] != 'u' || q + 6 > n)
+        continue;
+      size_t bs = 1; // an odd run of backslashes: the last one escapes 'u'
+      while (q >= from + bs && t[q - bs] == '\\')
+        ++bs;
+      if (bs % 2 == 1 && std::all_of(t + q + 2, t + q + 6, [](unsigned char h) {
+            return (h >= '0' && h <= '9') ||
+                   ((h | 0x20) >= 'a' && (h | 0x20) <= 'f');
+          }))
+        return q + 6;
+    }
+    return 0;
+  }
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
                                        const cluster_stats &c) {
@@ -817,7 +836,7 @@ struct masker::impl {
       // ("020 7946 0958") or a '(' ("(11) 91234-5678"), or is CN 3-4-4,
       // IN 5-5 or IT 3-3-4.
       return c.digits >= 8 && seps >= 1 &&
-             (c.escape_lead || c.zero_lead > 0 || paren || c.runs[5] >= 2 ||
+             (c.zero_lead > 0 || paren || c.runs[5] >= 2 ||
               (c.runs[3] >= 1 && c.runs[4] >= 2) ||
               (c.runs[3] >= 2 && c.runs[4] >= 1));
     case rules::check::card: // compact 13-19, 4-4-4-x, 4-6-5
@@ -840,8 +859,6 @@ struct masker::impl {
   // Whether a context rule's match (which needs no-alnum on both sides, so
   // its digit groups are whole runs) can lie in a cluster of this shape.
   static bool context_fits(rules::context need, const cluster_stats &c) {
-    if (c.escape_lead)
-      return true;
     switch (need) {
     case rules::context::phone: // 9-11 bare digits, 3-3-3, 2-4-4
       return c.runs[9] + c.runs[10] + c.runs[11] > 0 || c.runs[3] >= 3 ||
@@ -876,14 +893,16 @@ struct masker::impl {
       i = next_digit(t, i, n);
       if (i >= n)
         break;
+      if (size_t after = escape_hex_end(t, i, from, n)) {
+        i = after;
+        continue;
+      }
       size_t first = i, last = i, j = i;
       // Byte classes seen between digits of this cluster, and since the
       // last digit (they join the cluster only if another digit follows).
       uint32_t seen[k_class_count] = {}, gap[k_class_count] = {};
       uint32_t gaps = 0, run = 0;
       cluster_stats c;
-      for (size_t q = first >= 5 ? first - 5 : 0; q + 1 < first; ++q)
-        c.escape_lead |= t[q] == '\\' && t[q + 1] == 'u';
       uint32_t lead_colons = 0;
       if (first >= 2 && t[first - 1] == ':')
         lead_colons = 1 + (t[first - 2] == ':'); // "::1", "fe80::1"

@@ -798,6 +798,43 @@ TEST(Structure, PrechecksKeepEdgeShapes) {
             R"({"h":"1fax2-[REDACTED_PHONE]"})");
 }
 
+// A string nested in a string keeps its escapes in the decoded text: a value
+// right after "\\u00a0" (a nested no-break space) starts after the escape's
+// hex digits, which must not change the value's shape.
+TEST(Structure, ValuesRightAfterANestedEscape) {
+  struct row {
+    const char *value, *label;
+  } rows[] = {
+      {"415-555-0123", "PHONE"},
+      {"(415) 555-0123", "PHONE"},
+      {"+44 20 7946 0958", "PHONE"},
+      {"020 7946 0958", "PHONE"},
+      {"4111 1111 1111 1111", "CREDIT_CARD"},
+      {"4111111111111111", "CREDIT_CARD"},
+      {"536-22-8726", "US_SSN"},
+      {"192.168.1.20", "IP_ADDRESS"},
+      {"2001:db8::1", "IP_ADDRESS"},
+      {"DE89 3704 0044 0532 0130 00", "IBAN"},
+  };
+  for (const char *esc : {"\\\\u00a0", "\\\\u202f", "\\\\u00e9"})
+    for (const row &r : rows) {
+      std::string in =
+          std::string(R"({"input":"{\"m\":\"x)") + esc + r.value + R"( y\"}"})";
+      std::string want = std::string(R"({"input":"{\"m\":\"x)") + esc +
+                         "[REDACTED_" + r.label + R"(] y\"}"})";
+      EXPECT_EQ(mask_doc(in), want) << in;
+    }
+  // Context rules measure from the value, not from the escape.
+  EXPECT_EQ(mask_doc(R"({"m":"call\\u00a04155550123"})"),
+            R"({"m":"call\\u00a0[REDACTED_PHONE]"})");
+  EXPECT_EQ(mask_doc(R"({"m":"ssn\\u00a0536224571"})"),
+            R"({"m":"ssn\\u00a0[REDACTED_US_SSN]"})");
+  // An escaped backslash before "u" is no escape: the digits are glued to
+  // the letters before them, as anywhere else.
+  EXPECT_EQ(mask_doc(R"({"m":"x\\\\u00a0415-555-0123 y"})"),
+            R"({"m":"x\\\\u00a0415-555-0123 y"})");
+}
+
 TEST(Structure, StringsNeverJoin) {
   // Two halves of an email in adjacent strings are not an email.
   EXPECT_EQ(mask_doc(R"(["jane@exa","mple.com"])"),
