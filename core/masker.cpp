@@ -982,6 +982,12 @@ struct masker::impl {
             r.validator == rules::check::iban
                 ? iban_at
                 : std::max(b, uint32_t(first - std::min<size_t>(first, lead)));
+        if (r.validator != rules::check::iban) {
+          uint32_t k = uint32_t(first);
+          while (k > rb && rules::in_match_bytes(r, t[k - 1]))
+            --k;
+          rb = k;
+        }
         if (!locate_in(rule, rb, e, out))
           return false;
       }

@@ -246,6 +246,25 @@ uint32_t cluster_lead(const rule_def &r) {
   }
 }
 
+bool in_match_bytes(const rule_def &r, unsigned char ch) {
+  bool digit = ch >= '0' && ch <= '9';
+  switch (r.validator) {
+  case check::phone_intl:
+  case check::phone_nanp:
+  case check::phone_digits:
+    // digits, separators (SEP: space . - NBSP U+00A0, narrow NBSP U+202F),
+    // '/' (DE "030/1234567"), '(' ')' and '+'
+    return digit || ch == ' ' || ch == '.' || ch == '-' || ch == '/' ||
+           ch == '(' || ch == ')' || ch == '+' || ch == 0xC2 || ch == 0xA0 ||
+           ch == 0xE2 || ch == 0x80 || ch == 0xAF;
+  case check::ipv6:
+    return digit || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') || ch == ':' ||
+           ch == '.';
+  default:
+    return true;
+  }
+}
+
 namespace {
 
 constexpr std::string_view k_phone_words[] = {"phone",

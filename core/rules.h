@@ -89,6 +89,10 @@ inline constexpr uint32_t digit_cluster_max_gap = 3;
 // "GB82 WEST "), at most; cluster_lead(r) is rule r's own.
 inline constexpr uint32_t digit_cluster_lead = 12;
 uint32_t cluster_lead(const rule_def &r);
+// Whether byte ch can be part of a match of rule r (a superset; true for a
+// rule without its own set). A match starting before a cluster's first digit
+// holds only such bytes up to it, so the lead stops at the first other byte.
+bool in_match_bytes(const rule_def &r, unsigned char ch);
 // Every match of a context rule (needs != context::none) starts with a
 // digit and holds at least this many digits, its separators being cluster
 // gap bytes: masker.cpp runs context rules only on such clusters, and only
