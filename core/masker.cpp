@@ -163,11 +163,15 @@ struct masker::impl {
   std::vector<hit> rescan_hits;
   std::vector<uint32_t> word_ends[3]; // by rules::context, one string
   bool hits_overflow = false;
+  // Bytes of glued strings rescanned in this document, and the most allowed.
+  size_t rescanned = 0, rescan_budget = 0;
   std::vector<scan::candidate> cands, cand_scratch;
   // The last scanned string's candidates before checks, for rescan_glued.
   std::vector<scan::candidate> located;
   std::vector<uint8_t> claimed;
   std::vector<uint32_t> dec_pos, raw_pos;
+  std::vector<uint32_t> order; // drop_repeated_starts
+  std::vector<uint8_t> repeated;
   std::vector<replacement> repls;
   std::vector<uint32_t> per_rule;
   std::vector<std::string> labels;
@@ -542,13 +546,9 @@ struct masker::impl {
       if (from >= end)
         continue;
       uint32_t to = scan::extend_end(r, t, from, end);
-      // Several triggers inside one token give the same candidate once.
-      bool seen = false;
-      for (size_t k = cands.size(); k-- > 0 && !seen;)
-        seen = cands[k].rule == h->rule && cands[k].from == from;
-      if (!seen)
-        cands.push_back({from, to, h->rule});
+      cands.push_back({from, to, h->rule});
     }
+    drop_repeated_starts(cands);
     for (const scan::candidate *c = cb; c != ce; ++c)
       if (c->to <= seg_end)
         cands.push_back(
@@ -574,6 +574,31 @@ struct masker::impl {
     if (!add_context_candidates(s, t, wb, we))
       return false;
     return emit(s);
+  }
+
+  // Several triggers inside one token give the same start: the candidate of
+  // the first one stays, in place. Sorting keeps this linear-logarithmic in
+  // a string with thousands of triggers.
+  void drop_repeated_starts(std::vector<scan::candidate> &cs) {
+    if (cs.size() < 2)
+      return;
+    order.resize(cs.size());
+    for (uint32_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return cs[a].rule != cs[b].rule ? cs[a].rule < cs[b].rule
+                                      : cs[a].from < cs[b].from;
+    });
+    repeated.assign(cs.size(), 0);
+    for (size_t k = 1; k < order.size(); ++k) {
+      const scan::candidate &a = cs[order[k - 1]], &b = cs[order[k]];
+      repeated[order[k]] = a.rule == b.rule && a.from == b.from;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < cs.size(); ++i)
+      if (!repeated[i])
+        cs[kept++] = cs[i];
+    cs.resize(kept);
   }
 
   // Every match of a context rule starts with a digit and holds at least
@@ -1007,7 +1032,12 @@ struct masker::impl {
   // (a digit cluster it joined). Anything else a rescan could find, the
   // scan before found, with the same checks.
   bool rescan_glued(const span_rec &s) {
-    for (int round = 0; round < 4; ++round) {
+    // Each round masks at least one more range, so rounds end; a chain of n
+    // glued values may take n of them ("a.b+c@d.org.a.b+c@d.org..." where
+    // each address's local part reaches back into the one before). The
+    // bytes rescanned are bounded per document: past the budget the body
+    // fails (closed) rather than cost quadratic time or leave a value.
+    while (true) {
       std::string_view t(text.data() + s.text_begin, s.text_len);
       accepted.assign(seg_accepted.begin(), seg_accepted.end());
       // Characters some rule's boundary check refuses next to a match, or
@@ -1047,6 +1077,9 @@ struct masker::impl {
       size_t off = text_len;
       if (text.size() < off + s.text_len + 64)
         text.resize(off + s.text_len + 64);
+      rescanned += s.text_len;
+      if (rescanned > rescan_budget)
+        return fail(error_kind::match_limit, s.raw_begin);
       std::memcpy(text.data() + off, text.data() + s.text_begin, s.text_len);
       for (const scan::candidate &c : accepted)
         std::memset(text.data() + off + c.from, 0, c.to - c.from);
@@ -1069,7 +1102,6 @@ struct masker::impl {
       if (repls.size() == before)
         return true;
     }
-    return true;
   }
 
   // See rescan_glued. Conservative: true when unsure.
@@ -1150,6 +1182,8 @@ struct masker::impl {
     std::fill(per_rule.begin(), per_rule.end(), 0);
     base = input.data();
     base_len = input.size();
+    rescanned = 0;
+    rescan_budget = 8 * input.size() + (size_t(1) << 20);
     if (input.size() > lim.body_bytes_max || input.size() > UINT32_MAX - 64) {
       res.error = error_kind::body_too_large;
       res.error_offset = lim.body_bytes_max;

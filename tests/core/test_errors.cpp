@@ -224,6 +224,27 @@ TEST(Limits, MatchLimit) {
   EXPECT_TRUE(r.output.empty());
 }
 
+// A chain of glued values takes one rescan of its string per value. The
+// bytes rescanned per body are bounded (8x the body + 1 MiB): past that the
+// body fails closed instead of costing quadratic time or leaving a value.
+TEST(Limits, GluedChainsBeyondTheRescanBudgetFailClosed) {
+  core::masker m(builtin_rules());
+  core::mask_result r;
+  std::string link = "liam.rossi+billing@corp.example.org.";
+  std::string chain;
+  for (int i = 0; i < 40000; ++i) // 1.4 MB in one string
+    chain += link;
+  mask_copy(m, R"({"m":"x )" + chain + R"( y"})", &r);
+  EXPECT_EQ(r.error, error_kind::match_limit);
+  EXPECT_EQ(r.error_offset, 6u); // the string's first byte
+  EXPECT_TRUE(r.output.empty());
+  // The same body cut to 30 links is masked in full.
+  std::string out = mask_copy(
+      m, R"({"m":"x )" + chain.substr(0, 30 * link.size()) + R"( y"})", &r);
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(r.replacements, 30u);
+}
+
 TEST(ErrorKinds, NamesAreStableSnakeCase) {
   EXPECT_EQ(core::error_kind_name(error_kind::none), "none");
   EXPECT_EQ(core::error_kind_name(error_kind::invalid_json), "invalid_json");

@@ -708,6 +708,24 @@ TEST(Structure, AdjacentValuesOfAnyKindsAreAllMasked) {
 // the first pass masks, a second pass masks nothing more (the string is
 // rescanned with the masked ranges blanked when something could be next to
 // them).
+// Each address of "a.b+c@d.org.a.b+c@d.org..." reaches back into the one
+// before (a dot, then local-part characters): every rescan frees one more.
+// However long the chain, one pass masks all of it.
+TEST(Structure, ChainsOfGluedAddressesMaskInOnePass) {
+  for (int n : {1, 2, 5, 6, 12, 40}) {
+    std::string chain;
+    for (int i = 0; i < n; ++i)
+      chain += "liam.rossi+billing@corp.example.org.";
+    core::mask_result r;
+    std::string out = mask_doc(R"({"m":"x )" + chain + R"( y"})", &r);
+    std::string want;
+    for (int i = 0; i < n; ++i)
+      want += "[REDACTED_EMAIL]";
+    EXPECT_EQ(out, R"({"m":"x )" + want + R"(. y"})") << n << " links";
+    EXPECT_EQ(mask_doc(out), out) << n << " links: not idempotent";
+  }
+}
+
 TEST(Structure, GluedValuesMaskIdempotently) {
   const char *values[] = {"jane@example.com",
                           "+14155550123",
