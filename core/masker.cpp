@@ -926,35 +926,37 @@ struct masker::impl {
       // Byte classes seen between digits of this cluster, and since the
       // last digit (they join the cluster only if another digit follows).
       uint32_t seen[k_class_count] = {}, gap[k_class_count] = {};
-      uint32_t gaps = 0, run = 0;
+      uint32_t gaps = 0;
       cluster_stats c;
       uint32_t lead_colons = 0;
       if (first >= 2 && t[first - 1] == ':')
         lead_colons = 1 + (t[first - 2] == ':'); // "::1", "fe80::1"
-      while (j < n) {
-        uint8_t k = cls[t[j]];
-        if (k == k_digit) {
-          ++seen[k_digit];
-          if (j != last + 1 && j != first) {
-            ++gaps;
-            for (int q = k_gap; q < k_class_count; ++q)
-              seen[q] += gap[q], gap[q] = 0;
-            close_run(c, run);
-            run = 0;
-          }
-          if (run == 0 && t[j] == '0' && j + 1 < n && t[j + 1] >= '1' &&
-              t[j + 1] <= '9')
-            ++c.zero_lead;
-          ++run;
-          last = j++;
-          continue;
+      while (true) {
+        // A run of digits starts at j.
+        if (t[j] == '0' && j + 1 < n && t[j + 1] >= '1' && t[j + 1] <= '9')
+          ++c.zero_lead;
+        size_t run_start = j;
+        while (j < n && unsigned(t[j] - '0') <= 9)
+          ++j;
+        seen[k_digit] += uint32_t(j - run_start);
+        close_run(c, uint32_t(j - run_start));
+        last = j - 1;
+        // Up to digit_cluster_max_gap bytes that may sit between digits,
+        // then a digit: the cluster goes on.
+        while (j < n) {
+          uint8_t k = cls[t[j]];
+          if (k == k_digit || k == k_break ||
+              j - last > rules::digit_cluster_max_gap)
+            break;
+          ++gap[k];
+          ++j;
         }
-        if (k == k_break || j - last > rules::digit_cluster_max_gap)
+        if (j >= n || cls[t[j]] != k_digit)
           break;
-        ++gap[k];
-        ++j;
+        ++gaps;
+        for (int q = k_gap; q < k_class_count; ++q)
+          seen[q] += gap[q], gap[q] = 0;
       }
-      close_run(c, run);
       c.digits = seen[k_digit];
       c.gaps = gaps;
       c.dots = seen[k_dot];
