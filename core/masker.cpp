@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -178,7 +179,9 @@ struct masker::impl {
   std::string out;
   bool out_is_result = false; // `out` holds the last mask()'s output
 
-  uint32_t cur_window_begin = 0; // for on_located and on_end
+  uint32_t cur_window_begin = 0;  // for on_located and on_end
+  size_t cur_window_end = 0;      // for on_end
+  unsigned email_rule = UINT_MAX; // the e-mail rule's index, if enabled
 
   impl(std::shared_ptr<const rule_set> r, limits l)
       : rules(std::move(r)), in(&rules->internals()), lim(l) {
@@ -189,6 +192,9 @@ struct masker::impl {
         hs_alloc_scratch(in->find_ends, &scratch) != HS_SUCCESS)
       scratch_ok = false;
     per_rule.assign(rules->rule_count(), 0);
+    for (size_t i = 0; i < in->defs.size(); ++i)
+      if (in->defs[i]->locate == rules::locator::email)
+        email_rule = unsigned(i);
     for (size_t i = 0; i < rules->rule_count(); ++i)
       labels.push_back("[REDACTED_" + std::string(rules->rule(i).entity) + "]");
   }
@@ -416,6 +422,23 @@ struct masker::impl {
                     unsigned, void *ctx) {
     auto *self = static_cast<impl *>(ctx);
     std::vector<hit> &out = *self->hits_out;
+    if (id == self->email_rule) {
+      // The e-mail trigger ends after the domain's first character: keep
+      // it where the domain has a dot within 63 characters, then an
+      // alphanumeric, reported at the end that whole pattern would have.
+      const char *t = self->text.data();
+      size_t k = self->cur_window_begin + size_t(to);
+      const size_t stop = self->cur_window_end, most = k + 62;
+      auto alnum = [](char ch) {
+        return (ch >= '0' && ch <= '9') ||
+               ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+      };
+      while (k < stop && k < most && (alnum(t[k]) || t[k] == '-'))
+        ++k;
+      if (k + 1 >= stop || t[k] != '.' || !alnum(t[k + 1]))
+        return 0;
+      to = k + 2 - self->cur_window_begin;
+    }
     if (out.size() >= size_t(self->lim.matches_per_document_max) * 4) {
       self->hits_overflow = true;
       return 1; // stop scanning
@@ -465,6 +488,7 @@ struct masker::impl {
     if (in->find_ends) {
       hits_out = &hs;
       cur_window_begin = b;
+      cur_window_end = e;
       hs_error_t rc = hs_scan(in->find_ends, text.data() + b, e - b, 0, scratch,
                               on_end, this);
       if (hits_overflow)
