@@ -804,6 +804,40 @@ struct masker::impl {
     return i;
   }
 
+  // Which of '+', '(', ':' and A-Z occur in t[b, e) (16 bytes a step; the
+  // text buffer has slack past every string, and bytes past e are masked).
+  static constexpr unsigned k_mark_plus = 1, k_mark_paren = 2, k_mark_colon = 4,
+                            k_mark_upper = 8;
+  static unsigned region_marks(const unsigned char *t, size_t b, size_t e) {
+    unsigned marks = 0;
+#if defined(__SSE2__)
+    const __m128i plus = _mm_set1_epi8('+'), paren = _mm_set1_epi8('('),
+                  colon = _mm_set1_epi8(':'), a = _mm_set1_epi8('A'),
+                  z = _mm_set1_epi8('Z' - 'A');
+    for (size_t i = b; i < e; i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(t + i));
+      unsigned keep = e - i >= 16 ? 0xFFFFu : (1u << (e - i)) - 1;
+      __m128i up = _mm_sub_epi8(v, a);
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, plus)) & keep)
+        marks |= k_mark_plus;
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, paren)) & keep)
+        marks |= k_mark_paren;
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)) & keep)
+        marks |= k_mark_colon;
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(up, z), up)) & keep)
+        marks |= k_mark_upper;
+    }
+#else
+    for (size_t i = b; i < e; ++i) {
+      marks |= t[i] == '+' ? k_mark_plus : 0;
+      marks |= t[i] == '(' ? k_mark_paren : 0;
+      marks |= t[i] == ':' ? k_mark_colon : 0;
+      marks |= t[i] >= 'A' && t[i] <= 'Z' ? k_mark_upper : 0;
+    }
+#endif
+    return marks;
+  }
+
   struct cluster_stats {
     uint32_t digits = 0, dots = 0, colons = 0, gaps = 0;
     uint32_t hex_lower = 0, other_letters = 0, other_gap = 0, spaces = 0;
@@ -821,16 +855,22 @@ struct masker::impl {
   // the run shapes of what follows it ("\\u00a0415-555-0123").
   static size_t escape_hex_end(const unsigned char *t, size_t i, size_t from,
                                size_t n) {
+    // Quick no: up to three hex digits, then a 'u', must come before t[i].
+    auto hex = [](unsigned char h) {
+      return (h >= '0' && h <= '9') || ((h | 0x20) >= 'a' && (h | 0x20) <= 'f');
+    };
+    size_t h = i;
+    while (h > from && i - h < 3 && hex(t[h - 1]))
+      --h;
+    if (h == from || t[h - 1] != 'u')
+      return 0;
     for (size_t q = i >= from + 5 ? i - 5 : from; q + 2 <= i; ++q) {
       if (t[q] != '\\' || t[q + 1] != 'u' || q + 6 > n)
         continue;
       size_t bs = 1; // an odd run of backslashes: the last one escapes 'u'
       while (q >= from + bs && t[q - bs] == '\\')
         ++bs;
-      if (bs % 2 == 1 && std::all_of(t + q + 2, t + q + 6, [](unsigned char h) {
-            return (h >= '0' && h <= '9') ||
-                   ((h | 0x20) >= 'a' && (h | 0x20) <= 'f');
-          }))
+      if (bs % 2 == 1 && std::all_of(t + q + 2, t + q + 6, hex))
         return q + 6;
     }
     return 0;
@@ -1005,23 +1045,27 @@ struct masker::impl {
                                 ? first - rules::digit_cluster_lead
                                 : from);
       uint32_t e = uint32_t(std::min(n, last + 2));
-      bool plus = false, paren = false;
+      // What the shape gates need from the cluster and its lead. One quick
+      // look says which bytes are there; the loops run only when needed.
+      const unsigned marks = region_marks(t, b, e);
+      const bool plus = marks & k_mark_plus, paren = marks & k_mark_paren;
+      auto upper = [](unsigned char ch) { return ch >= 'A' && ch <= 'Z'; };
       uint32_t iban_at = e; // the first IBAN head (two capitals, two digits)
+      if (marks & k_mark_upper)
+        for (uint32_t k = b; k + 3 < e && iban_at == e; ++k)
+          if (upper(t[k]) && upper(t[k + 1]) && cls[t[k + 2]] == k_digit &&
+              cls[t[k + 3]] == k_digit)
+            iban_at = k;
       // Most colons in one unbroken stretch of hex digits, ':' and '.' (an
       // IPv6 address is one; "::ffff:192.0.2.1" has its ':' in the lead).
       uint32_t region_colons = 0, stretch_colons = 0;
-      auto upper = [](unsigned char ch) { return ch >= 'A' && ch <= 'Z'; };
-      for (uint32_t k = b; k < e; ++k) {
-        plus |= t[k] == '+';
-        paren |= t[k] == '(';
-        bool v6 = t[k] == ':' || t[k] == '.' || cls[t[k]] == k_digit ||
-                  ((t[k] | 0x20) >= 'a' && (t[k] | 0x20) <= 'f');
-        stretch_colons = v6 ? stretch_colons + (t[k] == ':') : 0;
-        region_colons = std::max(region_colons, stretch_colons);
-        if (iban_at == e && k + 3 < e && upper(t[k]) && upper(t[k + 1]) &&
-            cls[t[k + 2]] == k_digit && cls[t[k + 3]] == k_digit)
-          iban_at = k;
-      }
+      if (marks & k_mark_colon)
+        for (uint32_t k = b; k < e; ++k) {
+          bool v6 = t[k] == ':' || t[k] == '.' || cls[t[k]] == k_digit ||
+                    ((t[k] | 0x20) >= 'a' && (t[k] | 0x20) <= 'f');
+          stretch_colons = v6 ? stretch_colons + (t[k] == ':') : 0;
+          region_colons = std::max(region_colons, stretch_colons);
+        }
       for (uint16_t rule : in->cluster_rules) {
         const rules::rule_def &r = *in->defs[rule];
         if (!rule_fits(r, c, plus, paren, iban_at < e, region_colons))
