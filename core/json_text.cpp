@@ -26,6 +26,26 @@ const char *find_backslash(const char *p, const char *end) {
   return p;
 }
 
+// The same with the tail in one more 16-byte step: `end` must be followed by
+// 15 readable bytes (padded input).
+const char *find_backslash_padded(const char *p, const char *end) {
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\');
+  while (p < end) {
+    unsigned m = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(p)), bs)));
+    if (end - p < 16)
+      m &= (1u << (end - p)) - 1;
+    if (m != 0)
+      return p + __builtin_ctz(m);
+    p += 16;
+  }
+  return end;
+#else
+  return find_backslash(p, end);
+#endif
+}
+
 // Copies [p, end) to o up to the first backslash; returns the bytes copied.
 // May write up to 15 bytes past them, never past o + (end - p).
 size_t copy_to_backslash(const char *p, const char *end, char *o) {
@@ -45,6 +65,29 @@ size_t copy_to_backslash(const char *p, const char *end, char *o) {
   while (p < end && *p != '\\')
     *o++ = *p++;
   return size_t(p - start);
+}
+
+// The same with the tail in one more 16-byte step: `end` must be followed by
+// 15 readable bytes, and o may be written up to 15 bytes past what it gets.
+size_t copy_to_backslash_padded(const char *p, const char *end, char *o) {
+#if defined(__SSE2__)
+  const char *start = p;
+  const __m128i bs = _mm_set1_epi8('\\');
+  while (p < end) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(o), v);
+    unsigned m = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(v, bs)));
+    if (end - p < 16)
+      m &= (1u << (end - p)) - 1;
+    if (m != 0)
+      return size_t(p - start) + __builtin_ctz(m);
+    p += 16;
+    o += 16;
+  }
+  return size_t(end - start);
+#else
+  return copy_to_backslash(p, end, o);
+#endif
 }
 
 int hex_value(char c) {
@@ -161,14 +204,16 @@ size_t decode_escape(const char *p, const char *end, char *out,
 
 } // namespace
 
-size_t unescape(std::string_view raw, char *out, size_t *bad_offset) {
+size_t unescape(std::string_view raw, char *out, size_t *bad_offset,
+                bool padded) {
   const char *p = raw.data();
   const char *end = p + raw.size();
   char *o = out;
   while (p < end) {
     // The decoded text never gets ahead of the raw one, so the block
-    // stores stay inside the room the caller gave.
-    size_t chunk = copy_to_backslash(p, end, o);
+    // stores stay inside the room the caller gave (plus 15 when padded).
+    size_t chunk = padded ? copy_to_backslash_padded(p, end, o)
+                          : copy_to_backslash(p, end, o);
     o += chunk;
     p += chunk;
     if (p == end)
@@ -220,11 +265,12 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
     raw_positions[i] = uint32_t(raw.size());
 }
 
-bool escapes_valid(std::string_view raw, size_t *bad_offset) {
+bool escapes_valid(std::string_view raw, size_t *bad_offset, bool padded) {
   const char *p = raw.data();
   const char *end = p + raw.size();
   while (p < end) {
-    const char *bs = find_backslash(p, end);
+    const char *bs =
+        padded ? find_backslash_padded(p, end) : find_backslash(p, end);
     if (bs == end)
       return true;
     size_t dec_len;

@@ -19,7 +19,11 @@ namespace maskd::core::json_text {
 // the raw text is never re-encoded, so this loses nothing.
 // Returns the decoded length, or SIZE_MAX when an escape is invalid, in
 // which case *bad_offset is set to the offset of the bad backslash in `raw`.
-size_t unescape(std::string_view raw, char *out, size_t *bad_offset);
+// `padded`: `raw` is followed by 15 readable bytes and `out` has 15 bytes of
+// room past raw.size() (a masker input and its text buffer): the last few
+// bytes go in one 16-byte step instead of one at a time.
+size_t unescape(std::string_view raw, char *out, size_t *bad_offset,
+                bool padded = false);
 
 // Maps positions in the decoded text of `raw` back to positions in `raw`.
 // `decoded_positions` must be sorted ascending and lie on character
@@ -29,7 +33,9 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
 
 // True when `raw` contains only valid escapes (used for strings we do not
 // scan but must still validate, e.g. ids and keys).
-bool escapes_valid(std::string_view raw, size_t *bad_offset);
+// `padded`: as for unescape.
+bool escapes_valid(std::string_view raw, size_t *bad_offset,
+                   bool padded = false);
 
 // JSON number grammar (RFC 8259), whole token.
 bool is_number(std::string_view token);

@@ -246,16 +246,17 @@ struct masker::impl {
     std::string_view raw = tok.substr(1, tok.size() - 2);
     if (!c.scan) {
       size_t bad;
-      if (!json_text::escapes_valid(raw, &bad))
+      if (!json_text::escapes_valid(raw, &bad, true))
         return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
       return true;
     }
     if (raw.empty())
       return true;
     // Segments are disjoint slices of the input plus one NUL each (which
-    // replaces the two quotes), so the buffer sized at input + 64 suffices;
+    // replaces the two quotes), so the buffer sized at input + 64 suffices,
+    // with the 15 bytes a padded unescape may store past the string;
     // checked anyway: an overflow here must be an error, not a write.
-    if (text_len + raw.size() + 1 > text.size())
+    if (text_len + raw.size() + 16 > text.size())
       return fail(error_kind::internal, offset_of(raw.data()));
     if (!c.key.empty() && c.key.data() != last_key_ptr) {
       // Once per distinct key occurrence: every value under it shares it.
@@ -269,7 +270,7 @@ struct masker::impl {
     // One pass copies and decodes; every escape is longer than what it
     // decodes to, so the text is shorter exactly when there were escapes.
     size_t bad = 0;
-    size_t len = json_text::unescape(raw, text.data() + text_len, &bad);
+    size_t len = json_text::unescape(raw, text.data() + text_len, &bad, true);
     if (len == SIZE_MAX)
       return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
     bool escaped = len != raw.size();
@@ -319,7 +320,7 @@ struct masker::impl {
       return fail(error_kind::invalid_json, here());
     *key = t.substr(1, t.size() - 2);
     size_t bad;
-    if (!json_text::escapes_valid(*key, &bad))
+    if (!json_text::escapes_valid(*key, &bad, true))
       return fail(error_kind::invalid_json, offset_of(key->data()) + bad);
     ++pos;
     if (peek() != ':')

@@ -418,5 +418,43 @@ TEST(ValidEdges, UnescapeAtEveryOffsetOfABlock) {
     }
 }
 
+// The padded mode reads and writes the last bytes of a string in one more
+// 16-byte step: the bytes past the string (backslashes here, as a next
+// string's escapes would be) must change nothing, and the 15 bytes it may
+// store past the decoded text are all it writes.
+TEST(ValidEdges, PaddedUnescapeIgnoresTheBytesAfterTheString) {
+  for (size_t n = 0; n <= 40; ++n)
+    for (size_t k = 0; k <= n + 1; ++k) {
+      // An escape at k (none when k == n + 1), then backslashes after.
+      std::string raw =
+          k <= n ? std::string(k, 'a') + "\\t" + std::string(n - k, 'b')
+                 : std::string(n, 'c');
+      std::string buf = raw + std::string(15, '\\');
+      std::string_view in(buf.data(), raw.size());
+      std::vector<char> plain(raw.size()), padded(raw.size() + 15 + 8, 'Z');
+      size_t bad1 = 0, bad2 = 0;
+      size_t len = core::json_text::unescape(in, plain.data(), &bad1);
+      ASSERT_EQ(core::json_text::unescape(in, padded.data(), &bad2, true), len)
+          << raw;
+      EXPECT_EQ(std::string(padded.data(), len),
+                std::string(plain.data(), len));
+      for (size_t i = raw.size() + 15; i < padded.size(); ++i)
+        EXPECT_EQ(padded[i], 'Z') << "stored past the room, " << raw;
+      size_t bad = 0;
+      EXPECT_TRUE(core::json_text::escapes_valid(in, &bad, true)) << raw;
+      if (k <= n) {
+        std::string broken = raw;
+        broken[k + 1] = 'q';
+        std::string bbuf = broken + std::string(15, '\\');
+        std::string_view bin(bbuf.data(), broken.size());
+        EXPECT_FALSE(core::json_text::escapes_valid(bin, &bad, true));
+        EXPECT_EQ(bad, k);
+        EXPECT_EQ(core::json_text::unescape(bin, padded.data(), &bad, true),
+                  SIZE_MAX);
+        EXPECT_EQ(bad, k);
+      }
+    }
+}
+
 } // namespace
 } // namespace maskd::test
