@@ -1,5 +1,6 @@
 #include "core/json_text.h"
 
+#include <algorithm>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -231,7 +232,7 @@ size_t unescape(std::string_view raw, char *out, size_t *bad_offset,
 }
 
 void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
-                uint32_t *raw_positions, size_t count) {
+                uint32_t *raw_positions, size_t count, bool padded) {
   const char *base = raw.data();
   const char *p = base;
   const char *end = base + raw.size();
@@ -247,7 +248,9 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
       break;
     if (*p != '\\') {
       // Copy run up to the next escape or the next requested position.
-      size_t run = size_t(find_backslash(p, end) - p);
+      size_t run = size_t(
+          (padded ? find_backslash_padded(p, end) : find_backslash(p, end)) -
+          p);
       size_t want = decoded_positions[i] - dec;
       size_t step = run < want ? run : want;
       p += step;
@@ -284,11 +287,31 @@ bool escapes_valid(std::string_view raw, size_t *bad_offset, bool padded) {
   return true;
 }
 
-bool is_number(std::string_view t) {
+bool is_number(std::string_view t, bool padded) {
   size_t i = 0, n = t.size();
-  // Skips a run of digits; false when there is none.
+  // Skips a run of digits; false when there is none. Padded: 16 bytes a
+  // step (embeddings are long arrays of long decimals).
   auto digits = [&] {
     size_t start = i;
+#if defined(__SSE2__)
+    if (padded) {
+      const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+      while (i < n) {
+        __m128i v = _mm_sub_epi8(
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(t.data() + i)),
+            zero);
+        unsigned other = ~unsigned(_mm_movemask_epi8(
+                             _mm_cmpeq_epi8(_mm_min_epu8(v, nine), v))) &
+                         0xFFFFu;
+        if (other != 0) {
+          i = std::min(n, i + size_t(__builtin_ctz(other)));
+          break;
+        }
+        i = std::min(n, i + 16);
+      }
+      return i > start;
+    }
+#endif
     while (i < n && t[i] >= '0' && t[i] <= '9')
       ++i;
     return i > start;

@@ -28,8 +28,9 @@ size_t unescape(std::string_view raw, char *out, size_t *bad_offset,
 // Maps positions in the decoded text of `raw` back to positions in `raw`.
 // `decoded_positions` must be sorted ascending and lie on character
 // boundaries; results are written to `raw_positions` (same count).
+// `padded`: as for unescape (only `raw` is read past its end).
 void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
-                uint32_t *raw_positions, size_t count);
+                uint32_t *raw_positions, size_t count, bool padded = false);
 
 // True when `raw` contains only valid escapes (used for strings we do not
 // scan but must still validate, e.g. ids and keys).
@@ -37,8 +38,9 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
 bool escapes_valid(std::string_view raw, size_t *bad_offset,
                    bool padded = false);
 
-// JSON number grammar (RFC 8259), whole token.
-bool is_number(std::string_view token);
+// JSON number grammar (RFC 8259), whole token. `padded`: 15 readable bytes
+// follow the token (a masker input).
+bool is_number(std::string_view token, bool padded = false);
 
 struct validation_error {
   error_kind kind = error_kind::none;

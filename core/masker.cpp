@@ -305,7 +305,7 @@ struct masker::impl {
         return fail(error_kind::invalid_json, base_len);
       std::string_view t = token();
       ++pos;
-      return json_text::is_number(t) ||
+      return json_text::is_number(t, true) ||
              fail(error_kind::invalid_json, offset_of(t.data()));
     }
     }
@@ -730,7 +730,7 @@ struct masker::impl {
       }
       raw_pos.resize(dec_pos.size());
       json_text::map_to_raw({base + s.raw_begin, s.raw_len}, dec_pos.data(),
-                            raw_pos.data(), dec_pos.size());
+                            raw_pos.data(), dec_pos.size(), true);
       for (size_t i = 0; i < cands.size(); ++i)
         repls.push_back({s.raw_begin + raw_pos[2 * i],
                          s.raw_begin + raw_pos[2 * i + 1], cands[i].rule});

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -453,6 +454,42 @@ TEST(ValidEdges, PaddedUnescapeIgnoresTheBytesAfterTheString) {
                   SIZE_MAX);
         EXPECT_EQ(bad, k);
       }
+    }
+}
+
+// Padded number checks and offset maps read 16 bytes a step too: digits or
+// backslashes right after the token must not change the answer.
+TEST(ValidEdges, PaddedNumberAndMapIgnoreTheBytesAfter) {
+  const char *tokens[] = {"0",     "-0",
+                          "7",     "-12.5e+3",
+                          "1.",    "01",
+                          "1e",    "12a",
+                          "-",     "0.12345678901234567890",
+                          "1E-07", "123456789012345678901234567890",
+                          ".5",    ""};
+  for (const char *tok : tokens)
+    for (const char *after : {"7777777777777777", "\\\\\\\\\\\\\\\\", "77x",
+                              "7.5e1", "e5", ".25"}) {
+      std::string buf = std::string(tok) + after + std::string(16, 'x');
+      std::string_view in(buf.data(), std::strlen(tok));
+      EXPECT_EQ(core::json_text::is_number(in, true),
+                core::json_text::is_number(in))
+          << "'" << tok << "' then '" << after << "'";
+    }
+  EXPECT_TRUE(core::json_text::is_number("-12.5e+3", true));
+  EXPECT_FALSE(core::json_text::is_number("01", true));
+  for (size_t n = 0; n <= 40; ++n)
+    for (size_t k = 0; k <= n; ++k) {
+      std::string raw = std::string(k, 'a') + "\\n" + std::string(n - k, 'b');
+      std::string buf = raw + std::string(15, '\\');
+      std::string_view in(buf.data(), raw.size());
+      uint32_t dec[3] = {uint32_t(k), uint32_t(k + 1), uint32_t(n + 1)};
+      uint32_t plain[3] = {}, padded[3] = {};
+      core::json_text::map_to_raw(in, dec, plain, 3);
+      core::json_text::map_to_raw(in, dec, padded, 3, true);
+      for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(padded[i], plain[i]) << raw << " position " << dec[i];
+      EXPECT_EQ(padded[2], raw.size());
     }
 }
 
