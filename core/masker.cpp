@@ -1130,6 +1130,35 @@ struct masker::impl {
           i += size_t(dir);
         return i < t.size() && word(t[i]);
       };
+      auto hex = [](char ch) {
+        return (ch >= '0' && ch <= '9') ||
+               ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
+      };
+      const uint8_t *cls = byte_classes();
+      // Bytes that are not word characters but still glue (i: next to the
+      // range, dir: away from it): the ':' of an IPv6 address ("::1",
+      // "fe80::") with hex or ':' beyond it, the '(' of "(415) 555-0123",
+      // and cluster bytes ('.', ')', '+', NBSP...) with a digit within
+      // digit_cluster_max_gap: a cluster the range cut may be whole again
+      // once the range is a label. could_find_more decides.
+      auto other_glue = [&](size_t i, int dir) {
+        char ch = t[i];
+        size_t next = i + size_t(dir);
+        bool more = next < t.size();
+        if (ch == ':' && more && (hex(t[next]) || t[next] == ':'))
+          return true;
+        if (ch == '(' && dir > 0 && more && t[next] >= '0' && t[next] <= '9')
+          return true;
+        for (size_t n = 0; n <= rules::digit_cluster_max_gap && i < t.size();
+             ++n, i += size_t(dir)) {
+          uint8_t k = cls[uint8_t(t[i])];
+          if (k == k_digit)
+            return n > 0;
+          if (k == k_break || k == k_space)
+            return false;
+        }
+        return false;
+      };
       bool glued = std::any_of(
           seg_accepted.begin(), seg_accepted.end(),
           [&](const scan::candidate &c) {
@@ -1138,8 +1167,10 @@ struct masker::impl {
             bool escape_before = c.from > 1 && t[c.from - 2] == '\\';
             bool touches =
                 (c.from > 0 && !escape_before &&
-                 (word(t[c.from - 1]) || dot_glue(c.from - 1, -1))) ||
-                (c.to < t.size() && (word(t[c.to]) || dot_glue(c.to, 1)));
+                 (word(t[c.from - 1]) || dot_glue(c.from - 1, -1) ||
+                  other_glue(c.from - 1, -1))) ||
+                (c.to < t.size() &&
+                 (word(t[c.to]) || dot_glue(c.to, 1) || other_glue(c.to, 1)));
             return touches && could_find_more(t, c);
           });
       if (!glued)
