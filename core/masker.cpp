@@ -988,9 +988,9 @@ struct masker::impl {
         continue;
       }
       size_t first = i, last = i, j = i;
-      // Byte classes seen between digits of this cluster, and since the
-      // last digit (they join the cluster only if another digit follows).
-      uint32_t seen[k_class_count] = {}, gap[k_class_count] = {};
+      // Byte classes seen in this cluster (bytes after the last digit join
+      // it only if another digit follows).
+      uint32_t seen[k_class_count] = {};
       uint32_t gaps = 0;
       cluster_stats c;
       uint32_t lead_colons = 0;
@@ -1013,14 +1013,13 @@ struct masker::impl {
           if (k == k_digit || k == k_break ||
               j - last > rules::digit_cluster_max_gap)
             break;
-          ++gap[k];
           ++j;
         }
         if (j >= n || cls[t[j]] != k_digit)
           break;
         ++gaps;
-        for (int q = k_gap; q < k_class_count; ++q)
-          seen[q] += gap[q], gap[q] = 0;
+        for (size_t g = last + 1; g < j; ++g) // at most max_gap bytes
+          ++seen[cls[t[g]]];
       }
       c.digits = seen[k_digit];
       c.gaps = gaps;
