@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
+#include <cstdlib>
 #include <cstdio>
 
 namespace maskd::core {
@@ -96,6 +98,9 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   std::vector<unsigned> ends_flags, ends_ids;
   bool need_trigger[3] = {false, false, false};
   internals->find_start.assign(table.size(), nullptr);
+  internals->find_anchored.assign(table.size(), nullptr);
+  internals->anchored_width.assign(table.size(), 0);
+  internals->starts_with.assign(table.size(), {});
   for (size_t i = 0; i < table.size(); ++i) {
     if (!internals->enabled[i])
       continue;
@@ -124,6 +129,29 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
                    {unsigned(i)}, error);
     if (!internals->find_start[i])
       return nullptr;
+    std::string anchored = std::string("^(?:") + r.expression + ")";
+    hs_expr_info_t *info = nullptr;
+    hs_compile_error_t *cerr = nullptr;
+    if (hs_expression_info(anchored.c_str(), r.hs_flags, &info, &cerr) !=
+            HS_SUCCESS ||
+        info->max_width == UINT_MAX || info->min_width == 0) {
+      // Every located rule has bounded, non-empty matches: the anchored
+      // scan from a start needs no more bytes than the longest one.
+      if (error)
+        *error = "rule " + std::string(r.info.id) +
+                 " has no bounded anchored form";
+      hs_free_compile_error(cerr);
+      std::free(info);
+      return nullptr;
+    }
+    internals->anchored_width[i] = info->max_width;
+    std::free(info);
+    internals->find_anchored[i] =
+        compile_db({anchored.c_str()}, {r.hs_flags}, {unsigned(i)}, error);
+    if (!internals->find_anchored[i])
+      return nullptr;
+    for (unsigned ch = 0; ch < 256; ++ch)
+      internals->starts_with[i][ch] = rules::can_start(r, (unsigned char)ch);
   }
   internals->trigger_id_base = unsigned(table.size());
   std::string triggers[3]; // alive until the database is compiled

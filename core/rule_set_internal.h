@@ -8,6 +8,7 @@
 
 #include <hs/hs.h>
 
+#include <array>
 #include <vector>
 
 namespace maskd::core {
@@ -20,6 +21,17 @@ struct rule_set_internals {
   // located by Hyperscan (digit-dense and context rules); nullptr for the
   // others. Run on digit clusters only.
   std::vector<hs_database_t *> find_start;
+  // By rule index, for the same rules: the expression anchored at the
+  // start of the data, without start-of-match (several times cheaper a
+  // byte), run from each byte a confirmable match can start at
+  // (rules::can_start and the left edge check); its longest match in
+  // bytes; and the bytes it can start with.
+  std::vector<hs_database_t *> find_anchored;
+  std::vector<uint32_t> anchored_width;
+  std::vector<std::array<bool, 256>> starts_with;
+  // Locate with find_start instead (the reference the differential test
+  // compares with; false in every rule set maskd builds).
+  bool locate_by_som = false;
   std::vector<uint16_t> cluster_rules; // enabled digit-dense rules
   std::vector<uint16_t> context_rules; // enabled context rules
   // Pass-1 ids at and above this are context triggers, not rules.
@@ -30,6 +42,8 @@ struct rule_set_internals {
   ~rule_set_internals() {
     hs_free_database(find_ends);
     for (hs_database_t *db : find_start)
+      hs_free_database(db);
+    for (hs_database_t *db : find_anchored)
       hs_free_database(db);
   }
 };

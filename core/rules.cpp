@@ -267,6 +267,28 @@ bool in_match_bytes(const rule_def &r, unsigned char ch) {
   }
 }
 
+bool can_start(const rule_def &r, unsigned char ch) {
+  bool digit = ch >= '0' && ch <= '9';
+  switch (r.validator) {
+  case check::phone_intl: // \+[1-9]...
+    return ch == '+';
+  case check::phone_nanp: // (?:\+?1 ...)?(?:\([2-9]..|[2-9]..)
+    return digit || ch == '+' || ch == '(';
+  case check::phone_digits: // national shapes and phone_context: 0.., (..)
+    return digit || ch == '(';
+  case check::card: // [2-6]..., 3...
+  case check::ssn:  // [0-9]{3}..., [0-9]{9}
+  case check::ipv4:
+    return digit;
+  case check::iban: // [A-Z]{2}[0-9]{2}
+    return ch >= 'A' && ch <= 'Z';
+  case check::ipv6: // a hex group or "::"
+    return digit || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') || ch == ':';
+  default:
+    return true;
+  }
+}
+
 namespace {
 
 constexpr std::string_view k_phone_words[] = {"phone",

@@ -93,6 +93,11 @@ uint32_t cluster_lead(const rule_def &r);
 // rule without its own set). A match starting before a cluster's first digit
 // holds only such bytes up to it, so the lead stops at the first other byte.
 bool in_match_bytes(const rule_def &r, unsigned char ch);
+// Whether a match of rule r can start with byte ch (a superset; true for a
+// rule without its own set). With the left edge check this says where a
+// match that can pass its checks may start: masker.cpp runs the rule's
+// anchored automaton from those bytes only (rule_set.cpp: find_anchored).
+bool can_start(const rule_def &r, unsigned char ch);
 // Every match of a context rule (needs != context::none) starts with a
 // digit and holds at least this many digits, its separators being cluster
 // gap bytes: masker.cpp runs context rules only on such clusters, and only

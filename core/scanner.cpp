@@ -56,9 +56,18 @@ bool blocks(rules::edge e, char c) {
   return false;
 }
 
+} // namespace
+
+bool left_edge_ok(const rules::rule_def &r, std::string_view t,
+                  uint32_t from) {
+  return from == 0 || !blocks(r.left, t[from - 1]) || ends_escape(t, from);
+}
+
+namespace {
+
 bool edges_ok(const rules::rule_def &r, std::string_view t, uint32_t from,
               uint32_t to) {
-  if (from > 0 && blocks(r.left, t[from - 1]) && !ends_escape(t, from))
+  if (!left_edge_ok(r, t, from))
     return false;
   if (to < t.size() && blocks(r.right, t[to]))
     return false;

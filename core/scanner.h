@@ -41,6 +41,11 @@ uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
 uint32_t extend_end(const rules::rule_def &rule, std::string_view text,
                     uint32_t from, uint32_t end);
 
+// Whether a match of `rule` starting at text[from] passes the left edge
+// check of confirm() (a JSON escape before it does not count as a letter).
+bool left_edge_ok(const rules::rule_def &rule, std::string_view text,
+                  uint32_t from);
+
 // Checks one candidate against its rule. May narrow [from, to) to the part
 // that is masked (e.g. only the password of a URL). False: not a match.
 // `masked`: ranges already masked in this string (sorted, disjoint); a

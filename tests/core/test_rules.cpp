@@ -245,6 +245,16 @@ TEST(Phone, InternationalAndNanp) {
     expect_masked_as(v, "PHONE");
 }
 
+// A number that ends in a digit the phone could start with ("ext 21",
+// "4111") right before it: the leftmost place a phone pattern matches from
+// is inside that number, where the boundary check refuses it; the phone
+// that starts after the space must still be found (it leaked before the
+// anchored locator).
+TEST(Phone, AfterANumberEndingInAPossibleFirstDigit) {
+  expect_msg("ext 21 (415) 555-0123", "ext 21 [REDACTED_PHONE]");
+  expect_msg("room 4111 (415) 555-0123", "room 4111 [REDACTED_PHONE]");
+}
+
 TEST(Phone, NationalFormats) {
   // The formats listed in rules.cpp, one per country.
   for (const char *v :
