@@ -504,8 +504,15 @@ struct masker::impl {
     std::string_view t(text.data(), text_len);
     ends_seen.assign(e - b + 1, 0);
     ends_base = b;
+    const auto &blocked = in->left_blocked[rule];
     for (uint32_t k = b; k < e; ++k) {
-      if (!starts[uint8_t(t[k])] || !scan::left_edge_ok(r, t, k))
+      if (!starts[uint8_t(t[k])])
+        continue;
+      // Mostly a digit after a digit: refused unless it ends an escape
+      // ("\n", "\u00a0"), which needs a backslash 2 or 6 bytes back.
+      if (k > 0 && blocked[uint8_t(t[k - 1])] &&
+          (((k < 2 || t[k - 2] != '\\') && (k < 6 || t[k - 6] != '\\')) ||
+           !scan::left_edge_ok(r, t, k)))
         continue;
       cur_window_begin = k;
       uint32_t len = std::min(e - k, width);

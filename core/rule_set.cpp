@@ -1,6 +1,7 @@
 #include "core/rule_set.h"
 
 #include "core/rule_set_internal.h"
+#include "core/scanner.h"
 
 #include <algorithm>
 #include <cctype>
@@ -101,6 +102,7 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   internals->find_anchored.assign(table.size(), nullptr);
   internals->anchored_width.assign(table.size(), 0);
   internals->starts_with.assign(table.size(), {});
+  internals->left_blocked.assign(table.size(), {});
   for (size_t i = 0; i < table.size(); ++i) {
     if (!internals->enabled[i])
       continue;
@@ -150,8 +152,10 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
         compile_db({anchored.c_str()}, {r.hs_flags}, {unsigned(i)}, error);
     if (!internals->find_anchored[i])
       return nullptr;
-    for (unsigned ch = 0; ch < 256; ++ch)
+    for (unsigned ch = 0; ch < 256; ++ch) {
       internals->starts_with[i][ch] = rules::can_start(r, (unsigned char)ch);
+      internals->left_blocked[i][ch] = scan::blocks(r.left, char(ch));
+    }
   }
   internals->trigger_id_base = unsigned(table.size());
   std::string triggers[3]; // alive until the database is compiled

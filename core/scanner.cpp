@@ -39,6 +39,8 @@ bool ends_escape(std::string_view t, size_t pos) {
   return false;
 }
 
+} // namespace
+
 bool blocks(rules::edge e, char c) {
   switch (e) {
   case rules::edge::none:
@@ -55,8 +57,6 @@ bool blocks(rules::edge e, char c) {
   }
   return false;
 }
-
-} // namespace
 
 bool left_edge_ok(const rules::rule_def &r, std::string_view t,
                   uint32_t from) {

@@ -41,6 +41,9 @@ uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
 uint32_t extend_end(const rules::rule_def &rule, std::string_view text,
                     uint32_t from, uint32_t end);
 
+// Whether edge check `e` refuses byte c next to a match.
+bool blocks(rules::edge e, char c);
+
 // Whether a match of `rule` starting at text[from] passes the left edge
 // check of confirm() (a JSON escape before it does not count as a letter).
 bool left_edge_ok(const rules::rule_def &rule, std::string_view text,
