@@ -467,8 +467,8 @@ struct masker::impl {
   }
 
   // Anchored results: one call per start, each end once per window.
-  static int on_anchored(unsigned id, unsigned long long,
-                         unsigned long long to, unsigned, void *ctx) {
+  static int on_anchored(unsigned id, unsigned long long, unsigned long long to,
+                         unsigned, void *ctx) {
     auto *self = static_cast<impl *>(ctx);
     uint32_t end = self->cur_window_begin + uint32_t(to);
     uint8_t &seen = self->ends_seen[end - self->ends_base];

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 namespace maskd::core {
 namespace {
@@ -140,8 +140,8 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
       // Every located rule has bounded, non-empty matches: the anchored
       // scan from a start needs no more bytes than the longest one.
       if (error)
-        *error = "rule " + std::string(r.info.id) +
-                 " has no bounded anchored form";
+        *error =
+            "rule " + std::string(r.info.id) + " has no bounded anchored form";
       hs_free_compile_error(cerr);
       std::free(info);
       return nullptr;

@@ -58,8 +58,7 @@ bool blocks(rules::edge e, char c) {
   return false;
 }
 
-bool left_edge_ok(const rules::rule_def &r, std::string_view t,
-                  uint32_t from) {
+bool left_edge_ok(const rules::rule_def &r, std::string_view t, uint32_t from) {
   return from == 0 || !blocks(r.left, t[from - 1]) || ends_escape(t, from);
 }
 

@@ -400,8 +400,7 @@ const std::shared_ptr<const core::rule_set> &som_reference_rules() {
       return r;
     }
     // This set is ours alone, made non-const here once before any masker.
-    const_cast<core::rule_set_internals &>(r->internals()).locate_by_som =
-        true;
+    const_cast<core::rule_set_internals &>(r->internals()).locate_by_som = true;
     return r;
   }();
   return rules;
@@ -410,16 +409,67 @@ const std::shared_ptr<const core::rule_set> &som_reference_rules() {
 // Text made of what digit clusters hold: digit runs, separators, '+', '(',
 // capitals, hex letters, NBSP, escapes, and real values to glue to them.
 std::string gen_cluster_text(rng &r) {
-  static const char *pieces[] = {
-      "0", "1", "2", "3", "4", "5", "7", "9", "41", "555", "0123", "4111",
-      "1111", "2020", "07700", "900123", "89", "3704", "0532013000",
-      " ", " ", "-", ".", "(", ")", "+", "/", ":", "::", "\\u00a0",
-      "\xC2\xA0", "\xE2\x80\xAF", "\\n", "\\t", "DE", "GB", "WEST", "X", "a",
-      "fe80", "v", "x", "tel ", "call ", "ssn ", "phone: ", ", ", "@", "_",
-      "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00",
-      "GB82WEST12345698765432", "+44 20 7946 0958", "(415) 555-0123",
-      "536-22-4681", "192.168.10.24", "2001:db8::8a2e:370:7334",
-      "030 12345678", "4155550123", "5500-0000-0000-0004", "378282246310005"};
+  static const char *pieces[] = {"0",
+                                 "1",
+                                 "2",
+                                 "3",
+                                 "4",
+                                 "5",
+                                 "7",
+                                 "9",
+                                 "41",
+                                 "555",
+                                 "0123",
+                                 "4111",
+                                 "1111",
+                                 "2020",
+                                 "07700",
+                                 "900123",
+                                 "89",
+                                 "3704",
+                                 "0532013000",
+                                 " ",
+                                 " ",
+                                 "-",
+                                 ".",
+                                 "(",
+                                 ")",
+                                 "+",
+                                 "/",
+                                 ":",
+                                 "::",
+                                 "\\u00a0",
+                                 "\xC2\xA0",
+                                 "\xE2\x80\xAF",
+                                 "\\n",
+                                 "\\t",
+                                 "DE",
+                                 "GB",
+                                 "WEST",
+                                 "X",
+                                 "a",
+                                 "fe80",
+                                 "v",
+                                 "x",
+                                 "tel ",
+                                 "call ",
+                                 "ssn ",
+                                 "phone: ",
+                                 ", ",
+                                 "@",
+                                 "_",
+                                 "4111 1111 1111 1111",
+                                 "DE89 3704 0044 0532 0130 00",
+                                 "GB82WEST12345698765432",
+                                 "+44 20 7946 0958",
+                                 "(415) 555-0123",
+                                 "536-22-4681",
+                                 "192.168.10.24",
+                                 "2001:db8::8a2e:370:7334",
+                                 "030 12345678",
+                                 "4155550123",
+                                 "5500-0000-0000-0004",
+                                 "378282246310005"};
   std::string s;
   size_t n = 1 + r.below(24);
   for (size_t i = 0; i < n; ++i)
@@ -459,8 +509,9 @@ TEST(Differential, AnchoredLocatorMasksWhatStartOfMatchMasks) {
   };
   for (size_t i = 0; i < 20000 && failures < 10; ++i) {
     std::string text = gen_cluster_text(r);
-    std::string key = r.below(4) == 0 ? "phone" : r.below(3) == 0 ? "ssn"
-                                                                    : "msg";
+    std::string key = r.below(4) == 0   ? "phone"
+                      : r.below(3) == 0 ? "ssn"
+                                        : "msg";
     compare("{\"" + key + "\":\"" + text + "\"}", "generated " + text);
   }
   for (const auto &p : corpus_bodies("public"))
