@@ -19,7 +19,7 @@ struct rule_set_internals {
   hs_database_t *find_ends = nullptr;
   // By rule index: the rule's own start-of-match database for the rules
   // located by Hyperscan (digit-dense and context rules); nullptr for the
-  // others. Run on digit clusters only.
+  // others. Only the reference locator uses it (locate_by_som).
   std::vector<hs_database_t *> find_start;
   // By rule index, for the same rules: the expression anchored at the
   // start of the data, without start-of-match (several times cheaper a

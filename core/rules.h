@@ -51,7 +51,7 @@ enum class context : uint8_t {
 
 // How a rule's matches are located.
 enum class locator : uint8_t {
-  som,          // Hyperscan start-of-match, on digit clusters
+  som,          // Hyperscan on digit clusters (anchored from each start)
   prefix,       // back over token_chars, then forward to the first prefix
   email,        // back over the domain to '@', then over the local part
   url_password, // back to "://", then over the scheme
