@@ -172,6 +172,7 @@ struct masker::impl {
   std::vector<uint8_t> claimed;
   std::vector<uint8_t> ends_seen; // locate_in: by end - ends_base
   uint32_t ends_base = 0;
+  const std::array<bool, 256> *right_blocked = nullptr; // on_anchored
   std::vector<uint32_t> dec_pos, raw_pos;
   std::vector<uint32_t> order; // drop_repeated_starts
   std::vector<uint8_t> repeated;
@@ -471,6 +472,11 @@ struct masker::impl {
                          unsigned, void *ctx) {
     auto *self = static_cast<impl *>(ctx);
     uint32_t end = self->cur_window_begin + uint32_t(to);
+    // confirm() refuses a match with a word byte after it, whatever its
+    // start: such an end is no candidate (the text's NUL after a string
+    // never refuses).
+    if ((*self->right_blocked)[uint8_t(self->text[end])])
+      return 0;
     uint8_t &seen = self->ends_seen[end - self->ends_base];
     if (seen)
       return 0; // an earlier (leftmost) start has this end
@@ -505,6 +511,7 @@ struct masker::impl {
     ends_seen.assign(e - b + 1, 0);
     ends_base = b;
     const auto &blocked = in->left_blocked[rule];
+    right_blocked = &in->right_blocked[rule];
     for (uint32_t k = b; k < e; ++k) {
       if (!starts[uint8_t(t[k])])
         continue;

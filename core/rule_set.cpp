@@ -103,6 +103,7 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   internals->anchored_width.assign(table.size(), 0);
   internals->starts_with.assign(table.size(), {});
   internals->left_blocked.assign(table.size(), {});
+  internals->right_blocked.assign(table.size(), {});
   for (size_t i = 0; i < table.size(); ++i) {
     if (!internals->enabled[i])
       continue;
@@ -155,6 +156,7 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
     for (unsigned ch = 0; ch < 256; ++ch) {
       internals->starts_with[i][ch] = rules::can_start(r, (unsigned char)ch);
       internals->left_blocked[i][ch] = scan::blocks(r.left, char(ch));
+      internals->right_blocked[i][ch] = scan::blocks(r.right, char(ch));
     }
   }
   internals->trigger_id_base = unsigned(table.size());

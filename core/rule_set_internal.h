@@ -29,7 +29,8 @@ struct rule_set_internals {
   std::vector<hs_database_t *> find_anchored;
   std::vector<uint32_t> anchored_width;
   std::vector<std::array<bool, 256>> starts_with;
-  std::vector<std::array<bool, 256>> left_blocked; // by the left edge check
+  std::vector<std::array<bool, 256>> left_blocked;  // by the left edge check
+  std::vector<std::array<bool, 256>> right_blocked; // by the right one
   // Locate with find_start instead (the reference the differential test
   // compares with; false in every rule set maskd builds).
   bool locate_by_som = false;
