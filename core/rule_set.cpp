@@ -98,6 +98,7 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   std::vector<const char *> ends_exprs;
   std::vector<unsigned> ends_flags, ends_ids;
   bool need_trigger[3] = {false, false, false};
+  internals->locate_by_som = opts.reference_locator;
   internals->find_start.assign(table.size(), nullptr);
   internals->find_anchored.assign(table.size(), nullptr);
   internals->anchored_width.assign(table.size(), 0);
@@ -127,11 +128,13 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
                  "context)";
       return nullptr;
     }
-    internals->find_start[i] =
-        compile_db({r.expression}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST},
-                   {unsigned(i)}, error);
-    if (!internals->find_start[i])
-      return nullptr;
+    if (opts.reference_locator) {
+      internals->find_start[i] =
+          compile_db({r.expression}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST},
+                     {unsigned(i)}, error);
+      if (!internals->find_start[i])
+        return nullptr;
+    }
     std::string anchored = std::string("^(?:") + r.expression + ")";
     hs_expr_info_t *info = nullptr;
     hs_compile_error_t *cerr = nullptr;

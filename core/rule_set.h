@@ -31,6 +31,11 @@ const std::vector<rule_info> &builtin_rules();
 struct rule_set_options {
   // Ids of the rules to enable; empty means "the built-in defaults".
   std::vector<std::string> enabled;
+  // Locate the digit-cluster and context rules with Hyperscan's
+  // start-of-match mode over whole windows instead of anchored scans from
+  // each possible start: slower, and the reference the differential test
+  // compares the anchored locator with. Not for production use.
+  bool reference_locator = false;
 };
 
 struct rule_set_internals; // Hyperscan databases and tables (rule_set.cpp)

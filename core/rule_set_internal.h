@@ -19,7 +19,7 @@ struct rule_set_internals {
   hs_database_t *find_ends = nullptr;
   // By rule index: the rule's own start-of-match database for the rules
   // located by Hyperscan (digit-dense and context rules); nullptr for the
-  // others. Only the reference locator uses it (locate_by_som).
+  // others. Compiled only for the reference locator (locate_by_som).
   std::vector<hs_database_t *> find_start;
   // By rule index, for the same rules: the expression anchored at the
   // start of the data, without start-of-match (several times cheaper a
@@ -31,8 +31,8 @@ struct rule_set_internals {
   std::vector<std::array<bool, 256>> starts_with;
   std::vector<std::array<bool, 256>> left_blocked;  // by the left edge check
   std::vector<std::array<bool, 256>> right_blocked; // by the right one
-  // Locate with find_start instead (the reference the differential test
-  // compares with; false in every rule set maskd builds).
+  // Locate with find_start instead (rule_set_options::reference_locator:
+  // the reference the differential test compares with).
   bool locate_by_som = false;
   std::vector<uint16_t> cluster_rules; // enabled digit-dense rules
   std::vector<uint16_t> context_rules; // enabled context rules

@@ -11,7 +11,6 @@
 #include "core/json_text.h"
 #include "core/masker.h"
 #include "core/rule_set.h"
-#include "core/rule_set_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -394,13 +393,11 @@ TEST(Differential, BytesAfterTheInputAreIgnored) {
 const std::shared_ptr<const core::rule_set> &som_reference_rules() {
   static const std::shared_ptr<const core::rule_set> rules = [] {
     std::string err;
-    auto r = core::rule_set::builtin(&err);
-    if (!r) {
-      ADD_FAILURE() << "rule_set::builtin failed: " << err;
-      return r;
-    }
-    // This set is ours alone, made non-const here once before any masker.
-    const_cast<core::rule_set_internals &>(r->internals()).locate_by_som = true;
+    core::rule_set_options opts;
+    opts.reference_locator = true;
+    auto r = core::rule_set::compile(opts, &err);
+    if (!r)
+      ADD_FAILURE() << "rule_set::compile failed: " << err;
     return r;
   }();
   return rules;
