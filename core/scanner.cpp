@@ -6,6 +6,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace maskd::core::scan {
 namespace {
 
@@ -392,12 +396,54 @@ bool in_class(char ch, const char *extra) {
   return false;
 }
 
+#if defined(__SSE2__)
+// Bit k set when p[k] is alphanumeric or one of `extra` (16 bytes).
+unsigned class_mask16(const char *p, const char *extra) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+  __m128i l = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                           _mm_set1_epi8('a')); // A-Z and a-z to 0-25
+  __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+  __m128i m =
+      _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l),
+                   _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+  for (const char *e = extra; *e; ++e)
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(*e)));
+  return unsigned(_mm_movemask_epi8(m));
+}
+#endif
+
+// Tokens (JWTs, API keys) run to hundreds of bytes: both walks test 16
+// bytes a step, never outside [floor, end) or [from, limit).
 uint32_t back_over(std::string_view t, uint32_t end, uint32_t limit,
                    const char *extra) {
   uint32_t floor = end > limit ? end - limit : 0;
   uint32_t i = end;
+#if defined(__SSE2__)
+  while (i >= floor + 16) {
+    unsigned out = ~class_mask16(t.data() + i - 16, extra) & 0xFFFFu;
+    if (out != 0) // the last byte outside the class ends the walk
+      return i - (unsigned(__builtin_clz(out)) - 16);
+    i -= 16;
+  }
+#endif
   while (i > floor && in_class(t[i - 1], extra))
     --i;
+  return i;
+}
+
+uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
+                      const char *extra) {
+  uint32_t i = from;
+#if defined(__SSE2__)
+  while (i + 16 <= limit) {
+    unsigned out = ~class_mask16(t.data() + i, extra) & 0xFFFFu;
+    if (out != 0)
+      return i + unsigned(__builtin_ctz(out));
+    i += 16;
+  }
+#endif
+  while (i < limit && in_class(t[i], extra))
+    ++i;
   return i;
 }
 
@@ -482,9 +528,7 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
   }
   uint32_t limit =
       uint32_t(std::min<size_t>(t.size(), size_t(from) + r.max_len));
-  uint32_t i = end;
-  while (i < limit && in_class(t[i], extra))
-    ++i;
+  uint32_t i = end < limit ? forward_over(t, end, limit, extra) : end;
   if (r.locate == rules::locator::scheme_token)
     while (i < limit && t[i] == '=')
       ++i;

@@ -552,6 +552,29 @@ TEST(Secrets, BearerTokenAndJwtMaskedOnce) {
   expect_kept("Authorization: Bearer ${API_TOKEN}");
 }
 
+// Tokens and addresses of every length around the 16-byte steps of the
+// walks that find where they start and end: masked whole, the text around
+// them kept.
+TEST(Secrets, TokensOfEveryLengthMaskedWhole) {
+  const std::string alphabet = "aZ3kQ9xL2mP7vB5n";
+  for (size_t len = 16; len <= 80; ++len) {
+    std::string token;
+    for (size_t i = 0; i < len; ++i)
+      token += alphabet[(i * 7 + len) % alphabet.size()];
+    SCOPED_TRACE("bearer token of " + std::to_string(len));
+    expect_msg("auth: Bearer " + token + ", then",
+               "auth: Bearer [REDACTED_BEARER_TOKEN], then");
+  }
+  for (size_t local = 1; local <= 64; ++local) {
+    for (size_t label : {1u, 15u, 16u, 17u, 40u}) {
+      std::string addr = std::string(local, 'j') + "@" +
+                         std::string(label, 'd') + ".example.org";
+      SCOPED_TRACE(addr);
+      expect_msg("(to " + addr + ") ok", "(to [REDACTED_EMAIL]) ok");
+    }
+  }
+}
+
 TEST(Secrets, BasicAuth) {
   // base64("user:password") and base64("admin:s3cr3t!").
   expect_msg("Authorization: Basic dXNlcjpwYXNzd29yZA==",
