@@ -257,6 +257,11 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
       dec += uint32_t(step);
       continue;
     }
+    if (end - p >= 2 && p[1] != 'u') { // \" \\ \n ...: two bytes, one
+      p += 2;
+      dec += 1;
+      continue;
+    }
     size_t dec_len = 0;
     size_t used = decode_escape(p, end, nullptr, &dec_len);
     if (used == 0)

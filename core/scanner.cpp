@@ -27,6 +27,10 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 // that is still escaped text (a string nested in a string): "\n4155550123"
 // must not count 'n' as a letter glued to the number.
 bool ends_escape(std::string_view t, size_t pos) {
+  // Quick no: an escape's backslash sits 2 ("\\n") or 6 ("\\u00a0")
+  // bytes back.
+  if ((pos < 2 || t[pos - 2] != '\\') && (pos < 6 || t[pos - 6] != '\\'))
+    return false;
   auto odd_backslashes_before = [&](size_t i) {
     size_t n = 0;
     while (i > n && t[i - n - 1] == '\\')
