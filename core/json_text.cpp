@@ -1,6 +1,7 @@
 #include "core/json_text.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -90,6 +91,22 @@ size_t copy_to_backslash_padded(const char *p, const char *end, char *o) {
   return copy_to_backslash(p, end, o);
 #endif
 }
+
+// What the two-byte escape \\<c> decodes to, 0 when <c> is 'u' or
+// invalid: these are most escapes (quotes of nested JSON, newlines), taken
+// inline by the loops below without a call.
+constexpr auto k_simple_escape = [] {
+  std::array<char, 256> t{};
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['/'] = '/';
+  t['b'] = '\b';
+  t['f'] = '\f';
+  t['n'] = '\n';
+  t['r'] = '\r';
+  t['t'] = '\t';
+  return t;
+}();
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9')
@@ -219,6 +236,13 @@ size_t unescape(std::string_view raw, char *out, size_t *bad_offset,
     p += chunk;
     if (p == end)
       break;
+    if (end - p >= 2) {
+      if (char simple = k_simple_escape[uint8_t(p[1])]) {
+        *o++ = simple;
+        p += 2;
+        continue;
+      }
+    }
     size_t dec_len = 0;
     size_t used = decode_escape(p, end, o, &dec_len);
     if (used == 0) {
@@ -281,6 +305,10 @@ bool escapes_valid(std::string_view raw, size_t *bad_offset, bool padded) {
         padded ? find_backslash_padded(p, end) : find_backslash(p, end);
     if (bs == end)
       return true;
+    if (end - bs >= 2 && k_simple_escape[uint8_t(bs[1])]) {
+      p = bs + 2;
+      continue;
+    }
     size_t dec_len;
     size_t used = decode_escape(bs, end, nullptr, &dec_len);
     if (used == 0) {
