@@ -575,18 +575,35 @@ bool jwt(std::string_view text) {
 double shannon_entropy(std::string_view text) {
   if (text.empty())
     return 0.0;
-  size_t counts[256] = {};
-  for (unsigned char c : text)
-    ++counts[c];
-  const double total = double(text.size());
-  double bits = 0.0;
-  for (size_t count : counts) {
-    if (count == 0)
-      continue;
-    const double p = double(count) / total;
-    bits -= p * std::log2(p);
+  // H = log2(N) - sum(c * log2(c)) / N over the counts c of the distinct
+  // bytes: one log2 per distinct count from a table (tokens are short and
+  // their counts small), and no 256-entry sweep.
+  static const auto c_log2_c = [] {
+    std::array<double, 256> t{};
+    for (size_t c = 1; c < t.size(); ++c)
+      t[c] = double(c) * std::log2(double(c));
+    return t;
+  }();
+  uint32_t counts[256];
+  uint64_t present[4] = {};
+  for (unsigned char c : text) {
+    uint64_t bit = uint64_t(1) << (c & 63);
+    if (present[c >> 6] & bit) {
+      ++counts[c];
+    } else {
+      present[c >> 6] |= bit;
+      counts[c] = 1;
+    }
   }
-  return bits;
+  double sum = 0.0;
+  for (unsigned w = 0; w < 4; ++w)
+    for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
+      uint32_t c = counts[w * 64 + unsigned(__builtin_ctzll(bits))];
+      sum +=
+          c < c_log2_c.size() ? c_log2_c[c] : double(c) * std::log2(double(c));
+    }
+  const double total = double(text.size());
+  return std::max(0.0, std::log2(total) - sum / total);
 }
 
 bool is_placeholder(std::string_view text) {
