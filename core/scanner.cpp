@@ -752,6 +752,16 @@ void resolve_overlaps(std::vector<candidate> &cands,
                       std::vector<uint8_t> &claimed) {
   if (cands.size() < 2)
     return;
+  // Mostly nothing overlaps: then every candidate stays, sorted by start.
+  std::sort(cands.begin(), cands.end(),
+            [](const candidate &a, const candidate &b) {
+              return a.from != b.from ? a.from < b.from : a.to < b.to;
+            });
+  bool overlap = false;
+  for (size_t i = 1; i < cands.size() && !overlap; ++i)
+    overlap = cands[i].from < cands[i - 1].to;
+  if (!overlap)
+    return;
   merge_overlapping_secrets(cands, scratch);
   auto table = rules::table();
   std::sort(cands.begin(), cands.end(),
