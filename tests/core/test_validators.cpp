@@ -1,6 +1,8 @@
 // Tests for core/validators: each validator gets real positives, constructed
 // positives (checksums computed here, independently of the code under test
 // where practical) and the near misses that must be rejected.
+#include "core/rules.h"
+#include "core/scanner.h"
 #include "core/validators.h"
 
 #include <gtest/gtest.h>
@@ -828,6 +830,38 @@ TEST(BasicCredential, NotACredential) {
   EXPECT_FALSE(basic_credential("dXNlc"));        // length 1 mod 4
   EXPECT_FALSE(basic_credential(""));
   EXPECT_FALSE(basic_credential("===="));
+}
+
+// ------------------------------------------------ replacement guard
+// confirm() refuses a candidate that would swallow a quote of a nested JSON
+// document or end inside an escape, wherever in a long candidate it is
+// (the check steps 16 bytes at a time).
+TEST(ReplacementGuard, QuotesAndSplitEscapesAnywhereInALongCandidate) {
+  const rules::rule_def *rule = nullptr;
+  for (const auto &r : rules::table())
+    if (r.info.id == "gitlab_token")
+      rule = &r; // no validator: only the edges and the guard decide
+  ASSERT_NE(rule, nullptr);
+  auto confirms = [&](const std::string &text) {
+    scan::candidate c{0, uint32_t(text.size()), 0};
+    return scan::confirm(*rule, text, c, {});
+  };
+  const std::string body(40, 'a');
+  EXPECT_TRUE(confirms("glpat-" + body));
+  for (size_t at = 0; at < body.size(); ++at) {
+    std::string quoted = "glpat-" + body;
+    quoted[6 + at] = '"';
+    EXPECT_FALSE(confirms(quoted)) << "quote at " << at;
+    std::string escaped = "glpat-" + body;
+    escaped.replace(6 + at, 2, "\\n");
+    EXPECT_TRUE(confirms(escaped)) << "whole escape at " << at;
+    std::string escaped_quote = "glpat-" + body;
+    escaped_quote.replace(6 + at, 2, "\\\"");
+    EXPECT_TRUE(confirms(escaped_quote)) << "escaped quote at " << at;
+  }
+  for (size_t len = 1; len <= body.size(); ++len)
+    EXPECT_FALSE(confirms("glpat-" + body.substr(0, len) + "\\"))
+        << "escape cut after " << len;
 }
 
 } // namespace
