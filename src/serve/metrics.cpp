@@ -201,7 +201,11 @@ void metrics_registry::render(const net::server &srv,
        &net::shard_stats::recv_paused},
       {"maskd_cq_overflows_total",
        "Loop turns that found the completion queue overflowed.",
-       &net::shard_stats::cq_overflows}};
+       &net::shard_stats::cq_overflows},
+      {"maskd_early_submits_total",
+       "Submissions inside a batch of completions, so that responses to "
+       "large bodies leave before the batch is done.",
+       &net::shard_stats::early_submits}};
   for (auto &m : pressure) {
     header(out, m.name, "counter", m.help);
     for (unsigned i = 0; i < srv.shard_count(); i++)
