@@ -575,15 +575,11 @@ bool jwt(std::string_view text) {
 double shannon_entropy(std::string_view text) {
   if (text.empty())
     return 0.0;
-  // H = log2(N) - sum(c * log2(c)) / N over the counts c of the distinct
-  // bytes: one log2 per distinct count from a table (tokens are short and
-  // their counts small), and no 256-entry sweep.
-  static const auto c_log2_c = [] {
-    std::array<double, 256> t{};
-    for (size_t c = 1; c < t.size(); ++c)
-      t[c] = double(c) * std::log2(double(c));
-    return t;
-  }();
+  // -sum(p * log2(p)) over the distinct bytes in ascending order, the same
+  // operations in the same order as a sweep of all 256 counts (results on
+  // a threshold, e.g. exactly 3.0 for 8 bytes of equal count, must not
+  // move by a rounding step), without the sweep: the bytes present are
+  // marked in four words.
   uint32_t counts[256];
   uint64_t present[4] = {};
   for (unsigned char c : text) {
@@ -595,15 +591,15 @@ double shannon_entropy(std::string_view text) {
       counts[c] = 1;
     }
   }
-  double sum = 0.0;
-  for (unsigned w = 0; w < 4; ++w)
-    for (uint64_t bits = present[w]; bits != 0; bits &= bits - 1) {
-      uint32_t c = counts[w * 64 + unsigned(__builtin_ctzll(bits))];
-      sum +=
-          c < c_log2_c.size() ? c_log2_c[c] : double(c) * std::log2(double(c));
-    }
   const double total = double(text.size());
-  return std::max(0.0, std::log2(total) - sum / total);
+  double bits = 0.0;
+  for (unsigned w = 0; w < 4; ++w)
+    for (uint64_t m = present[w]; m != 0; m &= m - 1) {
+      const double p =
+          double(counts[w * 64 + unsigned(__builtin_ctzll(m))]) / total;
+      bits -= p * std::log2(p);
+    }
+  return bits;
 }
 
 bool is_placeholder(std::string_view text) {

@@ -749,6 +749,19 @@ TEST(Entropy, KnownValues) {
   EXPECT_DOUBLE_EQ(v::shannon_entropy(all_bytes), 8.0);
 }
 
+// The thresholds compare exactly (a bearer token needs >= 3.0): equal
+// counts of 2^n distinct bytes give exactly n bits, for every count.
+TEST(Entropy, PowerOfTwoAlphabetsGiveExactBits) {
+  for (size_t distinct : {2u, 4u, 8u, 16u})
+    for (size_t k = 1; k <= 64; ++k) {
+      std::string s;
+      for (size_t d = 0; d < distinct; ++d)
+        s.append(k, char('a' + d));
+      EXPECT_EQ(v::shannon_entropy(s), std::log2(double(distinct)))
+          << distinct << " bytes, " << k << " each";
+    }
+}
+
 TEST(Entropy, RandomTokenScoresHigherThanWords) {
   EXPECT_GT(v::shannon_entropy(REAL_GITHUB_TOKENS[0]), 4.5);
   EXPECT_LT(v::shannon_entropy("passwordpassword"), 3.0);
