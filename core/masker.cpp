@@ -507,7 +507,8 @@ struct masker::impl {
     const auto &starts = in->starts_with[rule];
     const uint32_t width = in->anchored_width[rule];
     const hs_database_t *db = in->find_anchored[rule];
-    std::string_view t(text.data(), text_len);
+    // The whole buffer: a rescan's copy of a string lies past text_len.
+    std::string_view t(text.data(), text.size());
     ends_seen.assign(e - b + 1, 0);
     ends_base = b;
     const auto &blocked = in->left_blocked[rule];
