@@ -11,11 +11,12 @@ for p in clang libclang-rt-14-dev; do
     { apt-get update -q >/dev/null && apt-get install -y -q "$p" >/dev/null; }
 done
 if [ ! -f build-fuzz/build.ninja ]; then
-  # Coverage instrumentation on every target (core included), sanitizers on.
+  # Coverage instrumentation on every target (core included), sanitizers and
+  # the C++ library's bounds checks on.
   CC=clang CXX=clang++ meson setup build-fuzz --buildtype=debugoptimized \
     -Dfuzz=true -Dserver=false -Dbench=false -Dmimalloc=disabled \
     -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dcpp_args=-fsanitize=fuzzer-no-link >/dev/null
+    "-Dcpp_args=-fsanitize=fuzzer-no-link -D_GLIBCXX_ASSERTIONS" >/dev/null
 fi
 ninja -C build-fuzz tests/fuzz/fuzz_mask
 seeds=$(mktemp -d)
