@@ -281,7 +281,7 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
       dec += uint32_t(step);
       continue;
     }
-    if (end - p >= 2 && p[1] != 'u') { // \" \\ \n ...: two bytes, one
+    if (end - p >= 2 && k_simple_escape[uint8_t(p[1])]) { // two bytes, one
       p += 2;
       dec += 1;
       continue;

@@ -126,6 +126,10 @@ bool otlp_marker_key(std::string_view k) {
          k == "scope_spans";
 }
 
+bool is_hex_digit(unsigned char ch) {
+  return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
+}
+
 std::string_view trim_token(std::string_view t) {
   while (!t.empty() && (t.back() == ' ' || t.back() == '\n' ||
                         t.back() == '\r' || t.back() == '\t'))
@@ -516,11 +520,10 @@ struct masker::impl {
     for (uint32_t k = b; k < e; ++k) {
       if (!starts[uint8_t(t[k])])
         continue;
-      // Mostly a digit after a digit: refused unless it ends an escape
-      // ("\n", "\u00a0"), which needs a backslash 2 or 6 bytes back.
-      if (k > 0 && blocked[uint8_t(t[k - 1])] &&
-          (((k < 2 || t[k - 2] != '\\') && (k < 6 || t[k - 6] != '\\')) ||
-           !scan::left_edge_ok(r, t, k)))
+      // Mostly a digit after a digit: the table says so; only then the
+      // full check (an escape before the start, "\n", "\u00a0", is no
+      // word byte).
+      if (k > 0 && blocked[uint8_t(t[k - 1])] && !scan::left_edge_ok(r, t, k))
         continue;
       cur_window_begin = k;
       uint32_t len = std::min(e - k, width);
@@ -926,11 +929,8 @@ struct masker::impl {
   static size_t escape_hex_end(const unsigned char *t, size_t i, size_t from,
                                size_t n) {
     // Quick no: up to three hex digits, then a 'u', must come before t[i].
-    auto hex = [](unsigned char h) {
-      return (h >= '0' && h <= '9') || ((h | 0x20) >= 'a' && (h | 0x20) <= 'f');
-    };
     size_t h = i;
-    while (h > from && i - h < 3 && hex(t[h - 1]))
+    while (h > from && i - h < 3 && is_hex_digit(t[h - 1]))
       --h;
     if (h == from || t[h - 1] != 'u')
       return 0;
@@ -940,7 +940,7 @@ struct masker::impl {
       size_t bs = 1; // an odd run of backslashes: the last one escapes 'u'
       while (q >= from + bs && t[q - bs] == '\\')
         ++bs;
-      if (bs % 2 == 1 && std::all_of(t + q + 2, t + q + 6, hex))
+      if (bs % 2 == 1 && std::all_of(t + q + 2, t + q + 6, is_hex_digit))
         return q + 6;
     }
     return 0;
@@ -1198,10 +1198,6 @@ struct masker::impl {
           i += size_t(dir);
         return i < t.size() && word(t[i]);
       };
-      auto hex = [](char ch) {
-        return (ch >= '0' && ch <= '9') ||
-               ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
-      };
       const uint8_t *cls = byte_classes();
       // Bytes that are not word characters but still glue (i: next to the
       // range, dir: away from it): the ':' of an IPv6 address ("::1",
@@ -1213,7 +1209,8 @@ struct masker::impl {
         char ch = t[i];
         size_t next = i + size_t(dir);
         bool more = next < t.size();
-        if (ch == ':' && more && (hex(t[next]) || t[next] == ':'))
+        if (ch == ':' && more &&
+            (is_hex_digit(uint8_t(t[next])) || t[next] == ':'))
           return true;
         if (ch == '(' && dir > 0 && more && t[next] >= '0' && t[next] <= '9')
           return true;
