@@ -564,16 +564,19 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
   if (from - near <= skippable)
     return true;
   if (from >= 64) {
-    // Without a masked range, a label, a NUL or a sentence end in the last
-    // 64 bytes, the walk ends 64 bytes back, short of `near`.
+    // The walk passes more than 64 bytes only by skipping, free, a masked
+    // range, a label (it ends with ']') or NULs; a sentence end only stops
+    // it sooner. Without one of those in the last 64 bytes, it ends 64
+    // bytes back at most, short of `near`. (Decimals full of '.', such as
+    // an embedding's, no longer send every 9-digit fraction to the walk.)
     auto r = std::lower_bound(
         masked.begin(), masked.end(), from - 64,
         [](const candidate &c, uint32_t f) { return c.to <= f; });
     bool plain = r == masked.end() || r->from >= from;
-    bool special = false;
+    bool free = false;
     for (uint32_t k = from - 64; k < from; ++k)
-      special |= reach_special[uint8_t(t[k])];
-    if (plain && !special)
+      free |= t[k] == ']' || t[k] == '\0';
+    if (plain && !free)
       return false;
   }
   return walk_reach(t, from, masked, [&](size_t b, size_t e) {

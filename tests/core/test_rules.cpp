@@ -300,6 +300,20 @@ TEST(Phone, ContextReachesAcrossMaskedValues) {
   expect_kept("Phone: 41555501");
 }
 
+// Labels of an earlier masking are free too (a second pass over masked text
+// finds what the first found), however many lie between word and number;
+// sentence ends in the last 64 bytes only stop the reach, never extend it.
+TEST(Phone, ContextReachesAcrossLabels) {
+  std::string labels;
+  for (int k = 0; k < 5; ++k)
+    labels += "[REDACTED_EMAIL] ";
+  EXPECT_EQ(mask_doc(msg_doc("Phone: " + labels + "4155550123")),
+            msg_doc("Phone: " + labels + "[REDACTED_PHONE]"));
+  expect_kept("Phone: " + std::string(40, 'x') + " 1.5 2.5 3.5 4.5 5.5 6.5 " +
+              "4155550123");
+  expect_kept("Phone. " + std::string(70, 'x') + " 4155550123");
+}
+
 TEST(Phone, BareDigitsWithoutContextSurvive) {
   expect_kept("order 4155550123 shipped");
   expect_kept("4155550123");
