@@ -517,7 +517,17 @@ struct masker::impl {
     ends_base = b;
     const auto &blocked = in->left_blocked[rule];
     right_blocked = &in->right_blocked[rule];
-    for (uint32_t k = b; k < e; ++k) {
+    // A match from k ends by e and holds min_digits: once fewer digits are
+    // left in [k, e), no start further on can match (a card's second group
+    // on is no card).
+    const uint32_t need = rules::min_digits(r);
+    uint32_t left = 0;
+    if (need > 0)
+      for (uint32_t k = b; k < e; ++k)
+        left += unsigned(t[k] - '0') <= 9;
+    for (uint32_t k = b; k < e; left -= unsigned(t[k] - '0') <= 9, ++k) {
+      if (left < need)
+        break;
       if (!starts[uint8_t(t[k])])
         continue;
       // Mostly a digit after a digit: the table says so; only then the

@@ -289,6 +289,29 @@ bool can_start(const rule_def &r, unsigned char ch) {
   }
 }
 
+uint32_t min_digits(const rule_def &r) {
+  switch (r.validator) {
+  case check::phone_intl: // \+[1-9] and {6,16} more
+    return 7;
+  case check::phone_nanp: // [2-9]xx xxx xxxx
+    return 10;
+  case check::phone_digits:
+    // phone_context: [0-9]{9,11}, 3-3-3, 2-4-4; phone_national's fewest:
+    // 0[1-9][0-9]{0,3}-[0-9]{1,4}-[0-9]{4} (2 + 1 + 4)
+    return r.needs == context::phone ? 9 : 7;
+  case check::card: // [2-6] + 12, 4-4-4-1, 4-6-4
+    return 13;
+  case check::iban: // [A-Z]{2}[0-9]{2}, then letters or digits
+    return 2;
+  case check::ssn: // 3-2-4, or 9 bare
+    return 9;
+  case check::ipv4: // four groups of 1-3
+    return 4;
+  default: // ipv6 ("::") and the code-located rules
+    return 0;
+  }
+}
+
 namespace {
 
 constexpr std::string_view k_phone_words[] = {"phone",

@@ -98,6 +98,11 @@ bool in_match_bytes(const rule_def &r, unsigned char ch);
 // match that can pass its checks may start: masker.cpp runs the rule's
 // anchored automaton from those bytes only (rule_set.cpp: find_anchored).
 bool can_start(const rule_def &r, unsigned char ch);
+// The fewest ASCII digits a match of rule r holds (0 for a rule without a
+// figure here): read off the expressions in rules.cpp, so a new alternative
+// with fewer digits must lower it. masker.cpp stops trying starts once
+// fewer digits are left in the window.
+uint32_t min_digits(const rule_def &r);
 // Every match of a context rule (needs != context::none) starts with a
 // digit and holds at least this many digits, its separators being cluster
 // gap bytes: masker.cpp runs context rules only on such clusters, and only

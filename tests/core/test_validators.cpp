@@ -6,6 +6,7 @@
 #include "core/validators.h"
 
 #include <gtest/gtest.h>
+#include <hs/hs.h>
 
 #include <cmath>
 #include <cstdint>
@@ -875,6 +876,92 @@ TEST(ReplacementGuard, QuotesAndSplitEscapesAnywhereInALongCandidate) {
   for (size_t len = 1; len <= body.size(); ++len)
     EXPECT_FALSE(confirms("glpat-" + body.substr(0, len) + "\\"))
         << "escape cut after " << len;
+}
+
+// Every match of a rule holds at least rules::min_digits digits: the
+// anchored locator stops trying starts once fewer are left, so a bound set
+// too high would lose the shortest shapes. Each rule's expression, anchored,
+// runs from every offset of generated digit-and-separator text and of the
+// shortest shapes written out; every match it reports is counted.
+TEST(RuleShape, EveryMatchHoldsTheRulesMinimumDigits) {
+  const std::string_view pieces[] = {"0",        "1",
+                                     "2",        "3",
+                                     "4",        "5",
+                                     "6",        "7",
+                                     "8",        "9",
+                                     "0",        "1",
+                                     "4",        "12",
+                                     "345",      "6789",
+                                     " ",        "-",
+                                     ".",        "(",
+                                     ")",        "+",
+                                     "/",        ":",
+                                     "\xC2\xA0", "\xE2\x80\xAF",
+                                     "GB",       "DE",
+                                     "A",        "Z",
+                                     "x"};
+  std::vector<std::string> texts = {
+      "+1234567",      "01-1-1234",           "020 7946 0958",
+      "4111111111111", "4111 1111 1111 1",    "3782 822463 1000",
+      "536-22-4681",   "536224681",           "1.2.3.4",
+      "GB12ABCDEFGH",  "(02) 9374 4000",      "415 555 0123",
+      "12 3456 7890",  "+44 (0) 20 7946 0958"};
+  uint64_t x = 0x5EED;
+  for (int n = 0; n < 3000; ++n) {
+    std::string t;
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    for (int k = int(x >> 59) + 1; k > 0; --k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      t += pieces[(x >> 33) % std::size(pieces)];
+    }
+    texts.push_back(t);
+  }
+  size_t rules_checked = 0;
+  for (const rules::rule_def &r : rules::table()) {
+    const uint32_t need = rules::min_digits(r);
+    if (need == 0)
+      continue;
+    ++rules_checked;
+    std::string expr = std::string("^(?:") + r.expression + ")";
+    hs_database_t *db = nullptr;
+    hs_compile_error_t *err = nullptr;
+    ASSERT_EQ(
+        hs_compile(expr.c_str(), r.hs_flags, HS_MODE_BLOCK, nullptr, &db, &err),
+        HS_SUCCESS)
+        << r.info.id;
+    hs_scratch_t *scratch = nullptr;
+    ASSERT_EQ(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
+    struct found {
+      std::vector<unsigned long long> ends;
+    } f;
+    size_t matches = 0, fewest = SIZE_MAX;
+    for (const std::string &t : texts)
+      for (size_t k = 0; k < t.size(); ++k) {
+        f.ends.clear();
+        hs_scan(
+            db, t.data() + k, unsigned(t.size() - k), 0, scratch,
+            [](unsigned, unsigned long long, unsigned long long to, unsigned,
+               void *ctx) {
+              static_cast<found *>(ctx)->ends.push_back(to);
+              return 0;
+            },
+            &f);
+        for (unsigned long long end : f.ends) {
+          size_t digits = 0;
+          for (size_t i = k; i < k + end; ++i)
+            digits += t[i] >= '0' && t[i] <= '9';
+          ++matches;
+          fewest = std::min(fewest, digits);
+          EXPECT_GE(digits, need)
+              << r.info.id << " matches \"" << t.substr(k, end) << "\"";
+        }
+      }
+    EXPECT_GT(matches, 0u) << r.info.id << ": the texts reach no match";
+    RecordProperty(std::string(r.info.id) + "_fewest", int(fewest));
+    hs_free_scratch(scratch);
+    hs_free_database(db);
+  }
+  EXPECT_GE(rules_checked, 9u);
 }
 
 } // namespace
