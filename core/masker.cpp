@@ -956,6 +956,13 @@ struct masker::impl {
     return 0;
   }
 
+  // One dot and nothing else between the digits: a decimal number (one
+  // word: spaces count in other_gap).
+  static bool is_decimal(const cluster_stats &c) {
+    return c.dots == 1 && c.other_gap == 0 && c.hex_lower == 0 &&
+           c.other_letters == 0 && c.colons == 0;
+  }
+
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
                                        const cluster_stats &c) {
     bool numeric = c.digits >= rules::digit_cluster_min_digits ||
@@ -969,8 +976,7 @@ struct masker::impl {
     if (c.hex_lower > 0 && c.other_letters == 0 && c.colons < 2)
       return cluster_kind::none;
     // one dot and nothing else between digits (a decimal number),
-    if (c.dots == 1 && c.other_gap == 0 && c.hex_lower == 0 &&
-        c.other_letters == 0 && c.colons == 0)
+    if (is_decimal(c))
       return cluster_kind::none;
     // a date-time (digits, '-', ':', '.', 'T', 'Z': no phone, card or IP),
     if (c.colons >= 2 && c.other_letters > 0 && c.hex_lower == 0 &&
@@ -1109,7 +1115,10 @@ struct masker::impl {
       c.other_gap = seen[k_gap] + seen[k_space];
       c.spaces = seen[k_space];
       i = j;
-      if (c.digits >= rules::context_min_digits && !in->context_rules.empty()) {
+      // A context match is a whole digit run; both runs of a decimal touch
+      // its dot with a digit beyond, which confirm() refuses.
+      if (c.digits >= rules::context_min_digits && !in->context_rules.empty() &&
+          !is_decimal(c)) {
         uint8_t fits = 0;
         for (auto need : {rules::context::phone, rules::context::ssn})
           if (context_fits(need, c))

@@ -622,6 +622,14 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     return false;
   if (r.validator != rules::check::email && !edges_ok(r, t, c.from, c.to))
     return false;
+  // Bare digits with context are never the integer or fraction part of a
+  // decimal number: an embedding's 0.0622501812, epoch seconds
+  // 1742593247.409 (masker.cpp opens no context window on such a cluster).
+  if (r.needs != rules::context::none &&
+      ((c.from >= 2 && t[c.from - 1] == '.' && is_digit(t[c.from - 2])) ||
+       (size_t(c.to) + 1 < t.size() && t[c.to] == '.' &&
+        is_digit(t[c.to + 1]))))
+    return false;
   if (r.needs == rules::context::phone && !ctx.phone &&
       !any_word_before(t, c.from, rules::context_words(r.needs), masked))
     return false;

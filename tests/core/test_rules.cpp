@@ -331,6 +331,25 @@ TEST(Phone, BareDigitsWithoutContextSurvive) {
             R"({"hotel_id":"4155550123"})");
 }
 
+// Embeddings and epoch seconds are decimals, not phones, whatever the
+// context: neither the integer nor the fraction part of a decimal number is
+// a bare phone or SSN (found in an embedding after a "phone_..." key of a
+// nested document: "0.[REDACTED_PHONE]").
+TEST(Phone, DecimalNumbersAreNeverContextPhones) {
+  expect_kept(R"({"phone_embedding":[0.0622501812,-0.1768976440,0.3]})");
+  expect_kept("call me: 1742593247.409");
+  expect_kept("ssn 536228726.5 and 0.536228726");
+  // Several decimals in one cluster: each candidate is refused on its own.
+  expect_kept("phone 0.0622501812 0.1768976440 4155550123.7");
+  EXPECT_EQ(mask_doc(R"({"phone":"0.0622501812"})"),
+            R"({"phone":"0.0622501812"})");
+  // A sentence's full stop is no decimal point.
+  EXPECT_EQ(mask_doc(msg_doc("phone 4155550123. Later.")),
+            msg_doc("phone [REDACTED_PHONE]. Later."));
+  EXPECT_EQ(mask_doc(msg_doc("phone: 612.345.678")),
+            msg_doc("phone: [REDACTED_PHONE]"));
+}
+
 TEST(Phone, NearMissesSurvive) {
   for (const char *v : {"+1234", "2024-01-15", "2024-01-15T12:30:45Z",
                         "12:30:45", "v1.2.3", "1.0.0-rc.1", "+0 000 000 0000",
