@@ -957,10 +957,13 @@ struct masker::impl {
   }
 
   // One dot and nothing else between the digits: a decimal number (one
-  // word: spaces count in other_gap).
-  static bool is_decimal(const cluster_stats &c) {
+  // word: spaces count in other_gap). Not after a '+': "+1.4155550123" is
+  // the registry (EPP/WHOIS) spelling of a phone number.
+  static bool is_decimal(const unsigned char *t, size_t first,
+                         const cluster_stats &c) {
     return c.dots == 1 && c.other_gap == 0 && c.hex_lower == 0 &&
-           c.other_letters == 0 && c.colons == 0;
+           c.other_letters == 0 && c.colons == 0 &&
+           !(first >= 1 && t[first - 1] == '+');
   }
 
   static cluster_kind classify_cluster(const unsigned char *t, size_t first,
@@ -976,7 +979,7 @@ struct masker::impl {
     if (c.hex_lower > 0 && c.other_letters == 0 && c.colons < 2)
       return cluster_kind::none;
     // one dot and nothing else between digits (a decimal number),
-    if (is_decimal(c))
+    if (is_decimal(t, first, c))
       return cluster_kind::none;
     // a date-time (digits, '-', ':', '.', 'T', 'Z': no phone, card or IP),
     if (c.colons >= 2 && c.other_letters > 0 && c.hex_lower == 0 &&
@@ -1118,7 +1121,7 @@ struct masker::impl {
       // A context match is a whole digit run; both runs of a decimal touch
       // its dot with a digit beyond, which confirm() refuses.
       if (c.digits >= rules::context_min_digits && !in->context_rules.empty() &&
-          !is_decimal(c)) {
+          !is_decimal(t, first, c)) {
         uint8_t fits = 0;
         for (auto need : {rules::context::phone, rules::context::ssn})
           if (context_fits(need, c))

@@ -350,6 +350,22 @@ TEST(Phone, DecimalNumbersAreNeverContextPhones) {
             msg_doc("phone: [REDACTED_PHONE]"));
 }
 
+// The registry (EPP, RFC 5733; WHOIS/RDAP) spelling "+CC.number" is a phone
+// with or without context, never a decimal (a reviewer found it leaking once
+// decimals were refused as context phones).
+TEST(Phone, RegistryDotFormatIsAPhone) {
+  EXPECT_EQ(mask_doc(R"({"phone":"+1.4155550123"})"),
+            R"({"phone":"[REDACTED_PHONE]"})");
+  expect_masked_as("+44.2079460958", "PHONE");
+  expect_masked_as("+33.612345678", "PHONE");
+  EXPECT_EQ(
+      mask_doc(
+          R"({"m":"{\"phone\":\"+1.4155550123\",\"fax\":\"+1.4155550124\"}"})"),
+      R"({"m":"{\"phone\":\"[REDACTED_PHONE]\",\"fax\":\"[REDACTED_PHONE]\"}"})");
+  // Short signed decimals stay numbers.
+  expect_kept("delta +1.50 and +2.3");
+}
+
 TEST(Phone, NearMissesSurvive) {
   for (const char *v : {"+1234", "2024-01-15", "2024-01-15T12:30:45Z",
                         "12:30:45", "v1.2.3", "1.0.0-rc.1", "+0 000 000 0000",
