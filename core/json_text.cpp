@@ -271,14 +271,15 @@ void map_to_raw(std::string_view raw, const uint32_t *decoded_positions,
     if (i == count || p >= end)
       break;
     if (*p != '\\') {
-      // Copy run up to the next escape or the next requested position.
-      size_t run = size_t(
-          (padded ? find_backslash_padded(p, end) : find_backslash(p, end)) -
-          p);
+      // Skip up to the next escape or the next requested position,
+      // whichever comes first (looking no further than the position: the
+      // next escape may be far, and several positions may lie before it).
       size_t want = decoded_positions[i] - dec;
-      size_t step = run < want ? run : want;
-      p += step;
-      dec += uint32_t(step);
+      const char *lim = size_t(end - p) < want ? end : p + want;
+      const char *stop =
+          padded ? find_backslash_padded(p, lim) : find_backslash(p, lim);
+      dec += uint32_t(stop - p);
+      p = stop;
       continue;
     }
     if (end - p >= 2 && k_simple_escape[uint8_t(p[1])]) { // two bytes, one

@@ -493,5 +493,61 @@ TEST(ValidEdges, PaddedNumberAndMapIgnoreTheBytesAfter) {
     }
 }
 
+// Every character boundary of strings mixing plain runs and escapes of each
+// length (2, 6 and 12 bytes), several positions between two escapes and
+// none after the last, maps to the raw offset a byte-by-byte reference
+// gives (plain and padded).
+TEST(ValidEdges, MapToRawAtEveryDecodedPosition) {
+  const char *pieces[] = {
+      "abc",  "\\n", "x", "\\u00e9", "0123456789abcdefghij", "\\ud83d\\ude00",
+      "\\\"", "q"};
+  std::string raw;
+  for (int round = 0; round < 3; ++round)
+    for (const char *p : pieces)
+      raw += p;
+  raw += std::string(40, 'z'); // a long tail without escapes
+  // Reference: where each decoded character starts, decoded and raw
+  // (masked ranges start and end on characters).
+  std::vector<uint32_t> starts, ref;
+  size_t decoded = 0;
+  for (size_t i = 0; i < raw.size();) {
+    size_t used = 1, dec = 1;
+    if (raw[i] == '\\') {
+      used = raw[i + 1] == 'u' ? 6 : 2;
+      dec = 1;
+      if (raw[i + 1] == 'u') {
+        unsigned cp = std::stoul(raw.substr(i + 2, 4), nullptr, 16);
+        if (cp >= 0xD800 && cp < 0xDC00) // a pair: one 4-byte character
+          used = 12, dec = 4;
+        else
+          dec = cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+      }
+    }
+    starts.push_back(uint32_t(decoded));
+    ref.push_back(uint32_t(i));
+    decoded += dec;
+    i += used;
+  }
+  starts.push_back(uint32_t(decoded));
+  ref.push_back(uint32_t(raw.size()));
+  std::string buf = raw + std::string(15, '\\');
+  std::string_view in(buf.data(), raw.size());
+  for (uint32_t step : {1u, 2u, 3u, 7u}) {
+    std::vector<uint32_t> dec, want;
+    for (size_t c = 0; c < starts.size(); c += step) {
+      dec.push_back(starts[c]);
+      want.push_back(ref[c]);
+    }
+    std::vector<uint32_t> plain(dec.size()), padded(dec.size());
+    core::json_text::map_to_raw(raw, dec.data(), plain.data(), dec.size());
+    core::json_text::map_to_raw(in, dec.data(), padded.data(), dec.size(),
+                                true);
+    for (size_t i = 0; i < dec.size(); ++i) {
+      EXPECT_EQ(plain[i], want[i]) << "position " << dec[i];
+      EXPECT_EQ(padded[i], want[i]) << "position " << dec[i];
+    }
+  }
+}
+
 } // namespace
 } // namespace maskd::test
