@@ -312,7 +312,10 @@ bool confirm_private_key(std::string_view t, candidate &c) {
   constexpr std::string_view tail = "PRIVATE KEY-----";
   size_t limit = std::min<size_t>(t.size(), size_t(c.to) + 64 * 1024);
   std::string_view rest = t.substr(c.to, limit - c.to);
-  rest = rest.substr(0, std::min(rest.find('"'), rest.find("-----BEGIN")));
+  // The quote first: the search for a later BEGIN then stops there too,
+  // instead of running to the 64 KiB limit for every block.
+  rest = rest.substr(0, rest.find('"'));
+  rest = rest.substr(0, rest.find("-----BEGIN"));
   size_t e = rest.find(end_marker);
   if (e != std::string_view::npos) {
     size_t k = rest.find(tail, e);
