@@ -784,10 +784,22 @@ void resolve_overlaps(std::vector<candidate> &cands,
   if (cands.size() < 2)
     return;
   // Mostly nothing overlaps: then every candidate stays, sorted by start.
-  std::sort(cands.begin(), cands.end(),
-            [](const candidate &a, const candidate &b) {
-              return a.from != b.from ? a.from < b.from : a.to < b.to;
-            });
+  // They come as two runs, each (nearly) sorted already: the pass-1
+  // candidates, then the digit clusters'. Two sorted runs are merged.
+  auto by_start = [](const candidate &a, const candidate &b) {
+    return a.from != b.from ? a.from < b.from : a.to < b.to;
+  };
+  auto mid = std::is_sorted_until(cands.begin(), cands.end(), by_start);
+  if (mid != cands.end()) {
+    if (std::is_sorted(mid, cands.end(), by_start)) {
+      scratch.resize(cands.size());
+      std::merge(cands.begin(), mid, mid, cands.end(), scratch.begin(),
+                 by_start);
+      cands.swap(scratch);
+    } else {
+      std::sort(cands.begin(), cands.end(), by_start);
+    }
+  }
   bool overlap = false;
   for (size_t i = 1; i < cands.size() && !overlap; ++i)
     overlap = cands[i].from < cands[i - 1].to;
