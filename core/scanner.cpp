@@ -377,7 +377,7 @@ bool confirm_bearer(std::string_view t, candidate &c) {
   uint32_t i = credential_start(t, c);
   std::string_view tok = t.substr(i, c.to - i);
   if (tok.size() < 16 || validate::is_placeholder(tok) ||
-      validate::shannon_entropy(tok) < 3.0)
+      validate::entropy_compare(tok, 3.0) < 0)
     return false;
   size_t digits = count_digits(tok);
   if (digits == 0 || digits == tok.size())
@@ -680,7 +680,7 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     // (fakes in test data, other generators) are still treated as secrets.
     ok = validate::github_token(s) ||
          (!validate::is_placeholder(s) &&
-          validate::shannon_entropy(s.substr(4)) >= 3.5);
+          validate::entropy_compare(s.substr(4), 3.5) >= 0);
     break;
   case rules::check::jwt:
     ok = validate::jwt(s);
@@ -696,13 +696,13 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     break;
   case rules::check::aws_secret:
     c.from = c.to - 40;
-    ok = validate::shannon_entropy(t.substr(c.from, 40)) > 3.5;
+    ok = validate::entropy_compare(t.substr(c.from, 40), 3.5) > 0;
     break;
   case rules::check::private_key:
     ok = confirm_private_key(t, c);
     break;
   case rules::check::entropy_token:
-    ok = validate::shannon_entropy(s) > 3.0;
+    ok = validate::entropy_compare(s, 3.0) > 0;
     break;
   }
   if (!ok)

@@ -3,6 +3,7 @@
 // the only memory they touch is the input view and small fixed stack buffers.
 #include "core/validators.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <array>
 #include <cmath>
@@ -572,34 +573,73 @@ bool jwt(std::string_view text) {
   return n > 0 && decoded[0] == '{' && contains(decoded, n, "\"alg\"");
 }
 
+namespace {
+
+// Byte counts of a text, with the bytes present marked in four words (so
+// the sum below visits them in ascending order without sweeping all 256),
+// the number of distinct bytes and the largest count.
+struct byte_counts {
+  uint32_t counts[256];
+  uint64_t present[4] = {};
+  uint32_t distinct = 0, most = 0;
+
+  explicit byte_counts(std::string_view text) {
+    for (unsigned char c : text) {
+      uint64_t bit = uint64_t(1) << (c & 63);
+      if (present[c >> 6] & bit) {
+        ++counts[c];
+      } else {
+        present[c >> 6] |= bit;
+        counts[c] = 1;
+      }
+    }
+    for (unsigned w = 0; w < 4; ++w)
+      for (uint64_t m = present[w]; m != 0; m &= m - 1) {
+        ++distinct;
+        most = std::max(most, counts[w * 64 + unsigned(__builtin_ctzll(m))]);
+      }
+  }
+
+  // -sum(p * log2(p)) over the distinct bytes in ascending order: the same
+  // operations in the same order as a sweep of all 256 counts (results on
+  // a threshold, e.g. exactly 3.0 for 8 bytes of equal count, must not
+  // move by a rounding step).
+  double entropy(size_t size) const {
+    const double total = double(size);
+    double bits = 0.0;
+    for (unsigned w = 0; w < 4; ++w)
+      for (uint64_t m = present[w]; m != 0; m &= m - 1) {
+        const double p =
+            double(counts[w * 64 + unsigned(__builtin_ctzll(m))]) / total;
+        bits -= p * std::log2(p);
+      }
+    return bits;
+  }
+};
+
+} // namespace
+
 double shannon_entropy(std::string_view text) {
   if (text.empty())
     return 0.0;
-  // -sum(p * log2(p)) over the distinct bytes in ascending order, the same
-  // operations in the same order as a sweep of all 256 counts (results on
-  // a threshold, e.g. exactly 3.0 for 8 bytes of equal count, must not
-  // move by a rounding step), without the sweep: the bytes present are
-  // marked in four words.
-  uint32_t counts[256];
-  uint64_t present[4] = {};
-  for (unsigned char c : text) {
-    uint64_t bit = uint64_t(1) << (c & 63);
-    if (present[c >> 6] & bit) {
-      ++counts[c];
-    } else {
-      present[c >> 6] |= bit;
-      counts[c] = 1;
-    }
-  }
-  const double total = double(text.size());
-  double bits = 0.0;
-  for (unsigned w = 0; w < 4; ++w)
-    for (uint64_t m = present[w]; m != 0; m &= m - 1) {
-      const double p =
-          double(counts[w * 64 + unsigned(__builtin_ctzll(m))]) / total;
-      bits -= p * std::log2(p);
-    }
-  return bits;
+  return byte_counts(text).entropy(text.size());
+}
+
+int entropy_compare(std::string_view text, double bits) {
+  if (text.empty()) // entropy 0
+    return bits > 0.0 ? -1 : bits < 0.0 ? 1 : 0;
+  const byte_counts c(text);
+  // The entropy lies between the min-entropy, -log2(largest p), and
+  // log2(distinct bytes). Where the threshold is clearly outside that range
+  // (by far more than any rounding of the sum), the answer needs no sum:
+  // long random tokens are far above it, short repetitive words below.
+  constexpr double margin = 1e-9;
+  if (std::log2(double(c.distinct)) < bits - margin)
+    return -1;
+  if (std::log2(double(text.size()) / double(c.most)) > bits + margin)
+    return 1;
+  const double h = c.entropy(text.size());
+  return h < bits ? -1 : h > bits ? 1 : 0;
 }
 
 bool is_placeholder(std::string_view text) {

@@ -44,6 +44,10 @@ bool basic_credential(std::string_view base64);
 // Shannon entropy in bits per byte.
 double shannon_entropy(std::string_view text);
 
+// The sign of shannon_entropy(text) - bits (-1, 0 or 1), the same answer,
+// mostly without its logarithms.
+int entropy_compare(std::string_view text, double bits);
+
 // Placeholders that are not real secrets: ${VAR}, {{var}}, <token>, %s,
 // values made of one repeated char, "changeme", "password", "xxx...",
 // "[REDACTED...]" replacements, "****". Case-insensitive for words.

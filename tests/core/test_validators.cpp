@@ -768,6 +768,49 @@ TEST(Entropy, RandomTokenScoresHigherThanWords) {
   EXPECT_LT(v::shannon_entropy("passwordpassword"), 3.0);
 }
 
+// entropy_compare answers as the sum does, bounds or not: on texts at the
+// thresholds the rules use (exactly 3.0 and 3.5 bits among them), far
+// above and below them, and random texts of every alphabet size.
+TEST(Entropy, CompareAgreesWithTheSum) {
+  auto sign = [](double d) { return d < 0 ? -1 : d > 0 ? 1 : 0; };
+  std::vector<std::string> texts = {"",
+                                    "a",
+                                    "aaaaaaaa",
+                                    "abcdefgh",
+                                    "passwordpassword",
+                                    REAL_GITHUB_TOKENS[0]};
+  for (size_t distinct : {2u, 4u, 8u, 11u, 12u, 16u, 64u})
+    for (size_t k : {1u, 2u, 5u}) {
+      std::string s;
+      for (size_t d = 0; d < distinct; ++d)
+        s.append(k, char('!' + d));
+      texts.push_back(s);
+      texts.push_back(s + "!"); // one count off: just above or below
+    }
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int i = 0; i < 3000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t len = 1 + x % 300, alphabet = 1 + (x >> 20) % 70;
+    std::string s;
+    for (size_t j = 0; j < len; ++j) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      // Skewed: low bytes are likelier, so the largest count varies.
+      s.push_back(
+          char('0' + (x % alphabet) * ((x >> 32) % alphabet) / alphabet));
+    }
+    texts.push_back(s);
+  }
+  size_t exact = 0;
+  for (const std::string &s : texts)
+    for (double bits : {0.0, 1.0, 2.5, 3.0, 3.5, 3.58, 4.0, 6.0}) {
+      double h = v::shannon_entropy(s);
+      exact += h == bits;
+      ASSERT_EQ(v::entropy_compare(s, bits), sign(h - bits))
+          << "'" << s << "' against " << bits << " (entropy " << h << ")";
+    }
+  EXPECT_GT(exact, 10u); // texts right on a threshold were among them
+}
+
 // ---------------------------------------------------------------- placeholders
 
 TEST(Placeholder, TemplateSyntax) {
