@@ -32,6 +32,7 @@
 #endif
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 static_assert(maskd::core::input_padding_bytes >= simdjson::SIMDJSON_PADDING,
@@ -180,6 +181,7 @@ struct masker::impl {
   std::vector<uint32_t> dec_pos, raw_pos;
   std::vector<uint32_t> order; // drop_repeated_starts
   std::vector<uint8_t> repeated;
+  std::vector<uint32_t> last_start; // by rule; UINT32_MAX: none yet
   std::vector<replacement> repls;
   std::vector<uint32_t> per_rule;
   std::vector<std::string> labels;
@@ -689,6 +691,28 @@ struct masker::impl {
   void drop_repeated_starts(std::vector<scan::candidate> &cs) {
     if (cs.size() < 2)
       return;
+    // Usually each rule's starts never decrease along the list (later
+    // triggers lie in the same token or a later one): then a repeat is a
+    // start equal to that rule's last one, and one pass drops them.
+    last_start.assign(in->defs.size(), UINT32_MAX);
+    bool rising = true;
+    for (const scan::candidate &c : cs) {
+      uint32_t &last = last_start[c.rule];
+      if (last != UINT32_MAX && c.from < last) {
+        rising = false;
+        break;
+      }
+      last = c.from;
+    }
+    if (rising) {
+      std::fill(last_start.begin(), last_start.end(), UINT32_MAX);
+      size_t kept = 0;
+      for (const scan::candidate &c : cs)
+        if (std::exchange(last_start[c.rule], c.from) != c.from)
+          cs[kept++] = c;
+      cs.resize(kept);
+      return;
+    }
     order.resize(cs.size());
     for (uint32_t i = 0; i < order.size(); ++i)
       order[i] = i;
