@@ -577,8 +577,18 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
         [](const candidate &c, uint32_t f) { return c.to <= f; });
     bool plain = r == masked.end() || r->from >= from;
     bool free = false;
+#if defined(__SSE2__)
+    const __m128i close = _mm_set1_epi8(']'), nul = _mm_setzero_si128();
+    for (uint32_t k = from - 64; k < from; k += 16) {
+      __m128i v =
+          _mm_loadu_si128(reinterpret_cast<const __m128i *>(t.data() + k));
+      free |= _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, close),
+                                             _mm_cmpeq_epi8(v, nul))) != 0;
+    }
+#else
     for (uint32_t k = from - 64; k < from; ++k)
       free |= t[k] == ']' || t[k] == '\0';
+#endif
     if (plain && !free)
       return false;
   }
