@@ -131,6 +131,27 @@ bool is_hex_digit(unsigned char ch) {
   return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f');
 }
 
+// True when `raw` (a string's bytes, padded input) is at most 32 bytes long
+// and holds no backslash, so there is no escape to check: most keys and
+// ids, in two 16-byte looks instead of a call.
+bool short_and_plain(std::string_view raw) {
+#if defined(__SSE2__)
+  if (raw.size() > 32)
+    return false;
+  const __m128i bs = _mm_set1_epi8('\\');
+  const auto *p = reinterpret_cast<const __m128i *>(raw.data());
+  uint32_t m =
+      uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p), bs))) |
+      uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p + 1), bs)))
+          << 16;
+  uint32_t keep = raw.size() == 32 ? ~0u : (1u << raw.size()) - 1;
+  return (m & keep) == 0;
+#else
+  (void)raw;
+  return false;
+#endif
+}
+
 std::string_view trim_token(std::string_view t) {
   while (!t.empty() && (t.back() == ' ' || t.back() == '\n' ||
                         t.back() == '\r' || t.back() == '\t'))
@@ -256,7 +277,7 @@ struct masker::impl {
     std::string_view raw = tok.substr(1, tok.size() - 2);
     if (!c.scan) {
       size_t bad;
-      if (!json_text::escapes_valid(raw, &bad, true))
+      if (!short_and_plain(raw) && !json_text::escapes_valid(raw, &bad, true))
         return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
       return true;
     }
@@ -330,7 +351,7 @@ struct masker::impl {
       return fail(error_kind::invalid_json, here());
     *key = t.substr(1, t.size() - 2);
     size_t bad;
-    if (!json_text::escapes_valid(*key, &bad, true))
+    if (!short_and_plain(*key) && !json_text::escapes_valid(*key, &bad, true))
       return fail(error_kind::invalid_json, offset_of(key->data()) + bad);
     ++pos;
     if (peek() != ':')

@@ -493,6 +493,34 @@ TEST(ValidEdges, PaddedNumberAndMapIgnoreTheBytesAfter) {
     }
 }
 
+// Keys and values that are not scanned (OTLP ids) of up to 32 bytes without
+// a backslash skip the escape check: a bad escape at every offset of keys
+// and ids of every length around that size is still refused at its byte,
+// and a good one still accepted.
+TEST(ValidEdges, EscapesInShortKeysAndIdsAreChecked) {
+  core::masker &m = shared_masker();
+  for (size_t n = 0; n <= 40; ++n)
+    for (size_t k = 0; k <= n; ++k)
+      for (bool in_key : {true, false}) {
+        std::string good =
+            std::string(k, 'a') + "\\n" + std::string(n - k, 'b');
+        std::string bad = std::string(k, 'a') + "\\x" + std::string(n - k, 'b');
+        auto doc = [&](const std::string &s) {
+          // An OTLP span: its traceId is never scanned.
+          return in_key
+                     ? "{\"" + s + "\":1}"
+                     : R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":")" +
+                           s + "\"}]}]}]}";
+        };
+        std::string ok_doc = doc(good), bad_doc = doc(bad);
+        EXPECT_EQ(mask_copy(m, ok_doc), ok_doc);
+        padded in(bad_doc);
+        core::mask_result r = m.mask(in.view());
+        EXPECT_EQ(r.error, core::error_kind::invalid_json) << bad_doc;
+        EXPECT_EQ(r.error_offset, bad_doc.find('\\')) << bad_doc;
+      }
+}
+
 // Every character boundary of strings mixing plain runs and escapes of each
 // length (2, 6 and 12 bytes), several positions between two escapes and
 // none after the last, maps to the raw offset a byte-by-byte reference
