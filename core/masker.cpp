@@ -301,7 +301,15 @@ struct masker::impl {
     // One pass copies and decodes; every escape is longer than what it
     // decodes to, so the text is shorter exactly when there were escapes.
     size_t bad = 0;
-    size_t len = json_text::unescape(raw, text.data() + text_len, &bad, true);
+    size_t len;
+    if (text_len + 32 <= text.size() && short_and_plain(raw)) {
+      // Nothing to decode: one 32-byte copy (the input is padded; the text
+      // buffer, input size + 64, has room: checked anyway).
+      std::memcpy(text.data() + text_len, raw.data(), 32);
+      len = raw.size();
+    } else {
+      len = json_text::unescape(raw, text.data() + text_len, &bad, true);
+    }
     if (len == SIZE_MAX)
       return fail(error_kind::invalid_json, offset_of(raw.data()) + bad);
     bool escaped = len != raw.size();

@@ -493,6 +493,29 @@ TEST(ValidEdges, PaddedNumberAndMapIgnoreTheBytesAfter) {
     }
 }
 
+// Scanned strings of up to 32 bytes without a backslash are copied into the
+// text 32 bytes at once: at every length around that size, in a document
+// and as its last string (the input's padding follows), what is masked is
+// exactly the value, and the bytes copied past a string are never scanned.
+TEST(ValidEdges, ShortPlainStringsAreScannedExactly) {
+  core::masker &m = shared_masker();
+  for (size_t k = 0; k <= 24; ++k) {
+    std::string v = std::string(k, 'z') + " jane@example.com";
+    std::string want = std::string(k, 'z') + " [REDACTED_EMAIL]";
+    std::string doc = "[\"" + v + "\",\"" + v + "\"]";
+    std::string out = "[\"" + want + "\",\"" + want + "\"]";
+    EXPECT_EQ(mask_copy(m, doc), out) << doc;
+    // A short clean string followed (in the input) by what looks like PII:
+    // only its own bytes are scanned.
+    std::string tail =
+        "[\"" + std::string(k, 'q') + "\",\"4111 1111 1111 1111\"]";
+    std::string clean = "[\"" + std::string(k, 'q') + "\",1]";
+    EXPECT_EQ(mask_copy(m, clean), clean);
+    EXPECT_EQ(mask_copy(m, tail),
+              "[\"" + std::string(k, 'q') + "\",\"[REDACTED_CREDIT_CARD]\"]");
+  }
+}
+
 // Keys and values that are not scanned (OTLP ids) of up to 32 bytes without
 // a backslash skip the escape check: a bad escape at every offset of keys
 // and ids of every length around that size is still refused at its byte,
