@@ -21,6 +21,7 @@
 #include "core/rule_set.h"
 #include "core/rule_set_internal.h"
 #include "core/scanner.h"
+#include "core/stable_sort.h"
 
 #include <simdjson.h>
 
@@ -201,6 +202,10 @@ struct masker::impl {
   const std::array<bool, 256> *right_blocked = nullptr; // on_anchored
   std::vector<uint32_t> dec_pos, raw_pos;
   std::vector<uint32_t> order; // drop_repeated_starts
+  // Buffers of stable_sort_with (std::stable_sort allocates on every call).
+  std::vector<hit> hit_sort_buf;
+  std::vector<scan::candidate> cand_sort_buf;
+  std::vector<uint32_t> order_sort_buf;
   std::vector<uint8_t> repeated;
   std::vector<uint32_t> last_start; // by rule; UINT32_MAX: none yet
   std::vector<replacement> repls;
@@ -611,11 +616,10 @@ struct masker::impl {
         return fail(error_kind::internal, where);
     }
     auto by_end = [](const hit &x, const hit &y) { return x.end < y.end; };
-    if (!std::is_sorted(hs.begin(), hs.end(), by_end))
-      std::stable_sort(hs.begin(), hs.end(), by_end);
+    stable_sort_with(hs, hit_sort_buf, by_end);
     if (!scan_digit_clusters(b, e, cs, ws))
       return false;
-    std::stable_sort(cs.begin(), cs.end(),
+    stable_sort_with(cs, cand_sort_buf,
                      [](const scan::candidate &x, const scan::candidate &y) {
                        return x.from < y.from;
                      });
@@ -745,7 +749,7 @@ struct masker::impl {
     order.resize(cs.size());
     for (uint32_t i = 0; i < order.size(); ++i)
       order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    stable_sort_with(order, order_sort_buf, [&](uint32_t a, uint32_t b) {
       return cs[a].rule != cs[b].rule ? cs[a].rule < cs[b].rule
                                       : cs[a].from < cs[b].from;
     });
@@ -1210,6 +1214,7 @@ struct masker::impl {
           stretch_colons = v6 ? stretch_colons + (t[k] == ':') : 0;
           region_colons = std::max(region_colons, stretch_colons);
         }
+      const size_t group = out.size();
       for (uint16_t rule : in->cluster_rules) {
         const rules::rule_def &r = *in->defs[rule];
         if (!rule_fits(r, c, plus, paren, iban_at < e, region_colons))
@@ -1229,6 +1234,15 @@ struct masker::impl {
         }
         if (!locate_in(rule, rb, e, out))
           return false;
+      }
+      // This cluster's candidates in order of start (stable: rule order on
+      // ties), so that the list is usually sorted as a whole already.
+      for (size_t k = group + 1; k < out.size(); ++k) {
+        scan::candidate x = out[k];
+        size_t j = k;
+        for (; j > group && x.from < out[j - 1].from; --j)
+          out[j] = out[j - 1];
+        out[j] = x;
       }
     }
     return true;

@@ -760,11 +760,21 @@ void merge_overlapping_secrets(std::vector<candidate> &cands,
   auto generic = [&](const candidate &c) {
     return table[c.rule].info.klass != precision::specific_secret;
   };
-  auto mid = std::stable_partition(cands.begin(), cands.end(), generic);
-  if (cands.end() - mid < 2)
+  // Specific secrets to tmp, the others stay (in order; no
+  // std::stable_partition, which allocates).
+  tmp.clear();
+  size_t kept = 0;
+  for (const candidate &c : cands) {
+    if (generic(c))
+      cands[kept++] = c;
+    else
+      tmp.push_back(c);
+  }
+  cands.resize(kept);
+  if (tmp.size() < 2) {
+    cands.insert(cands.end(), tmp.begin(), tmp.end());
     return;
-  tmp.assign(mid, cands.end());
-  cands.erase(mid, cands.end());
+  }
   std::sort(tmp.begin(), tmp.end(), [](const candidate &a, const candidate &b) {
     return a.from != b.from ? a.from < b.from : a.rule < b.rule;
   });
@@ -793,6 +803,11 @@ void resolve_overlaps(std::vector<candidate> &cands,
                       std::vector<uint8_t> &claimed) {
   if (cands.size() < 2)
     return;
+  // The two vectors swap their storage below: both keep the larger
+  // capacity, so that in steady state neither grows again (the masking
+  // pass allocates nothing then).
+  if (scratch.capacity() < cands.capacity())
+    scratch.reserve(cands.capacity());
   // Mostly nothing overlaps: then every candidate stays, sorted by start.
   // They come as two runs, each (nearly) sorted already: the pass-1
   // candidates, then the digit clusters'. Two sorted runs are merged.

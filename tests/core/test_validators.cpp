@@ -3,6 +3,7 @@
 // where practical) and the near misses that must be rejected.
 #include "core/rules.h"
 #include "core/scanner.h"
+#include "core/stable_sort.h"
 #include "core/validators.h"
 
 #include <gtest/gtest.h>
@@ -731,6 +732,31 @@ TEST(Jwt, OnlyFirst512HeaderBytesAreInspected) {
   EXPECT_TRUE(v::jwt(make_jwt(inside)));
   const std::string outside = "{" + std::string(507, ' ') + "\"alg\":1}";
   EXPECT_FALSE(v::jwt(make_jwt(outside)));
+}
+
+// ---------------------------------------------------------------- stable sort
+
+// stable_sort_with (the masking pass's allocation-free stable sort) orders
+// as std::stable_sort does, ties included, at every size around its runs of
+// 16 and merge widths, and leaves sorted input alone.
+TEST(StableSortWith, AgreesWithStdStableSort) {
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  std::vector<std::pair<uint32_t, uint32_t>> v, want, buf;
+  auto by_key = [](const auto &a, const auto &b) { return a.first < b.first; };
+  for (size_t n : {0u, 1u, 2u, 15u, 16u, 17u, 31u, 32u, 33u, 100u, 257u, 1000u})
+    for (uint32_t keys : {1u, 3u, 50u, 100000u}) {
+      v.clear();
+      for (uint32_t i = 0; i < n; ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        v.push_back({uint32_t(x % keys), i}); // second: the original order
+      }
+      want = v;
+      std::stable_sort(want.begin(), want.end(), by_key);
+      maskd::core::stable_sort_with(v, buf, by_key);
+      ASSERT_EQ(v, want) << n << " elements, " << keys << " keys";
+      maskd::core::stable_sort_with(v, buf, by_key);
+      ASSERT_EQ(v, want);
+    }
 }
 
 // ---------------------------------------------------------------- entropy
