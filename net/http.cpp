@@ -1,7 +1,7 @@
 #include "net/http.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <strings.h>
@@ -317,13 +317,20 @@ std::string_view error_body(uint16_t status) {
 
 void format_response_head(const response &res, size_t body_len, bool keep_alive,
                           bool http10, std::string *out) {
-  char line[160];
-  int n = std::snprintf(
-      line, sizeof line, "HTTP/1.1 %u %.*s\r\nContent-Length: %zu\r\n",
-      unsigned(res.status), int(status_reason(res.status).size()),
-      status_reason(res.status).data(), body_len);
-  out->assign(line, size_t(n));
-  out->append("Content-Type: ");
+  // Appends and to_chars: snprintf's format parsing was a visible share of
+  // a small request's user time.
+  char num[24];
+  out->assign("HTTP/1.1 ");
+  out->append(
+      num,
+      size_t(std::to_chars(num, num + sizeof num, unsigned(res.status)).ptr -
+             num));
+  out->push_back(' ');
+  out->append(status_reason(res.status));
+  out->append("\r\nContent-Length: ");
+  out->append(num,
+              size_t(std::to_chars(num, num + sizeof num, body_len).ptr - num));
+  out->append("\r\nContent-Type: ");
   out->append(res.content_type);
   out->append("\r\n");
   out->append(res.extra_headers);
