@@ -831,37 +831,71 @@ void resolve_overlaps(std::vector<candidate> &cands,
   if (!overlap)
     return;
   merge_overlapping_secrets(cands, scratch);
-  auto table = rules::table();
-  std::sort(cands.begin(), cands.end(),
-            [&](const candidate &a, const candidate &b) {
-              auto ka = table[a.rule].info.klass, kb = table[b.rule].info.klass;
-              if (ka != kb)
-                return ka < kb;
-              uint32_t la = a.to - a.from, lb = b.to - b.from;
-              if (la != lb)
-                return la > lb;
-              if (a.from != b.from)
-                return a.from < b.from;
-              return a.rule < b.rule;
-            });
-  // Claimed bytes of the string: checking a candidate costs its length, so
-  // the whole pass is linear in the matched text, not quadratic in count.
-  uint32_t lo = UINT32_MAX, hi = 0;
-  for (const candidate &c : cands)
-    lo = std::min(lo, c.from), hi = std::max(hi, c.to);
-  claimed.assign(hi - lo, 0);
-  scratch.clear();
-  for (const candidate &c : cands) {
-    uint8_t *m = claimed.data() + (c.from - lo);
-    uint32_t len = c.to - c.from;
-    if (std::memchr(m, 1, len))
-      continue;
-    std::memset(m, 1, len);
-    scratch.push_back(c);
+  // Generic candidates, then the merged specific secrets: two runs in order
+  // of start again.
+  mid = std::is_sorted_until(cands.begin(), cands.end(), by_start);
+  if (mid != cands.end()) {
+    if (std::is_sorted(mid, cands.end(), by_start)) {
+      scratch.resize(cands.size());
+      std::merge(cands.begin(), mid, mid, cands.end(), scratch.begin(),
+                 by_start);
+      cands.swap(scratch);
+    } else {
+      std::sort(cands.begin(), cands.end(), by_start);
+    }
   }
-  std::sort(
-      scratch.begin(), scratch.end(),
-      [](const candidate &a, const candidate &b) { return a.from < b.from; });
+  // Priority: specific secret > generic secret > PII, then longer, then
+  // leftmost, then rule order. Each candidate in that order stays unless a
+  // byte of it is claimed by one kept before it. Only candidates that
+  // overlap can claim each other's bytes, so each group of overlapping
+  // candidates (a run in start order where each starts before the furthest
+  // end so far) is resolved alone, with the same result as sorting them
+  // all, and a lone candidate stays.
+  auto table = rules::table();
+  auto priority = [&](const candidate &a, const candidate &b) {
+    auto ka = table[a.rule].info.klass, kb = table[b.rule].info.klass;
+    if (ka != kb)
+      return ka < kb;
+    uint32_t la = a.to - a.from, lb = b.to - b.from;
+    if (la != lb)
+      return la > lb;
+    if (a.from != b.from)
+      return a.from < b.from;
+    return a.rule < b.rule;
+  };
+  scratch.clear();
+  const size_t n = cands.size();
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    uint32_t lo = cands[i].from, hi = cands[i].to;
+    for (; j < n && cands[j].from < hi; ++j)
+      hi = std::max(hi, cands[j].to);
+    if (j == i + 1) {
+      scratch.push_back(cands[i]);
+      i = j;
+      continue;
+    }
+    std::sort(cands.begin() + ptrdiff_t(i), cands.begin() + ptrdiff_t(j),
+              priority);
+    // Claimed bytes of the group: checking a candidate costs its length,
+    // so the pass is linear in the matched text, not quadratic in count.
+    claimed.assign(hi - lo, 0);
+    const size_t group = scratch.size();
+    for (size_t k = i; k < j; ++k) {
+      const candidate &c = cands[k];
+      uint8_t *m = claimed.data() + (c.from - lo);
+      uint32_t len = c.to - c.from;
+      if (std::memchr(m, 1, len))
+        continue;
+      std::memset(m, 1, len);
+      scratch.push_back(c);
+    }
+    // Kept ones never overlap: distinct starts.
+    std::sort(
+        scratch.begin() + ptrdiff_t(group), scratch.end(),
+        [](const candidate &a, const candidate &b) { return a.from < b.from; });
+    i = j;
+  }
   cands.swap(scratch);
 }
 

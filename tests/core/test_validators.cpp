@@ -734,6 +734,88 @@ TEST(Jwt, OnlyFirst512HeaderBytesAreInspected) {
   EXPECT_FALSE(v::jwt(make_jwt(outside)));
 }
 
+// ---------------------------------------------------------------- overlaps
+
+// resolve_overlaps settles each group of overlapping candidates alone; the
+// answer must be the one of settling all of them at once, as it did: merge
+// overlapping specific secrets, then in priority order (class, longer,
+// leftmost, rule) keep each candidate none of whose bytes a kept one holds.
+TEST(Overlaps, GroupsGiveTheAnswerOfOneGlobalPass) {
+  namespace s = maskd::core::scan;
+  auto table = maskd::core::rules::table();
+  auto klass = [&](const s::candidate &c) { return table[c.rule].info.klass; };
+  auto reference = [&](std::vector<s::candidate> cands) {
+    std::vector<s::candidate> specific, out;
+    for (const auto &c : cands)
+      (klass(c) == maskd::core::precision::specific_secret ? specific : out)
+          .push_back(c);
+    std::sort(specific.begin(), specific.end(), [](auto &a, auto &b) {
+      return a.from != b.from ? a.from < b.from : a.rule < b.rule;
+    });
+    for (size_t i = 0; i < specific.size();) {
+      s::candidate best = specific[i];
+      uint32_t from = best.from, to = best.to;
+      size_t j = i + 1;
+      for (; j < specific.size() && specific[j].from < to; ++j) {
+        const auto &x = specific[j];
+        uint32_t lb = best.to - best.from, lx = x.to - x.from;
+        if (lx > lb || (lx == lb && x.rule < best.rule && x.from == best.from))
+          best = x;
+        to = std::max(to, x.to);
+      }
+      best.from = from, best.to = to;
+      out.push_back(best);
+      i = j;
+    }
+    std::sort(out.begin(), out.end(), [&](auto &a, auto &b) {
+      if (klass(a) != klass(b))
+        return klass(a) < klass(b);
+      if (a.to - a.from != b.to - b.from)
+        return a.to - a.from > b.to - b.from;
+      return a.from != b.from ? a.from < b.from : a.rule < b.rule;
+    });
+    std::vector<uint8_t> taken(4096, 0);
+    std::vector<s::candidate> kept;
+    for (const auto &c : out) {
+      if (std::any_of(taken.begin() + c.from, taken.begin() + c.to,
+                      [](uint8_t t) { return t != 0; }))
+        continue;
+      std::fill(taken.begin() + c.from, taken.begin() + c.to, 1);
+      kept.push_back(c);
+    }
+    std::sort(kept.begin(), kept.end(),
+              [](auto &a, auto &b) { return a.from < b.from; });
+    return kept;
+  };
+  const uint16_t rules = uint16_t(table.size());
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&] { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+  std::vector<s::candidate> cands, scratch;
+  std::vector<uint8_t> claimed;
+  size_t overlapping = 0;
+  for (int round = 0; round < 5000; ++round) {
+    cands.clear();
+    size_t n = 1 + next() % 40, span = 40 + next() % 400;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t from = uint32_t(next() % span), len = uint32_t(1 + next() % 30);
+      cands.push_back({from, from + len, uint16_t(next() % rules)});
+    }
+    for (size_t i = 1; i < n; ++i)
+      for (size_t j = 0; j < i; ++j)
+        overlapping +=
+            cands[i].from < cands[j].to && cands[j].from < cands[i].to;
+    auto want = reference(cands);
+    s::resolve_overlaps(cands, scratch, claimed);
+    ASSERT_EQ(cands.size(), want.size()) << "round " << round;
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(cands[i].from, want[i].from) << "round " << round;
+      ASSERT_EQ(cands[i].to, want[i].to) << "round " << round;
+      ASSERT_EQ(cands[i].rule, want[i].rule) << "round " << round;
+    }
+  }
+  EXPECT_GT(overlapping, 1000u);
+}
+
 // ---------------------------------------------------------------- stable sort
 
 // stable_sort_with (the masking pass's allocation-free stable sort) orders
