@@ -814,8 +814,10 @@ void resolve_overlaps(std::vector<candidate> &cands,
   auto by_start = [](const candidate &a, const candidate &b) {
     return a.from != b.from ? a.from < b.from : a.to < b.to;
   };
-  auto mid = std::is_sorted_until(cands.begin(), cands.end(), by_start);
-  if (mid != cands.end()) {
+  auto sort_by_start = [&] {
+    auto mid = std::is_sorted_until(cands.begin(), cands.end(), by_start);
+    if (mid == cands.end())
+      return;
     if (std::is_sorted(mid, cands.end(), by_start)) {
       scratch.resize(cands.size());
       std::merge(cands.begin(), mid, mid, cands.end(), scratch.begin(),
@@ -824,7 +826,8 @@ void resolve_overlaps(std::vector<candidate> &cands,
     } else {
       std::sort(cands.begin(), cands.end(), by_start);
     }
-  }
+  };
+  sort_by_start();
   bool overlap = false;
   for (size_t i = 1; i < cands.size() && !overlap; ++i)
     overlap = cands[i].from < cands[i - 1].to;
@@ -833,17 +836,7 @@ void resolve_overlaps(std::vector<candidate> &cands,
   merge_overlapping_secrets(cands, scratch);
   // Generic candidates, then the merged specific secrets: two runs in order
   // of start again.
-  mid = std::is_sorted_until(cands.begin(), cands.end(), by_start);
-  if (mid != cands.end()) {
-    if (std::is_sorted(mid, cands.end(), by_start)) {
-      scratch.resize(cands.size());
-      std::merge(cands.begin(), mid, mid, cands.end(), scratch.begin(),
-                 by_start);
-      cands.swap(scratch);
-    } else {
-      std::sort(cands.begin(), cands.end(), by_start);
-    }
-  }
+  sort_by_start();
   // Priority: specific secret > generic secret > PII, then longer, then
   // leftmost, then rule order. Each candidate in that order stays unless a
   // byte of it is claimed by one kept before it. Only candidates that
