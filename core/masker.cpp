@@ -1236,14 +1236,18 @@ struct masker::impl {
           return false;
       }
       // This cluster's candidates in order of start (stable: rule order on
-      // ties), so that the list is usually sorted as a whole already.
-      for (size_t k = group + 1; k < out.size(); ++k) {
-        scan::candidate x = out[k];
-        size_t j = k;
-        for (; j > group && x.from < out[j - 1].from; --j)
-          out[j] = out[j - 1];
-        out[j] = x;
-      }
+      // ties), so that the list is usually sorted as a whole already. Only
+      // a few: in a cluster with thousands (a long run of phone numbers or
+      // IBANs), the insertion sort would be quadratic; the sort of the whole
+      // list in scan_text puts those in order.
+      if (out.size() - group <= 32)
+        for (size_t k = group + 1; k < out.size(); ++k) {
+          scan::candidate x = out[k];
+          size_t j = k;
+          for (; j > group && x.from < out[j - 1].from; --j)
+            out[j] = out[j - 1];
+          out[j] = x;
+        }
     }
     return true;
   }
