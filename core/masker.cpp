@@ -201,13 +201,10 @@ struct masker::impl {
   uint32_t ends_base = 0;
   const std::array<bool, 256> *right_blocked = nullptr; // on_anchored
   std::vector<uint32_t> dec_pos, raw_pos;
-  std::vector<uint32_t> order; // drop_repeated_starts
+  scan::repeat_space dedup_space; // scan::drop_repeated_starts
   // Buffers of stable_sort_with (std::stable_sort allocates on every call).
   std::vector<hit> hit_sort_buf;
   std::vector<scan::candidate> cand_sort_buf;
-  std::vector<uint32_t> order_sort_buf;
-  std::vector<uint8_t> repeated;
-  std::vector<uint32_t> last_start; // by rule; UINT32_MAX: none yet
   std::vector<replacement> repls;
   std::vector<uint32_t> per_rule;
   std::vector<std::string> labels;
@@ -690,7 +687,7 @@ struct masker::impl {
       uint32_t to = scan::extend_end(r, t, from, end);
       cands.push_back({from, to, h->rule});
     }
-    drop_repeated_starts(cands);
+    scan::drop_repeated_starts(cands, in->defs.size(), dedup_space);
     for (const scan::candidate *c = cb; c != ce; ++c)
       if (c->to <= seg_end)
         cands.push_back(
@@ -716,53 +713,6 @@ struct masker::impl {
     if (!add_context_candidates(s, t, wb, we))
       return false;
     return emit(s);
-  }
-
-  // Several triggers inside one token give the same start: the candidate of
-  // the first one stays, in place. Sorting keeps this linear-logarithmic in
-  // a string with thousands of triggers.
-  void drop_repeated_starts(std::vector<scan::candidate> &cs) {
-    if (cs.size() < 2)
-      return;
-    // Usually each rule's starts never decrease along the list (later
-    // triggers lie in the same token or a later one): then a repeat is a
-    // start equal to that rule's last one, and one pass drops them.
-    last_start.assign(in->defs.size(), UINT32_MAX);
-    bool rising = true;
-    for (const scan::candidate &c : cs) {
-      uint32_t &last = last_start[c.rule];
-      if (last != UINT32_MAX && c.from < last) {
-        rising = false;
-        break;
-      }
-      last = c.from;
-    }
-    if (rising) {
-      std::fill(last_start.begin(), last_start.end(), UINT32_MAX);
-      size_t kept = 0;
-      for (const scan::candidate &c : cs)
-        if (std::exchange(last_start[c.rule], c.from) != c.from)
-          cs[kept++] = c;
-      cs.resize(kept);
-      return;
-    }
-    order.resize(cs.size());
-    for (uint32_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    stable_sort_with(order, order_sort_buf, [&](uint32_t a, uint32_t b) {
-      return cs[a].rule != cs[b].rule ? cs[a].rule < cs[b].rule
-                                      : cs[a].from < cs[b].from;
-    });
-    repeated.assign(cs.size(), 0);
-    for (size_t k = 1; k < order.size(); ++k) {
-      const scan::candidate &a = cs[order[k - 1]], &b = cs[order[k]];
-      repeated[order[k]] = a.rule == b.rule && a.from == b.from;
-    }
-    size_t kept = 0;
-    for (size_t i = 0; i < cs.size(); ++i)
-      if (!repeated[i])
-        cs[kept++] = cs[i];
-    cs.resize(kept);
   }
 
   // Every match of a context rule starts with a digit and holds at least

@@ -1,10 +1,12 @@
 #include "core/scanner.h"
 
+#include "core/stable_sort.h"
 #include "core/validators.h"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -797,6 +799,58 @@ void merge_overlapping_secrets(std::vector<candidate> &cands,
 }
 
 } // namespace
+
+void drop_repeated_starts(std::vector<candidate> &cs, size_t rule_count,
+                          repeat_space &space) {
+  if (cs.size() < 2)
+    return;
+  // Usually each rule's starts never decrease along the list (later
+  // triggers lie in the same token or a later one): then a repeat is a
+  // start equal to that rule's last one, and one pass drops them.
+  auto &last_start = space.last_start;
+  last_start.assign(rule_count, UINT32_MAX);
+  bool rising = true;
+  for (const candidate &c : cs) {
+    uint32_t &last = last_start[c.rule];
+    if (last != UINT32_MAX && c.from < last) {
+      rising = false;
+      break;
+    }
+    last = c.from;
+  }
+  if (rising) {
+    std::fill(last_start.begin(), last_start.end(), UINT32_MAX);
+    size_t kept = 0;
+    for (const candidate &c : cs)
+      if (std::exchange(last_start[c.rule], c.from) != c.from)
+        cs[kept++] = c;
+    cs.resize(kept);
+    return;
+  }
+  // Otherwise (rare: a start found from a later end lies before an earlier
+  // one's) a stable sort by (rule, from) puts repeats next to each other,
+  // the first in the list first. Linear-logarithmic even in a string with
+  // thousands of triggers.
+  auto &order = space.order;
+  order.resize(cs.size());
+  for (uint32_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  stable_sort_with(order, space.order_buf, [&](uint32_t a, uint32_t b) {
+    return cs[a].rule != cs[b].rule ? cs[a].rule < cs[b].rule
+                                    : cs[a].from < cs[b].from;
+  });
+  auto &repeated = space.repeated;
+  repeated.assign(cs.size(), 0);
+  for (size_t k = 1; k < order.size(); ++k) {
+    const candidate &a = cs[order[k - 1]], &b = cs[order[k]];
+    repeated[order[k]] = a.rule == b.rule && a.from == b.from;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < cs.size(); ++i)
+    if (!repeated[i])
+      cs[kept++] = cs[i];
+  cs.resize(kept);
+}
 
 void resolve_overlaps(std::vector<candidate> &cands,
                       std::vector<candidate> &scratch,

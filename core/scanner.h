@@ -65,6 +65,20 @@ bool word_end_in_reach(std::string_view text, uint32_t from,
                        std::span<const uint32_t> word_ends,
                        std::span<const candidate> masked);
 
+// Work space of drop_repeated_starts, reused across calls (no allocation in
+// steady state).
+struct repeat_space {
+  std::vector<uint32_t> last_start; // by rule; UINT32_MAX: none yet
+  std::vector<uint32_t> order, order_buf;
+  std::vector<uint8_t> repeated;
+};
+
+// Several pass-1 triggers inside one token locate the same start: keeps,
+// in place and in order, the first candidate of each (rule, from) pair and
+// drops the others. `rule_count`: every candidate's rule is below it.
+void drop_repeated_starts(std::vector<candidate> &cands, size_t rule_count,
+                          repeat_space &space);
+
 // Keeps a deterministic, non-overlapping subset: specific secret > generic
 // secret > PII, then longer, then leftmost, then lower rule index. Result is
 // sorted by `from`. `scratch` and `claimed` are reusable work space.

@@ -821,6 +821,60 @@ TEST(Overlaps, GroupsGiveTheAnswerOfOneGlobalPass) {
 // stable_sort_with (the masking pass's allocation-free stable sort) orders
 // as std::stable_sort does, ties included, at every size around its runs of
 // 16 and merge widths, and leaves sorted input alone.
+// Repeated trigger starts: the first candidate of each (rule, start) stays,
+// in order, whether each rule's starts rise along the list (the one-pass
+// path) or not (the sorted path), against a reference that looks back over
+// the list.
+TEST(RepeatedStarts, FirstOfEachRuleAndStartStaysInOrder) {
+  using maskd::core::scan::candidate;
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto next = [&x](uint32_t below) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return uint32_t(x % below);
+  };
+  maskd::core::scan::repeat_space space;
+  size_t rising_lists = 0, falling_lists = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const uint32_t rules = 1 + next(6), starts = 1 + next(20);
+    const size_t n = next(40);
+    const bool rising = round % 2 == 0;
+    std::vector<candidate> cs;
+    std::vector<uint32_t> last(rules, 0);
+    for (size_t i = 0; i < n; ++i) {
+      uint16_t rule = uint16_t(next(rules));
+      // Rising lists: each rule's starts never decrease (repeats stay).
+      uint32_t from = rising ? last[rule] + next(3) : next(starts);
+      last[rule] = from;
+      cs.push_back({from, from + 1 + next(5), rule});
+    }
+    bool falls = false;
+    std::vector<uint32_t> seen(rules, UINT32_MAX);
+    for (const candidate &c : cs) {
+      falls = falls || (seen[c.rule] != UINT32_MAX && c.from < seen[c.rule]);
+      seen[c.rule] = c.from;
+    }
+    (falls ? falling_lists : rising_lists)++;
+    std::vector<candidate> want;
+    for (size_t i = 0; i < cs.size(); ++i) {
+      bool repeat = false;
+      for (size_t k = 0; k < i && !repeat; ++k)
+        repeat = cs[k].rule == cs[i].rule && cs[k].from == cs[i].from;
+      if (!repeat)
+        want.push_back(cs[i]);
+    }
+    maskd::core::scan::drop_repeated_starts(cs, rules, space);
+    ASSERT_EQ(cs.size(), want.size()) << "round " << round;
+    for (size_t i = 0; i < cs.size(); ++i) {
+      ASSERT_EQ(cs[i].from, want[i].from) << "round " << round << " at " << i;
+      ASSERT_EQ(cs[i].to, want[i].to) << "round " << round << " at " << i;
+      ASSERT_EQ(cs[i].rule, want[i].rule) << "round " << round << " at " << i;
+    }
+  }
+  // Both paths ran, many times.
+  EXPECT_GT(rising_lists, 1000u);
+  EXPECT_GT(falling_lists, 1000u);
+}
+
 TEST(StableSortWith, AgreesWithStdStableSort) {
   uint64_t x = 0x2545F4914F6CDD1Dull;
   std::vector<std::pair<uint32_t, uint32_t>> v, want, buf;
