@@ -22,13 +22,18 @@ case "${1:-}" in
   test)
     shift
     meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
-    # The core tests once more with the C++ library's bounds checks on
-    # (string_view/vector indexing): a read past a view that stays inside
-    # its buffer is invisible to the release build and to ASan.
+    # The core tests once more with AddressSanitizer and UBSan (the fast
+    # paths read into the input's padding: a read past it must fail here)
+    # and the C++ library's bounds checks (string_view/vector indexing: a
+    # read past a view that stays inside its buffer is invisible to ASan).
     checked="$build-checked"
+    checked_opts=(-Db_sanitize=address,undefined
+      "-Dcpp_args=-D_GLIBCXX_ASSERTIONS -fno-sanitize-recover=undefined"
+      -Dserver=false -Dbench=false)
     if [ ! -f "$checked/build.ninja" ]; then
-      meson setup "$checked" --buildtype=debugoptimized \
-        -Dcpp_args=-D_GLIBCXX_ASSERTIONS -Dserver=false -Dbench=false >/dev/null
+      meson setup "$checked" --buildtype=debugoptimized "${checked_opts[@]}" >/dev/null
+    else
+      meson configure "$checked" "${checked_opts[@]}" >/dev/null
     fi
     ninja -C "$checked" --quiet
     meson test -C "$checked" --print-errorlogs --num-processes 2 \
