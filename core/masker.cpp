@@ -196,6 +196,12 @@ struct masker::impl {
   std::vector<scan::candidate> cands, cand_scratch;
   // The last scanned string's candidates before checks, for rescan_glued.
   std::vector<scan::candidate> located;
+  // For could_find_more, built once per rescan_glued round when needed: the
+  // masked ranges by (rule, start), and the candidates of `located` that no
+  // masked range accounts for, by start, with the furthest end up to each.
+  bool unowned_ready = false;
+  std::vector<scan::candidate> accepted_by_rule, unowned;
+  std::vector<uint32_t> unowned_reach;
   std::vector<uint8_t> claimed;
   std::vector<uint8_t> ends_seen; // locate_in: by end - ends_base
   uint32_t ends_base = 0;
@@ -1222,6 +1228,7 @@ struct masker::impl {
     while (true) {
       std::string_view t(text.data() + s.text_begin, s.text_len);
       accepted.assign(seg_accepted.begin(), seg_accepted.end());
+      unowned_ready = false; // seg_accepted and located change each round
       // Characters some rule's boundary check refuses next to a match, or
       // a locator walks over (alnum, token and base64 characters, e-mail
       // local-part ones).
@@ -1314,27 +1321,68 @@ struct masker::impl {
     }
   }
 
+  // Whether masked range `d` accounts for candidate `l` of the last scan:
+  // its own candidate before the checks narrowed it (a quote before an
+  // e-mail, the scheme of a URL), or a shorter or longer match from the
+  // same start. Masked ranges never overlap, so among a rule's ranges
+  // that start at or after l.from, the first ends first.
+  bool owned(const scan::candidate &l) const {
+    auto it = std::lower_bound(
+        accepted_by_rule.begin(), accepted_by_rule.end(), l,
+        [](const scan::candidate &a, const scan::candidate &b) {
+          return a.rule != b.rule ? a.rule < b.rule : a.from < b.from;
+        });
+    if (it == accepted_by_rule.end() || it->rule != l.rule)
+      return false;
+    return in->defs[l.rule]->locate != rules::locator::som ? it->to <= l.to
+                                                           : it->from == l.from;
+  }
+
+  void index_unowned() {
+    accepted_by_rule.assign(seg_accepted.begin(), seg_accepted.end());
+    std::sort(accepted_by_rule.begin(), accepted_by_rule.end(),
+              [](const scan::candidate &a, const scan::candidate &b) {
+                return a.rule != b.rule ? a.rule < b.rule : a.from < b.from;
+              });
+    unowned.clear();
+    for (const scan::candidate &l : located)
+      if (!owned(l))
+        unowned.push_back(l);
+    std::sort(unowned.begin(), unowned.end(),
+              [](const scan::candidate &a, const scan::candidate &b) {
+                return a.from < b.from;
+              });
+    unowned_reach.resize(unowned.size());
+    uint32_t reach = 0;
+    for (size_t k = 0; k < unowned.size(); ++k)
+      unowned_reach[k] = reach = std::max(reach, unowned[k].to);
+    unowned_ready = true;
+  }
+
   // See rescan_glued. Conservative: true when unsure.
-  bool could_find_more(std::string_view t, const scan::candidate &c) const {
-    // Boundary checks look up to 6 bytes away (a "\\uXXXX" escape).
+  bool could_find_more(std::string_view t, const scan::candidate &c) {
+    // A candidate of the last scan near the range (boundary checks look up
+    // to 6 bytes away, a "\\uXXXX" escape), not inside it (blanked, it
+    // cannot match again), that no masked range accounts for: it lost a
+    // boundary check or an overlap to the range. Looked up in the index of
+    // such candidates, so that a string of thousands of glued values costs
+    // linear time, not a look at every candidate for each value.
     constexpr uint32_t near = 6;
-    for (const scan::candidate &l : located) {
-      if (l.from > c.to + near || l.to + near < c.from)
-        continue;
-      if (l.from >= c.from && l.to <= c.to)
-        continue; // inside the range: blanked, it cannot match again
-      // A masked range's own candidate before its checks narrowed it (a
-      // quote before an e-mail, the scheme of a URL), or a shorter or
-      // longer match from the same start.
-      auto own = [&](const scan::candidate &d) {
-        return l.rule == d.rule &&
-               (in->defs[l.rule]->locate != rules::locator::som
-                    ? l.from <= d.from && l.to >= d.to
-                    : l.from == d.from);
-      };
-      if (std::none_of(seg_accepted.begin(), seg_accepted.end(), own))
+    if (!unowned_ready)
+      index_unowned();
+    auto first = std::lower_bound(
+        unowned.begin(), unowned.end(), c.from,
+        [](const scan::candidate &l, uint32_t from) { return l.from < from; });
+    size_t k = size_t(first - unowned.begin());
+    // One that starts before the range and ends within `near` of it.
+    if (k > 0 && unowned_reach[k - 1] + near >= c.from)
+      return true;
+    // One that starts in the range or within `near` after it and ends past
+    // it. Ranges never overlap, so each candidate is looked at by at most
+    // `near` + 1 of them.
+    for (; k < unowned.size() && unowned[k].from <= c.to + near; ++k)
+      if (unowned[k].to > c.to)
         return true;
-    }
     // Digits a cluster could join the range's own through: up to a byte
     // that ends clusters, or a space (clusters of several words are never
     // skipped, so a join over a space finds nothing the scan missed).

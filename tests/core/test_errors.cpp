@@ -529,6 +529,23 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
     EXPECT_LT(tl, 8 * std::max(ts, 0.01))
         << "'" << unit << "': 512 KB " << ts << " s, 2 MB " << tl << " s";
   }
+  // Masked values glued to word bytes ("a@b.co/a@b.co/..."): each one is
+  // checked for a neighbour a rescan could find; that check once looked at
+  // every candidate of the string for each value (a 1 MB string: 38 s).
+  // Smaller sizes, so that a quadratic check fails in seconds.
+  for (std::string unit : {"a@b.co/", "x=a@b.co=", "ab@cd.ef~"}) {
+    auto doc = [&](size_t bytes) {
+      std::string v;
+      while (v.size() < bytes)
+        v += unit;
+      return "{\"a\":\"" + v + "\"}";
+    };
+    std::string small = doc(size_t(128) << 10), large = doc(size_t(512) << 10);
+    cpu_seconds(large); // buffers grown
+    double ts = cpu_seconds(small), tl = cpu_seconds(large);
+    EXPECT_LT(tl, 8 * std::max(ts, 0.01))
+        << "'" << unit << "': 128 KB " << ts << " s, 512 KB " << tl << " s";
+  }
 }
 
 // Scanned strings of up to 32 bytes without a backslash are copied into the
