@@ -196,6 +196,8 @@ struct masker::impl {
   std::vector<scan::candidate> cands, cand_scratch;
   // The last scanned string's candidates before checks, for rescan_glued.
   std::vector<scan::candidate> located;
+  // The media references of the string being checked: [begin, end).
+  std::vector<std::pair<uint32_t, uint32_t>> media_refs;
   // For could_find_more, built once per rescan_glued round when needed: the
   // masked ranges by (rule, start), and the candidates of `located` that no
   // masked range accounts for, by start, with the furthest end up to each.
@@ -703,11 +705,11 @@ struct masker::impl {
       size_t kept = 0;
       // Media references are rare: look for one once per string, not per
       // candidate (a long nested document can hold hundreds of candidates).
-      bool has_media = t.find("@@@langfuseMedia:") != std::string_view::npos;
+      find_media_references(t);
       for (size_t i = 0; i < cands.size(); ++i) {
         scan::candidate c = cands[i];
         if (scan::confirm(*defs[c.rule], t, c, {}) && // no context rule here
-            !(has_media && in_media_reference(t, c)))
+            !in_media_reference(c))
           cands[kept++] = c;
       }
       cands.resize(kept);
@@ -795,17 +797,31 @@ struct masker::impl {
   }
 
   // Langfuse media references (@@@langfuseMedia:type=...|id=...@@@) stay.
-  static bool in_media_reference(std::string_view t, const scan::candidate &c) {
+  // Found once per string (a reference runs to its closing "@@@", or to the
+  // end of the string), then each candidate is one binary search: a string
+  // of thousands of references and values costs linear time.
+  void find_media_references(std::string_view t) {
+    media_refs.clear();
     constexpr std::string_view open = "@@@langfuseMedia:";
     size_t pos = 0;
     while ((pos = t.find(open, pos)) != std::string_view::npos) {
       size_t close = t.find("@@@", pos + open.size());
       size_t end = close == std::string_view::npos ? t.size() : close + 3;
-      if (c.from < end && pos < c.to)
-        return true;
+      media_refs.push_back({uint32_t(pos), uint32_t(end)});
       pos = end;
     }
-    return false;
+  }
+
+  // Whether the candidate overlaps one of the string's media references
+  // (they are disjoint and in order).
+  bool in_media_reference(const scan::candidate &c) const {
+    auto after = std::upper_bound(
+        media_refs.begin(), media_refs.end(), c.from,
+        [](uint32_t from, const std::pair<uint32_t, uint32_t> &r) {
+          return from < r.second;
+        });
+    // `after`: the first reference that ends past c.from.
+    return after != media_refs.end() && after->first < c.to;
   }
 
   bool emit(const span_rec &s) {

@@ -533,7 +533,10 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
   // checked for a neighbour a rescan could find; that check once looked at
   // every candidate of the string for each value (a 1 MB string: 38 s).
   // Smaller sizes, so that a quadratic check fails in seconds.
-  for (std::string unit : {"a@b.co/", "x=a@b.co=", "ab@cd.ef~"}) {
+  // And values between Langfuse media references: each candidate once
+  // looked through every reference of the string (1 MB: 8 s).
+  for (std::string unit : {"a@b.co/", "x=a@b.co=", "ab@cd.ef~",
+                           "a@b.co @@@langfuseMedia:type=image/png|id=x@@@ "}) {
     auto doc = [&](size_t bytes) {
       std::string v;
       while (v.size() < bytes)

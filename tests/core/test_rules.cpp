@@ -707,6 +707,18 @@ TEST(Structure, LangfuseMediaReferencesStay) {
              "jane@example.com",
              "@@@langfuseMedia:type=image/png|id=abc|source=bytes@@@ mail "
              "[REDACTED_EMAIL]");
+  // Values before, between and after several references; a reference
+  // without its closing @@@ runs to the end of the string.
+  expect_msg("jane@example.com @@@langfuseMedia:type=image/png|id=jane@"
+             "example.com|source=bytes@@@ 415-555-0123 @@@langfuseMedia:type="
+             "image/png|id=4155550123|source=bytes@@@ bob@example.org",
+             "[REDACTED_EMAIL] @@@langfuseMedia:type=image/png|id=jane@"
+             "example.com|source=bytes@@@ [REDACTED_PHONE] @@@langfuseMedia:"
+             "type=image/png|id=4155550123|source=bytes@@@ [REDACTED_EMAIL]");
+  expect_msg("mail jane@example.com @@@langfuseMedia:type=image/png|id=bob@"
+             "example.org",
+             "mail [REDACTED_EMAIL] @@@langfuseMedia:type=image/png|id=bob@"
+             "example.org");
 }
 
 TEST(Structure, KeysAreNeverMasked) {
