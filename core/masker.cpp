@@ -196,6 +196,7 @@ struct masker::impl {
   std::vector<scan::candidate> cands, cand_scratch;
   // The last scanned string's candidates before checks, for rescan_glued.
   std::vector<scan::candidate> located;
+  std::vector<scan::candidate> ctx_merged; // add_context_candidates
   // The media references of the string being checked: [begin, end).
   std::vector<std::pair<uint32_t, uint32_t>> media_refs;
   // For could_find_more, built once per rescan_glued round when needed: the
@@ -736,7 +737,21 @@ struct masker::impl {
     if (wb == we)
       return true;
     scan::key_context kc = key_context_of(s);
+    // What is masked so far, in order of start: the other rules' ranges
+    // (`cands`, sorted, disjoint) are moved in up to each window and each
+    // candidate, the context ranges appended as they are kept (windows and
+    // their candidates go left to right). The checks only look before a
+    // candidate's start, the overlap test at the last range moved in and
+    // the next one of `cands`: no insertion in the middle, which made a
+    // string of many context values and other values quadratic.
+    ctx_merged.clear();
+    size_t next = 0; // first of `cands` not yet in ctx_merged
+    auto take_before = [&](uint32_t pos) {
+      while (next < cands.size() && cands[next].from < pos)
+        ctx_merged.push_back(cands[next++]);
+    };
     for (const context_window *w = wb; w != we; ++w) {
+      take_before(w->first - s.text_begin);
       window_cands.clear();
       for (uint16_t rule : in->context_rules) {
         rules::context need = in->defs[rule]->needs;
@@ -745,7 +760,7 @@ struct masker::impl {
         bool keyed = need == rules::context::phone ? kc.phone : kc.ssn;
         if (!keyed && !word_in_cluster(word_ends[size_t(need)], *w, s) &&
             !scan::word_end_in_reach(t, w->first - s.text_begin,
-                                     word_ends[size_t(need)], cands))
+                                     word_ends[size_t(need)], ctx_merged))
           continue;
         if (!locate_in(rule, w->first, w->end, window_cands))
           return false;
@@ -761,19 +776,19 @@ struct masker::impl {
                   return a.from != b.from ? a.from < b.from : a.to > b.to;
                 });
       // Each one that passes its checks and overlaps nothing kept is
-      // masked before the next is checked; `cands` stays sorted by start.
+      // masked before the next is checked.
       for (scan::candidate c : window_cands) {
-        if (!scan::confirm(*in->defs[c.rule], t, c, kc, cands))
+        take_before(c.from);
+        if (!scan::confirm(*in->defs[c.rule], t, c, kc, ctx_merged))
           continue;
-        auto at = std::lower_bound(
-            cands.begin(), cands.end(), c.from,
-            [](const scan::candidate &k, uint32_t f) { return k.from < f; });
-        bool clash = (at != cands.end() && at->from < c.to) ||
-                     (at != cands.begin() && std::prev(at)->to > c.from);
+        bool clash = (!ctx_merged.empty() && ctx_merged.back().to > c.from) ||
+                     (next < cands.size() && cands[next].from < c.to);
         if (!clash)
-          cands.insert(at, c);
+          ctx_merged.push_back(c);
       }
     }
+    take_before(UINT32_MAX);
+    cands.assign(ctx_merged.begin(), ctx_merged.end());
     return true;
   }
 

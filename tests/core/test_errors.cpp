@@ -516,7 +516,10 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
     }
     return best;
   };
-  for (std::string unit : {"415-555-0123 ", "DE89 3704 0044 0532 0130 00 "}) {
+  // (The third: context values between other values, each once inserted
+  // in the middle of the string's list of masked ranges.)
+  for (std::string unit : {"415-555-0123 ", "DE89 3704 0044 0532 0130 00 ",
+                           "phone 4155550123 a@b.co "}) {
     auto doc = [&](size_t bytes) {
       std::string v;
       while (v.size() < bytes)
