@@ -197,6 +197,7 @@ struct masker::impl {
   // The last scanned string's candidates before checks, for rescan_glued.
   std::vector<scan::candidate> located;
   std::vector<scan::candidate> ctx_merged; // add_context_candidates
+  std::vector<uint64_t> ctx_length_prefix;
   // The media references of the string being checked: [begin, end).
   std::vector<std::pair<uint32_t, uint32_t>> media_refs;
   // For could_find_more, built once per rescan_glued round when needed: the
@@ -744,11 +745,19 @@ struct masker::impl {
     // candidate's start, the overlap test at the last range moved in and
     // the next one of `cands`: no insertion in the middle, which made a
     // string of many context values and other values quadratic.
+    // With the running sum of their lengths, so that the reach check adds
+    // up the masked bytes between a word and a window at once (a word
+    // followed by thousands of masked values and windows was quadratic).
     ctx_merged.clear();
+    ctx_length_prefix.assign(1, 0);
+    auto append = [&](const scan::candidate &c) {
+      ctx_merged.push_back(c);
+      ctx_length_prefix.push_back(ctx_length_prefix.back() + (c.to - c.from));
+    };
     size_t next = 0; // first of `cands` not yet in ctx_merged
     auto take_before = [&](uint32_t pos) {
       while (next < cands.size() && cands[next].from < pos)
-        ctx_merged.push_back(cands[next++]);
+        append(cands[next++]);
     };
     for (const context_window *w = wb; w != we; ++w) {
       take_before(w->first - s.text_begin);
@@ -760,7 +769,8 @@ struct masker::impl {
         bool keyed = need == rules::context::phone ? kc.phone : kc.ssn;
         if (!keyed && !word_in_cluster(word_ends[size_t(need)], *w, s) &&
             !scan::word_end_in_reach(t, w->first - s.text_begin,
-                                     word_ends[size_t(need)], ctx_merged))
+                                     word_ends[size_t(need)], ctx_merged,
+                                     ctx_length_prefix))
           continue;
         if (!locate_in(rule, w->first, w->end, window_cands))
           return false;
@@ -784,7 +794,7 @@ struct masker::impl {
         bool clash = (!ctx_merged.empty() && ctx_merged.back().to > c.from) ||
                      (next < cands.size() && cands[next].from < c.to);
         if (!clash)
-          ctx_merged.push_back(c);
+          append(c);
       }
     }
     take_before(UINT32_MAX);

@@ -550,7 +550,8 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
 
 bool word_end_in_reach(std::string_view t, uint32_t from,
                        std::span<const uint32_t> word_ends,
-                       std::span<const candidate> masked) {
+                       std::span<const candidate> masked,
+                       std::span<const uint64_t> length_prefix) {
   // The nearest word end at or before `from`. Within 64 bytes plus the
   // masked ranges in between, the walk may reach it (true is a superset:
   // only a sentence end could stop it earlier). Farther, only labels or
@@ -564,8 +565,16 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
   auto m = std::lower_bound(
       masked.begin(), masked.end(), near,
       [](const candidate &c, uint32_t n) { return c.to <= n; });
-  for (; m != masked.end() && m->from < from; ++m)
-    skippable += m->to - m->from;
+  if (length_prefix.size() == masked.size() + 1) {
+    auto end = std::lower_bound(
+        m, masked.end(), from,
+        [](const candidate &c, uint32_t f) { return c.from < f; });
+    skippable += length_prefix[size_t(end - masked.begin())] -
+                 length_prefix[size_t(m - masked.begin())];
+  } else {
+    for (; m != masked.end() && m->from < from; ++m)
+      skippable += m->to - m->from;
+  }
   if (from - near <= skippable)
     return true;
   if (from >= 64) {

@@ -61,9 +61,13 @@ bool confirm(const rules::rule_def &rule, std::string_view text, candidate &c,
 // in `text`, e.g. where pass 1 saw a context word) is within the reach that
 // confirm() searches for a candidate starting at `from`: then no such
 // candidate can pass its context check. True does not mean it will.
+// `length_prefix`, when given, holds masked.size() + 1 running sums of the
+// masked ranges' lengths (0 first): the masked bytes between a word and
+// `from` are then summed in O(1), however many ranges lie between.
 bool word_end_in_reach(std::string_view text, uint32_t from,
                        std::span<const uint32_t> word_ends,
-                       std::span<const candidate> masked);
+                       std::span<const candidate> masked,
+                       std::span<const uint64_t> length_prefix = {});
 
 // Work space of drop_repeated_starts, reused across calls (no allocation in
 // steady state).

@@ -552,6 +552,21 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
     EXPECT_LT(tl, 8 * std::max(ts, 0.01))
         << "'" << unit << "': 128 KB " << ts << " s, 512 KB " << tl << " s";
   }
+  // One context word, then masked values and context windows: each window
+  // once added up every masked range back to the word (4 MB: 15 s).
+  {
+    auto doc = [&](size_t bytes) {
+      std::string v = "phone ";
+      while (v.size() < bytes)
+        v += "a@b.co 123456789 ";
+      return "{\"a\":\"" + v + "\"}";
+    };
+    std::string small = doc(size_t(256) << 10), large = doc(size_t(1) << 20);
+    cpu_seconds(large); // buffers grown
+    double ts = cpu_seconds(small), tl = cpu_seconds(large);
+    EXPECT_LT(tl, 8 * std::max(ts, 0.01))
+        << "one phone word: 256 KB " << ts << " s, 1 MB " << tl << " s";
+  }
 }
 
 // Scanned strings of up to 32 bytes without a backslash are copied into the

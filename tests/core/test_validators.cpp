@@ -875,6 +875,50 @@ TEST(RepeatedStarts, FirstOfEachRuleAndStartStaysInOrder) {
   EXPECT_GT(falling_lists, 1000u);
 }
 
+// The reach check sums the masked bytes between a word and a window either
+// range by range or from running sums: the same answer either way.
+TEST(ContextReach, RunningSumsAgreeWithTheRangeByRangeSum) {
+  using maskd::core::scan::candidate;
+  uint64_t x = 0xD1B54A32D192ED03ull;
+  auto next = [&x](uint32_t below) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return uint32_t(x % below);
+  };
+  size_t reached = 0, not_reached = 0;
+  for (int round = 0; round < 3000; ++round) {
+    // Text of letters, spaces, a few sentence ends; masked ranges of 'X'.
+    std::string text(64 + next(600), 'a');
+    for (char &ch : text)
+      ch = " abc.]"[next(6)];
+    std::vector<candidate> masked;
+    std::vector<uint64_t> prefix{0};
+    for (uint32_t pos = next(20); pos + 2 < text.size(); pos += 1 + next(30)) {
+      uint32_t to =
+          std::min<uint32_t>(uint32_t(text.size()), pos + 1 + next(25));
+      for (uint32_t k = pos; k < to; ++k)
+        text[k] = 'X';
+      masked.push_back({pos, to, 0});
+      prefix.push_back(prefix.back() + (to - pos));
+      pos = to;
+    }
+    std::vector<uint32_t> ends;
+    for (uint32_t k = next(40); k < text.size(); k += 1 + next(120))
+      ends.push_back(k);
+    text.append(64, ' '); // the 16-byte steps may read ahead
+    std::string_view t(text.data(), text.size() - 64);
+    for (int q = 0; q < 8; ++q) {
+      uint32_t from = next(uint32_t(t.size()));
+      bool a = maskd::core::scan::word_end_in_reach(t, from, ends, masked);
+      bool b =
+          maskd::core::scan::word_end_in_reach(t, from, ends, masked, prefix);
+      ASSERT_EQ(a, b) << "round " << round << " from " << from;
+      (a ? reached : not_reached)++;
+    }
+  }
+  EXPECT_GT(reached, 1000u);
+  EXPECT_GT(not_reached, 1000u);
+}
+
 TEST(StableSortWith, AgreesWithStdStableSort) {
   uint64_t x = 0x2545F4914F6CDD1Dull;
   std::vector<std::pair<uint32_t, uint32_t>> v, want, buf;
