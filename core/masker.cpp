@@ -197,6 +197,7 @@ struct masker::impl {
   // The last scanned string's candidates before checks, for rescan_glued.
   std::vector<scan::candidate> located;
   std::vector<scan::candidate> ctx_merged; // add_context_candidates
+  std::vector<scan::token_run> token_runs; // by rule, one string's hits
   std::vector<uint64_t> ctx_length_prefix;
   // The media references of the string being checked: [begin, end).
   std::vector<std::pair<uint32_t, uint32_t>> media_refs;
@@ -683,6 +684,7 @@ struct masker::impl {
     // Where pass 1 saw context words end, by kind (string coordinates).
     for (auto &v : word_ends)
       v.clear();
+    token_runs.assign(in->defs.size(), {});
     for (const hit *h = hb; h != he; ++h) {
       if (h->rule >= in->trigger_id_base) {
         word_ends[h->rule - in->trigger_id_base + 1].push_back(h->end -
@@ -691,7 +693,7 @@ struct masker::impl {
       }
       const rules::rule_def &r = *defs[h->rule];
       uint32_t end = h->end - s.text_begin;
-      uint32_t from = scan::locate_start(r, t, end);
+      uint32_t from = scan::locate_start(r, t, end, token_runs[h->rule]);
       if (from >= end)
         continue;
       uint32_t to = scan::extend_end(r, t, from, end);

@@ -517,6 +517,22 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   return UINT32_MAX;
 }
 
+uint32_t locate_start(const rules::rule_def &r, std::string_view t,
+                      uint32_t end, token_run &run) {
+  if (r.locate != rules::locator::prefix)
+    return locate_start(r, t, end);
+  // Where the run of token characters that ends at `end` begins: the last
+  // hit's run when every byte from its end to this one is in the class,
+  // else walked back (to the string's start at most). back_over with
+  // max_len gives that, or max_len bytes before `end` if that is later.
+  if (run.end == UINT32_MAX || end < run.end ||
+      forward_over(t, run.end, end, r.token_chars) != end)
+    run.begin = back_over(t, end, end, r.token_chars);
+  run.end = end;
+  uint32_t floor = end > r.max_len ? end - r.max_len : 0;
+  return first_prefix(t, std::max(run.begin, floor), end, r.prefix);
+}
+
 uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
                     uint32_t end) {
   const char *extra = nullptr;

@@ -35,6 +35,21 @@ key_context classify_key(std::string_view key);
 uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
                       uint32_t end);
 
+// A prefix rule's memo for the locate_start below: where the run of token
+// characters its last hit ended in begins.
+struct token_run {
+  uint32_t end = UINT32_MAX; // the last hit's end; UINT32_MAX: none yet
+  uint32_t begin = 0;        // where that run of token characters begins
+};
+
+// locate_start for the hits of one string, taken in order of end, with one
+// memo per rule (reset for each string): the same answer, but a prefix
+// rule's token is walked back once per run of token characters instead of
+// up to max_len bytes per hit (a token of thousands of triggers, such as
+// "eyJeyJeyJ...", cost max_len bytes for each).
+uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
+                      uint32_t end, token_run &run);
+
 // For rules whose pass-1 expression is only a trigger (a prefix and a few
 // body bytes): the end of the whole token that starts at `from`, extended
 // over the token's characters up to max_len. Returns `end` for the others.

@@ -919,6 +919,53 @@ TEST(ContextReach, RunningSumsAgreeWithTheRangeByRangeSum) {
   EXPECT_GT(not_reached, 1000u);
 }
 
+// locate_start with a per-rule memo of the last hit's token run gives the
+// answer of the plain one for every hit of a string taken in order of end,
+// for every prefix rule, on strings of prefixes, token bytes and breaks.
+TEST(LocateStart, TokenRunMemoAgreesWithTheWalk) {
+  namespace rules = maskd::core::rules;
+  namespace scan = maskd::core::scan;
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  auto next = [&x](uint32_t below) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return uint32_t(x % below);
+  };
+  size_t found = 0, rules_seen = 0;
+  for (const rules::rule_def &r : rules::table()) {
+    if (r.locate != rules::locator::prefix)
+      continue;
+    ++rules_seen;
+    std::string first(r.prefix);
+    first = first.substr(0, first.find('|'));
+    for (int round = 0; round < 300; ++round) {
+      std::string text;
+      while (text.size() < 200 + next(3000)) {
+        switch (next(5)) {
+        case 0:
+          text += first;
+          break;
+        case 1:
+          text += " ,\"\n"[next(4)];
+          break;
+        default:
+          text.append(1 + next(40), "aZ9_-./+="[next(9)]);
+        }
+      }
+      text.append(64, ' ');
+      std::string_view t(text.data(), text.size() - 64);
+      scan::token_run memo;
+      for (uint32_t end = 1; end <= t.size(); end += 1 + next(7)) {
+        uint32_t plain = scan::locate_start(r, t, end);
+        ASSERT_EQ(scan::locate_start(r, t, end, memo), plain)
+            << r.info.id << " round " << round << " end " << end;
+        found += plain < end;
+      }
+    }
+  }
+  EXPECT_GE(rules_seen, 10u);
+  EXPECT_GT(found, 10000u);
+}
+
 TEST(StableSortWith, AgreesWithStdStableSort) {
   uint64_t x = 0x2545F4914F6CDD1Dull;
   std::vector<std::pair<uint32_t, uint32_t>> v, want, buf;
