@@ -791,7 +791,16 @@ struct masker::impl {
       // masked before the next is checked.
       for (scan::candidate c : window_cands) {
         take_before(c.from);
-        if (!scan::confirm(*in->defs[c.rule], t, c, kc, ctx_merged))
+        const rules::rule_def &r = *in->defs[c.rule];
+        // No context word in reach of this candidate, which confirm() would
+        // walk back to find: a cheap no first (a window of thousands of
+        // glued numbers after one word walked back from each of them).
+        bool keyed = r.needs == rules::context::phone ? kc.phone : kc.ssn;
+        if (!keyed &&
+            !scan::word_end_in_reach(t, c.from, word_ends[size_t(r.needs)],
+                                     ctx_merged, ctx_length_prefix))
+          continue;
+        if (!scan::confirm(r, t, c, kc, ctx_merged))
           continue;
         bool clash = (!ctx_merged.empty() && ctx_merged.back().to > c.from) ||
                      (next < cands.size() && cands[next].from < c.to);
