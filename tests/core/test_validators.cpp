@@ -22,6 +22,14 @@ namespace {
 
 // ---------------------------------------------------------------- helpers
 
+// xorshift64: the same pseudo-random sequence on every run, for the
+// randomised comparisons below.
+struct xorshift {
+  uint64_t x;
+  uint64_t next() { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; }
+  uint32_t below(uint32_t n) { return uint32_t(next() % n); }
+};
+
 // Appends the Luhn check digit that makes `prefix` + filler valid at `length`.
 std::string luhn_complete(std::string prefix, size_t length) {
   prefix.resize(length - 1, '0');
@@ -788,17 +796,17 @@ TEST(Overlaps, GroupsGiveTheAnswerOfOneGlobalPass) {
     return kept;
   };
   const uint16_t rules = uint16_t(table.size());
-  uint64_t x = 0x9E3779B97F4A7C15ull;
-  auto next = [&] { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+  xorshift rng{0x9E3779B97F4A7C15ull};
   std::vector<s::candidate> cands, scratch;
   std::vector<uint8_t> claimed;
   size_t overlapping = 0;
   for (int round = 0; round < 5000; ++round) {
     cands.clear();
-    size_t n = 1 + next() % 40, span = 40 + next() % 400;
+    size_t n = 1 + rng.next() % 40, span = 40 + rng.next() % 400;
     for (size_t i = 0; i < n; ++i) {
-      uint32_t from = uint32_t(next() % span), len = uint32_t(1 + next() % 30);
-      cands.push_back({from, from + len, uint16_t(next() % rules)});
+      uint32_t from = uint32_t(rng.next() % span),
+               len = uint32_t(1 + rng.next() % 30);
+      cands.push_back({from, from + len, uint16_t(rng.next() % rules)});
     }
     for (size_t i = 1; i < n; ++i)
       for (size_t j = 0; j < i; ++j)
@@ -827,25 +835,21 @@ TEST(Overlaps, GroupsGiveTheAnswerOfOneGlobalPass) {
 // the list.
 TEST(RepeatedStarts, FirstOfEachRuleAndStartStaysInOrder) {
   using maskd::core::scan::candidate;
-  uint64_t x = 0x9E3779B97F4A7C15ull;
-  auto next = [&x](uint32_t below) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    return uint32_t(x % below);
-  };
+  xorshift rng{0x9E3779B97F4A7C15ull};
   maskd::core::scan::repeat_space space;
   size_t rising_lists = 0, falling_lists = 0;
   for (int round = 0; round < 4000; ++round) {
-    const uint32_t rules = 1 + next(6), starts = 1 + next(20);
-    const size_t n = next(40);
+    const uint32_t rules = 1 + rng.below(6), starts = 1 + rng.below(20);
+    const size_t n = rng.below(40);
     const bool rising = round % 2 == 0;
     std::vector<candidate> cs;
     std::vector<uint32_t> last(rules, 0);
     for (size_t i = 0; i < n; ++i) {
-      uint16_t rule = uint16_t(next(rules));
+      uint16_t rule = uint16_t(rng.below(rules));
       // Rising lists: each rule's starts never decrease (repeats stay).
-      uint32_t from = rising ? last[rule] + next(3) : next(starts);
+      uint32_t from = rising ? last[rule] + rng.below(3) : rng.below(starts);
       last[rule] = from;
-      cs.push_back({from, from + 1 + next(5), rule});
+      cs.push_back({from, from + 1 + rng.below(5), rule});
     }
     bool falls = false;
     std::vector<uint32_t> seen(rules, UINT32_MAX);
@@ -879,22 +883,19 @@ TEST(RepeatedStarts, FirstOfEachRuleAndStartStaysInOrder) {
 // range by range or from running sums: the same answer either way.
 TEST(ContextReach, RunningSumsAgreeWithTheRangeByRangeSum) {
   using maskd::core::scan::candidate;
-  uint64_t x = 0xD1B54A32D192ED03ull;
-  auto next = [&x](uint32_t below) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    return uint32_t(x % below);
-  };
+  xorshift rng{0xD1B54A32D192ED03ull};
   size_t reached = 0, not_reached = 0;
   for (int round = 0; round < 3000; ++round) {
     // Text of letters, spaces, a few sentence ends; masked ranges of 'X'.
-    std::string text(64 + next(600), 'a');
+    std::string text(64 + rng.below(600), 'a');
     for (char &ch : text)
-      ch = " abc.]"[next(6)];
+      ch = " abc.]"[rng.below(6)];
     std::vector<candidate> masked;
     std::vector<uint64_t> prefix{0};
-    for (uint32_t pos = next(20); pos + 2 < text.size(); pos += 1 + next(30)) {
+    for (uint32_t pos = rng.below(20); pos + 2 < text.size();
+         pos += 1 + rng.below(30)) {
       uint32_t to =
-          std::min<uint32_t>(uint32_t(text.size()), pos + 1 + next(25));
+          std::min<uint32_t>(uint32_t(text.size()), pos + 1 + rng.below(25));
       for (uint32_t k = pos; k < to; ++k)
         text[k] = 'X';
       masked.push_back({pos, to, 0});
@@ -902,12 +903,12 @@ TEST(ContextReach, RunningSumsAgreeWithTheRangeByRangeSum) {
       pos = to;
     }
     std::vector<uint32_t> ends;
-    for (uint32_t k = next(40); k < text.size(); k += 1 + next(120))
+    for (uint32_t k = rng.below(40); k < text.size(); k += 1 + rng.below(120))
       ends.push_back(k);
     text.append(64, ' '); // the 16-byte steps may read ahead
     std::string_view t(text.data(), text.size() - 64);
     for (int q = 0; q < 8; ++q) {
-      uint32_t from = next(uint32_t(t.size()));
+      uint32_t from = rng.below(uint32_t(t.size()));
       bool a = maskd::core::scan::word_end_in_reach(t, from, ends, masked);
       bool b =
           maskd::core::scan::word_end_in_reach(t, from, ends, masked, prefix);
@@ -925,11 +926,7 @@ TEST(ContextReach, RunningSumsAgreeWithTheRangeByRangeSum) {
 TEST(LocateStart, TokenRunMemoAgreesWithTheWalk) {
   namespace rules = maskd::core::rules;
   namespace scan = maskd::core::scan;
-  uint64_t x = 0x2545F4914F6CDD1Dull;
-  auto next = [&x](uint32_t below) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    return uint32_t(x % below);
-  };
+  xorshift rng{0x2545F4914F6CDD1Dull};
   size_t found = 0, rules_seen = 0;
   for (const rules::rule_def &r : rules::table()) {
     if (r.locate != rules::locator::prefix)
@@ -939,22 +936,22 @@ TEST(LocateStart, TokenRunMemoAgreesWithTheWalk) {
     first = first.substr(0, first.find('|'));
     for (int round = 0; round < 300; ++round) {
       std::string text;
-      while (text.size() < 200 + next(3000)) {
-        switch (next(5)) {
+      while (text.size() < 200 + rng.below(3000)) {
+        switch (rng.below(5)) {
         case 0:
           text += first;
           break;
         case 1:
-          text += " ,\"\n"[next(4)];
+          text += " ,\"\n"[rng.below(4)];
           break;
         default:
-          text.append(1 + next(40), "aZ9_-./+="[next(9)]);
+          text.append(1 + rng.below(40), "aZ9_-./+="[rng.below(9)]);
         }
       }
       text.append(64, ' ');
       std::string_view t(text.data(), text.size() - 64);
       scan::token_run memo;
-      for (uint32_t end = 1; end <= t.size(); end += 1 + next(7)) {
+      for (uint32_t end = 1; end <= t.size(); end += 1 + rng.below(7)) {
         uint32_t plain = scan::locate_start(r, t, end);
         ASSERT_EQ(scan::locate_start(r, t, end, memo), plain)
             << r.info.id << " round " << round << " end " << end;
@@ -967,15 +964,14 @@ TEST(LocateStart, TokenRunMemoAgreesWithTheWalk) {
 }
 
 TEST(StableSortWith, AgreesWithStdStableSort) {
-  uint64_t x = 0x2545F4914F6CDD1Dull;
+  xorshift rng{0x2545F4914F6CDD1Dull};
   std::vector<std::pair<uint32_t, uint32_t>> v, want, buf;
   auto by_key = [](const auto &a, const auto &b) { return a.first < b.first; };
   for (size_t n : {0u, 1u, 2u, 15u, 16u, 17u, 31u, 32u, 33u, 100u, 257u, 1000u})
     for (uint32_t keys : {1u, 3u, 50u, 100000u}) {
       v.clear();
       for (uint32_t i = 0; i < n; ++i) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        v.push_back({uint32_t(x % keys), i}); // second: the original order
+        v.push_back({uint32_t(rng.next() % keys), i}); // i: the original order
       }
       want = v;
       std::stable_sort(want.begin(), want.end(), by_key);
@@ -1040,13 +1036,13 @@ TEST(Entropy, CompareAgreesWithTheSum) {
       texts.push_back(s);
       texts.push_back(s + "!"); // one count off: just above or below
     }
-  uint64_t x = 0x9E3779B97F4A7C15ull;
+  xorshift rng{0x9E3779B97F4A7C15ull};
   for (int i = 0; i < 3000; ++i) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    uint64_t x = rng.next();
     size_t len = 1 + x % 300, alphabet = 1 + (x >> 20) % 70;
     std::string s;
     for (size_t j = 0; j < len; ++j) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      x = rng.next();
       // Skewed: low bytes are likelier, so the largest count varies.
       s.push_back(
           char('0' + (x % alphabet) * ((x >> 32) % alphabet) / alphabet));
