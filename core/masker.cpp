@@ -196,9 +196,11 @@ struct masker::impl {
   std::vector<scan::candidate> cands, cand_scratch;
   // The last scanned string's candidates before checks, for rescan_glued.
   std::vector<scan::candidate> located;
-  std::vector<scan::candidate> ctx_merged; // add_context_candidates
-  std::vector<scan::token_run> token_runs; // by rule, one string's hits
+  // add_context_candidates: the masked ranges in order, and the running
+  // sum of their lengths.
+  std::vector<scan::candidate> ctx_merged;
   std::vector<uint64_t> ctx_length_prefix;
+  std::vector<scan::token_run> token_runs; // by rule, one string's hits
   // The media references of the string being checked: [begin, end).
   std::vector<std::pair<uint32_t, uint32_t>> media_refs;
   // For could_find_more, built once per rescan_glued round when needed: the
@@ -768,8 +770,8 @@ struct masker::impl {
         rules::context need = in->defs[rule]->needs;
         if (!(w->fits & (1u << unsigned(need))))
           continue;
-        bool keyed = need == rules::context::phone ? kc.phone : kc.ssn;
-        if (!keyed && !word_in_cluster(word_ends[size_t(need)], *w, s) &&
+        if (!keyed(kc, need) &&
+            !word_in_cluster(word_ends[size_t(need)], *w, s) &&
             !scan::word_end_in_reach(t, w->first - s.text_begin,
                                      word_ends[size_t(need)], ctx_merged,
                                      ctx_length_prefix))
@@ -795,8 +797,7 @@ struct masker::impl {
         // No context word in reach of this candidate, which confirm() would
         // walk back to find: a cheap no first (a window of thousands of
         // glued numbers after one word walked back from each of them).
-        bool keyed = r.needs == rules::context::phone ? kc.phone : kc.ssn;
-        if (!keyed &&
+        if (!keyed(kc, r.needs) &&
             !scan::word_end_in_reach(t, c.from, word_ends[size_t(r.needs)],
                                      ctx_merged, ctx_length_prefix))
           continue;
@@ -811,6 +812,12 @@ struct masker::impl {
     take_before(UINT32_MAX);
     cands.assign(ctx_merged.begin(), ctx_merged.end());
     return true;
+  }
+
+  // Whether the key the string sits under gives context `need` (then no
+  // context word is needed).
+  static bool keyed(const scan::key_context &kc, rules::context need) {
+    return need == rules::context::phone ? kc.phone : kc.ssn;
   }
 
   // A short word can sit between two digits of a cluster ("1ssn2-536...").
@@ -1378,12 +1385,14 @@ struct masker::impl {
   // e-mail, the scheme of a URL), or a shorter or longer match from the
   // same start. Masked ranges never overlap, so among a rule's ranges
   // that start at or after l.from, the first ends first.
+  static bool by_rule_then_start(const scan::candidate &a,
+                                 const scan::candidate &b) {
+    return a.rule != b.rule ? a.rule < b.rule : a.from < b.from;
+  }
+
   bool owned(const scan::candidate &l) const {
-    auto it = std::lower_bound(
-        accepted_by_rule.begin(), accepted_by_rule.end(), l,
-        [](const scan::candidate &a, const scan::candidate &b) {
-          return a.rule != b.rule ? a.rule < b.rule : a.from < b.from;
-        });
+    auto it = std::lower_bound(accepted_by_rule.begin(), accepted_by_rule.end(),
+                               l, by_rule_then_start);
     if (it == accepted_by_rule.end() || it->rule != l.rule)
       return false;
     return in->defs[l.rule]->locate != rules::locator::som ? it->to <= l.to
@@ -1393,9 +1402,7 @@ struct masker::impl {
   void index_unowned() {
     accepted_by_rule.assign(seg_accepted.begin(), seg_accepted.end());
     std::sort(accepted_by_rule.begin(), accepted_by_rule.end(),
-              [](const scan::candidate &a, const scan::candidate &b) {
-                return a.rule != b.rule ? a.rule < b.rule : a.from < b.from;
-              });
+              by_rule_then_start);
     unowned.clear();
     for (const scan::candidate &l : located)
       if (!owned(l))
