@@ -787,7 +787,11 @@ struct masker::impl {
       }
       std::sort(window_cands.begin(), window_cands.end(),
                 [](const scan::candidate &a, const scan::candidate &b) {
-                  return a.from != b.from ? a.from < b.from : a.to > b.to;
+                  // Ties in rule order, as in overlap resolution
+                  // (docs/rules.md): an SSN before a phone on one range.
+                  if (a.from != b.from)
+                    return a.from < b.from;
+                  return a.to != b.to ? a.to > b.to : a.rule < b.rule;
                 });
       // Each one that passes its checks and overlaps nothing kept is
       // masked before the next is checked.
