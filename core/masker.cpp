@@ -1467,7 +1467,10 @@ struct masker::impl {
            digits_in_run(c.to, 1);
   }
 
-  void splice() {
+  // False, with nothing written, when two replacements overlap or one runs
+  // past the input: a bug upstream, answered as an internal error (fail
+  // closed), never a crash or a half-masked output.
+  bool splice() {
     // Re-scans of glued strings append after the first batch.
     if (!std::is_sorted(repls.begin(), repls.end(),
                         [](const replacement &a, const replacement &b) {
@@ -1477,9 +1480,13 @@ struct masker::impl {
                 [](const replacement &a, const replacement &b) {
                   return a.raw_begin < b.raw_begin;
                 });
-    size_t extra = 0;
-    for (const auto &r : repls)
+    size_t extra = 0, end = 0;
+    for (const auto &r : repls) {
+      if (r.raw_begin < end || r.raw_end < r.raw_begin || r.raw_end > base_len)
+        return fail(error_kind::internal, r.raw_begin);
+      end = r.raw_end;
       extra += labels[r.rule].size();
+    }
     out.clear();
     out.reserve(base_len + extra);
     size_t pos = 0;
@@ -1489,6 +1496,7 @@ struct masker::impl {
       pos = r.raw_end;
     }
     out.append(base + pos, base_len - pos);
+    return true;
   }
 
   mask_result run(std::string_view input) {
@@ -1529,8 +1537,11 @@ struct masker::impl {
     }
     if (repls.empty()) {
       res.output = input;
+    } else if (!splice()) {
+      res.error = err;
+      res.error_offset = err_offset;
+      return res;
     } else {
-      splice();
       res.output = out;
       out_is_result = true;
     }

@@ -119,8 +119,12 @@ const rule_def k_rules[] = {
      locator::scheme_token},
     {{"url_password", "PASSWORD", P::generic_secret, true,
       "password in scheme://user:password@host (only the password is masked)"},
-     "[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s:/@\"\\\\<>]{0,64}:[^\\s/"
-     "@\"\\\\<>]{1,128}@",
+     // No NUL (the rescan of glued values blanks masked ranges with it) and
+     // no '[' or ']' (RFC 3986 userinfo has neither; a label starts with
+     // '['): a password never runs over a value masked before it, so the
+     // masked ranges stay disjoint and a second pass finds nothing new.
+     "[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s:/@\"\\\\<>\\[\\]\\x00]{0,64}:"
+     "[^\\s/@\"\\\\<>\\[\\]\\x00]{1,128}@",
      0, 220, edge::none, edge::none, check::url_password, context::none,
      locator::url_password},
 
