@@ -27,7 +27,7 @@ enum class check : uint8_t {
   email,
   phone_intl,
   phone_nanp,
-  phone_digits, // national formats: 8-12 digits, not all the same
+  phone_digits, // national formats: 8-13 digits, not all the same
   card,
   iban,
   ssn,
