@@ -21,6 +21,10 @@ fi
 ninja -C build-fuzz tests/fuzz/fuzz_mask
 seeds=$(mktemp -d)
 cp ../shared/corpus/public/*-small.json ../shared/corpus/langfuse/*.json "$seeds"/ 2>/dev/null || true
+cp tests/core/regressions/*.json "$seeds"/
 rm -f "$seeds"/*.manifest.json
+# A failing input lands in build-fuzz/artifacts/ (not the checkout); keep it
+# in tests/core/regressions/ under a name that says what it caught.
+mkdir -p build-fuzz/artifacts
 build-fuzz/tests/fuzz/fuzz_mask -max_total_time="$seconds" -max_len=8192 \
-  -timeout=10 "$seeds"
+  -timeout=10 -artifact_prefix=build-fuzz/artifacts/ "$seeds"
