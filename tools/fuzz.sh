@@ -48,5 +48,7 @@ fi
 # A failing input lands in build-fuzz/artifacts/ (not the checkout); keep it
 # in tests/core/regressions/ under a name that says what it caught.
 mkdir -p build-fuzz/artifacts
+dict=()
+[ "$target" = mask ] && dict=(-dict=tests/fuzz/mask.dict)
 build-fuzz/tests/fuzz/fuzz_"$target" -max_total_time="$seconds" -max_len=8192 \
-  -timeout=10 -artifact_prefix=build-fuzz/artifacts/ "$seeds"
+  -timeout=10 -artifact_prefix=build-fuzz/artifacts/ "${dict[@]}" "$seeds"
