@@ -269,8 +269,9 @@ bool confirm_email(std::string_view t, candidate &c) {
     if (n == '.' && c.to + 1 < t.size() && is_alnum(t[c.to + 1]))
       return false;
   }
-  // The local part must start here too (e.g. not after a '+' or '_').
-  if (c.from > 0) {
+  // The local part must start here too (e.g. not after a '+' or '_'); the
+  // letter of an escape of a nested string ("\\nuser@...") is a boundary.
+  if (c.from > 0 && !ends_escape(t, c.from)) {
     char p = t[c.from - 1];
     if (is_alnum(p) || p == '_' || p == '%' || p == '+' || p == '-' || p == '@')
       return false;
@@ -477,6 +478,33 @@ uint32_t first_prefix(std::string_view t, uint32_t from, uint32_t end,
 
 } // namespace
 
+namespace {
+
+// `start` moved past a JSON escape of a nested string that it would begin
+// inside: an e-mail's local part, walked back over letters and digits,
+// must not take the 'n' of "\\n" (nor the "u00e9" of "\\u00e9"). Masked from
+// there, the replacement would split the escape, and the escape's newline
+// (a sentence end for the context rules) would vanish into the label, so
+// that a second pass decided differently.
+uint32_t after_escape(std::string_view t, uint32_t start, uint32_t end) {
+  if (start == 0 || start >= end || t[start - 1] != '\\')
+    return start;
+  size_t run = 0;
+  while (start > run && t[start - run - 1] == '\\')
+    ++run;
+  if (run % 2 == 0)
+    return start; // "\\\\n": an escaped backslash, then a plain 'n'
+  const char ch = t[start];
+  if (ch == 'n' || ch == 'r' || ch == 't' || ch == 'b' || ch == 'f')
+    return start + 1;
+  if (ch == 'u' && end - start >= 5 && is_hex(t[start + 1]) &&
+      is_hex(t[start + 2]) && is_hex(t[start + 3]) && is_hex(t[start + 4]))
+    return start + 5;
+  return start;
+}
+
+} // namespace
+
 uint32_t locate_start(const rules::rule_def &r, std::string_view t,
                       uint32_t end) {
   switch (r.locate) {
@@ -490,7 +518,8 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
     uint32_t at = back_over(t, end, 254, ".-");
     if (at == 0 || t[at - 1] != '@')
       return UINT32_MAX;
-    uint32_t start = back_over(t, at - 1, 64, "._%+'-");
+    uint32_t start =
+        after_escape(t, back_over(t, at - 1, 64, "._%+'-"), at - 1);
     return start < at - 1 ? start : UINT32_MAX;
   }
   case rules::locator::url_password: {

@@ -227,6 +227,24 @@ TEST(Email, EscapedInputIsDecodedFirst) {
             R"({"msg":"caf\u00e9 [REDACTED_EMAIL] \ud83d\ude00"})");
 }
 
+// A string that holds a JSON document keeps that document's escapes in the
+// decoded text: the 'n' of its "\n" (or the hex of its "\u00e9") before an
+// address is not part of the local part. Masked from there, the nested
+// document would get the invalid escape "\[", and the newline (a sentence
+// end for the context rules) would vanish into the label, so that a second
+// pass found a phone the first had not. After an escaped backslash, an 'n'
+// is a plain letter of the address.
+TEST(Email, LocalPartStartsAfterANestedEscape) {
+  EXPECT_EQ(mask_doc(R"({"m":"{\"to\":\"x\\nuser@example.com\"}"})"),
+            R"({"m":"{\"to\":\"x\\n[REDACTED_EMAIL]\"}"})");
+  EXPECT_EQ(mask_doc(R"({"m":"\\tuser@example.com \\u00e9jane@example.org"})"),
+            R"({"m":"\\t[REDACTED_EMAIL] \\u00e9[REDACTED_EMAIL]"})");
+  EXPECT_EQ(mask_doc(R"({"m":"\\\\nuser@example.com"})"),
+            R"({"m":"\\\\[REDACTED_EMAIL]"})");
+  const std::string glued = R"(["whatsapp\\n@e.cc(@333391330"])";
+  EXPECT_EQ(mask_doc(glued), glued);
+}
+
 TEST(Email, NearMissesSurvive) {
   for (const char *v :
        {"user@localhost", "jane@example", "a@b.c", "@types/node@20.1.0",
