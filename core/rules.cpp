@@ -23,7 +23,9 @@ const rule_def k_rules[] = {
     // ---------------------------------------------------------------- secrets
     {{"private_key", "PRIVATE_KEY", P::specific_secret, true,
       "PEM or OpenSSH private key block, BEGIN through END (whole block)"},
-     "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY-----", 0, 64, edge::none,
+     // max_len: the longest header, 10 + 40 + 17 bytes (the block itself
+     // is extended to its END line in code).
+     "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY-----", 0, 67, edge::none,
      edge::none, check::private_key, context::none,
      locator::prefix, "-----BEGIN", " -"},
     {{"aws_access_key_id", "AWS_ACCESS_KEY", P::specific_secret, true,

@@ -511,6 +511,16 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   case rules::locator::som:
     return UINT32_MAX;
   case rules::locator::prefix: {
+    if (r.validator == rules::check::private_key) {
+      // The header's own BEGIN: the last one before its end (the type
+      // between them holds no '-'). The first one in the run of token
+      // characters would be an earlier block's when blocks touch
+      // ("...KEY-----5555-----BEGIN PRIVATE KEY-----"), and the later block
+      // would never be a candidate.
+      uint32_t floor = end > r.max_len ? end - r.max_len : 0;
+      size_t at = t.substr(floor, end - floor).rfind(r.prefix);
+      return at == std::string_view::npos ? UINT32_MAX : floor + uint32_t(at);
+    }
     uint32_t from = back_over(t, end, r.max_len, r.token_chars);
     return first_prefix(t, from, end, r.prefix);
   }
@@ -548,7 +558,8 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
 
 uint32_t locate_start(const rules::rule_def &r, std::string_view t,
                       uint32_t end, token_run &run) {
-  if (r.locate != rules::locator::prefix)
+  if (r.locate != rules::locator::prefix ||
+      r.validator == rules::check::private_key)
     return locate_start(r, t, end);
   // Where the run of token characters that ends at `end` begins: the last
   // hit's run when every byte from its end to this one is in the class,

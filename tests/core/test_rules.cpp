@@ -718,6 +718,23 @@ TEST(Secrets, OverlappingSecretsMaskedAsOneRange) {
   EXPECT_EQ(mask_doc(once), once);
 }
 
+// A header is found from its own end back to its own BEGIN: with the
+// longest type the trigger allows (40 bytes between BEGIN and " PRIVATE"),
+// and when truncated blocks touch, each block is its own candidate (the
+// first BEGIN of the run was taken for both, and the second block leaked
+// until a second pass).
+TEST(Secrets, EveryPemHeaderFindsItsOwnBegin) {
+  std::string type(39, 'A');
+  std::string long_type = "-----BEGIN " + type + " PRIVATE KEY-----\n" +
+                          k_pem_body + "-----END " + type + " PRIVATE KEY-----";
+  expect_msg(long_type, "[REDACTED_PRIVATE_KEY]");
+  std::string touching = "x -----BEGIN PRIVATE KEY-----55555555"
+                         "-----BEGIN PRIVATE KEY-----555555555555";
+  std::string once = mask_doc(msg_doc(touching));
+  EXPECT_EQ(once, msg_doc("x [REDACTED_PRIVATE_KEY][REDACTED_PRIVATE_KEY]"));
+  EXPECT_EQ(mask_doc(once), once);
+}
+
 TEST(Secrets, PublicPemBlocksSurvive) {
   expect_kept(std::string("-----BEGIN PUBLIC KEY-----\n") + k_pem_body +
               "-----END PUBLIC KEY-----");
