@@ -22,7 +22,7 @@ std::filesystem::path regressions_dir() {
 TEST(FuzzRegressions, EveryKeptInputMasksIdempotently) {
   auto dir = regressions_dir();
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
-  size_t files = 0;
+  size_t files = 0, failed_closed = 0;
   for (const auto &entry : std::filesystem::directory_iterator(dir)) {
     ++files;
     std::string body = read_file(entry.path());
@@ -30,6 +30,14 @@ TEST(FuzzRegressions, EveryKeptInputMasksIdempotently) {
     core::mask_result r;
     std::string out = mask_copy(shared_masker(), body, &r);
     auto ref = core::json_text::validate(body, core::limits{}.depth_max);
+    if (r.error == core::error_kind::match_limit &&
+        ref.kind == core::error_kind::none) {
+      // Valid, but past the rescan budget of a chain of glued values: it
+      // fails closed, with nothing written.
+      EXPECT_TRUE(out.empty());
+      ++failed_closed;
+      continue;
+    }
     ASSERT_EQ(r.error, ref.kind);
     if (!r.ok())
       continue;
@@ -42,6 +50,7 @@ TEST(FuzzRegressions, EveryKeptInputMasksIdempotently) {
     EXPECT_EQ(twice, out);
   }
   EXPECT_GE(files, 2u);
+  EXPECT_LT(failed_closed, files) << "every kept input failed closed";
 }
 
 } // namespace
