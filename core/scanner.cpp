@@ -476,10 +476,6 @@ uint32_t first_prefix(std::string_view t, uint32_t from, uint32_t end,
   return best;
 }
 
-} // namespace
-
-namespace {
-
 // `start` moved past a JSON escape of a nested string that it would begin
 // inside: an e-mail's local part, walked back over letters and digits,
 // must not take the 'n' of "\\n" (nor the "u00e9" of "\\u00e9"). Masked from
