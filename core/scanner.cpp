@@ -477,25 +477,17 @@ uint32_t first_prefix(std::string_view t, uint32_t from, uint32_t end,
 }
 
 // `start` moved past a JSON escape of a nested string that it would begin
-// inside: an e-mail's local part, walked back over letters and digits,
-// must not take the 'n' of "\\n" (nor the "u00e9" of "\\u00e9"). Masked from
-// there, the replacement would split the escape, and the escape's newline
-// (a sentence end for the context rules) would vanish into the label, so
-// that a second pass decided differently.
+// inside (ends_escape says where one ends): an e-mail's local part, walked
+// back over letters and digits, must not take the 'n' of "\\n" (nor the
+// "u00e9" of "\\u00e9"). Masked from there, the replacement would split the
+// escape, and the escape's newline (a sentence end for the context rules)
+// would vanish into the label, so that a second pass decided differently.
 uint32_t after_escape(std::string_view t, uint32_t start, uint32_t end) {
-  if (start == 0 || start >= end || t[start - 1] != '\\')
+  if (start == 0 || t[start - 1] != '\\')
     return start;
-  size_t run = 0;
-  while (start > run && t[start - run - 1] == '\\')
-    ++run;
-  if (run % 2 == 0)
-    return start; // "\\\\n": an escaped backslash, then a plain 'n'
-  const char ch = t[start];
-  if (ch == 'n' || ch == 'r' || ch == 't' || ch == 'b' || ch == 'f')
-    return start + 1;
-  if (ch == 'u' && end - start >= 5 && is_hex(t[start + 1]) &&
-      is_hex(t[start + 2]) && is_hex(t[start + 3]) && is_hex(t[start + 4]))
-    return start + 5;
+  for (uint32_t len : {1u, 5u}) // "\\n", "\\u00e9"
+    if (start + len <= end && ends_escape(t, start + len))
+      return start + len;
   return start;
 }
 
