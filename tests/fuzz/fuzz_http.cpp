@@ -72,8 +72,8 @@ std::string parse(const char *data, size_t size, size_t piece) {
       seen.append(h.name).append(": ").append(h.value).append("\n");
     seen += std::to_string(req.body.size()) + " body bytes:";
     seen.append(req.body);
-    seen += p.keep_alive() ? " keep-alive\n" : " close\n";
     const bool keep = p.keep_alive();
+    seen += keep ? " keep-alive\n" : " close\n";
     p.next();
     if (!keep)
       return seen + "closed";
