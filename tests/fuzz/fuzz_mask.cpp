@@ -5,27 +5,143 @@
 //    error kind and byte offset.
 //  - An accepted body masks to valid JSON, and masking that again changes
 //    nothing (idempotence).
+//  - The invariants the corpus tests check (tests/core/json_check.h): only
+//    string values change, each only by labels spliced over non-empty text;
+//    one label per replacement; the per-rule counts add up; nothing
+//    replaced means the output is the input buffer; nested JSON documents
+//    stay valid; in OTLP parts, ids, timestamps and attribute keys are
+//    untouched.
+//  - The same body at another alignment, and through the start-of-match
+//    reference locator (rule_set_options::reference_locator), masks the
+//    same; the reference may only mask less, and what it left the anchored
+//    locator masks on a second pass (as the differential test requires).
+// A violation prints what it was to stderr and aborts.
 // Build and run: tools/fuzz.sh [SECONDS]
 #include "core/json_text.h"
 #include "core/masker.h"
 #include "core/rule_set.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "tests/core/json_check.h"
 
 namespace {
 
-maskd::core::masker &the_masker() {
-  static std::unique_ptr<maskd::core::masker> m = [] {
-    std::string err;
-    auto rules = maskd::core::rule_set::builtin(&err);
-    if (!rules)
-      std::abort();
-    return std::make_unique<maskd::core::masker>(rules);
-  }();
+using maskd::core::masker;
+using maskd::core::rule_set;
+using namespace maskd::test;
+
+std::unique_ptr<masker> make_masker(bool reference) {
+  std::string err;
+  maskd::core::rule_set_options opts;
+  opts.reference_locator = reference;
+  auto rules = rule_set::compile(opts, &err);
+  if (!rules)
+    std::abort();
+  return std::make_unique<masker>(rules);
+}
+
+masker &the_masker() {
+  static std::unique_ptr<masker> m = make_masker(false);
   return *m;
+}
+masker &second_masker() { // same rules, its own buffers
+  static std::unique_ptr<masker> m = make_masker(false);
+  return *m;
+}
+masker &reference_masker() {
+  static std::unique_ptr<masker> m = make_masker(true);
+  return *m;
+}
+
+[[noreturn]] void violated(const char *what, const std::string &detail = {}) {
+  std::fprintf(stderr, "invariant violated: %s\n%s\n", what, detail.c_str());
+  std::abort();
+}
+
+// Masks `body` placed `shift` bytes into a fresh padded buffer; "" on error.
+std::string mask_at(masker &m, std::string_view body, size_t shift,
+                    uint32_t *replacements) {
+  std::string buf(shift, 'x');
+  buf.append(body);
+  buf.append(maskd::core::input_padding_bytes, '"');
+  auto r = m.mask({buf.data() + shift, body.size()});
+  *replacements = r.replacements;
+  return r.ok() ? std::string(r.output) : std::string();
+}
+
+// The OTLP parts of a document, found as the masker's walk finds them: a
+// bare top-level array, or the array of a top-level "resourceSpans" /
+// "resource_spans" member, is probed element by element (arrays in it
+// recursively); an object element whose first key is "resource",
+// "scopeSpans", "scope_spans" or "schemaUrl" is OTLP.
+void otlp_parts(const json_doc &d, uint32_t node, std::vector<uint32_t> *out) {
+  const json_node &n = d.nodes[node];
+  if (n.kind == jkind::array) {
+    for (uint32_t k : n.kids)
+      otlp_parts(d, k, out);
+  } else if (n.kind == jkind::object && !n.kids.empty()) {
+    std::string_view first = d.raw_contents(d.nodes[n.kids[0]]);
+    if (first == "resource" || first == "scopeSpans" ||
+        first == "scope_spans" || first == "schemaUrl")
+      out->push_back(node);
+  }
+}
+
+std::vector<uint32_t> otlp_roots(const json_doc &d) {
+  std::vector<uint32_t> out;
+  const json_node &root = d.root();
+  if (root.kind == jkind::array) {
+    otlp_parts(d, 0, &out);
+  } else if (root.kind == jkind::object) {
+    for (size_t i = 0; i + 1 < root.kids.size(); i += 2) {
+      std::string_view k = d.raw_contents(d.nodes[root.kids[i]]);
+      if ((k == "resourceSpans" || k == "resource_spans") &&
+          d.nodes[root.kids[i + 1]].kind == jkind::array)
+        otlp_parts(d, root.kids[i + 1], &out);
+    }
+  }
+  return out;
+}
+
+void check_invariants(std::string_view in, const maskd::core::mask_result &r,
+                      const rule_set &rules) {
+  std::string_view out = r.output;
+  if ((r.replacements == 0) != (out.data() == in.data()))
+    violated("output is the input buffer exactly when nothing was replaced");
+  uint64_t sum = 0;
+  for (size_t i = 0; i < r.replacements_by_rule.size(); ++i) {
+    sum += r.replacements_by_rule[i];
+    if (r.replacements_by_rule[i] && !rules.enabled(i))
+      violated("a disabled rule replaced something");
+  }
+  if (sum != r.replacements)
+    violated("replacements by rule do not add up");
+  if (r.replacements == 0)
+    return;
+  if (std::string p = structure_problem(in, out); !p.empty())
+    violated("only string values change, by spliced labels", p);
+  // Each replacement writes one label; a label already in the input may be
+  // swallowed by a replacement (a PEM block holding one is masked whole).
+  size_t labels = count_labels(out);
+  if (labels < r.replacements || labels > count_labels(in) + r.replacements)
+    violated("one new label per replacement");
+  if (std::string p = nested_problem(in, out); !p.empty())
+    violated("nested JSON stays valid", p);
+  auto a = parse_json(in), b = parse_json(out);
+  if (!a || !b)
+    violated("the checkers' parser takes input and output");
+  std::vector<uint32_t> ra = otlp_roots(*a), rb = otlp_roots(*b);
+  if (ra.size() != rb.size())
+    violated("OTLP parts of input and output");
+  for (size_t i = 0; i < ra.size(); ++i)
+    if (std::string p = protected_problem(*a, *b, ra[i], rb[i]); !p.empty())
+      violated("OTLP ids, timestamps and keys untouched", p);
 }
 
 } // namespace
@@ -44,24 +160,42 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // (docs/architecture.md) the answer is match_limit, with no output.
   if (r.error == error_kind::match_limit && ref.kind == error_kind::none) {
     if (!r.output.empty())
-      std::abort();
+      violated("an error comes with no output");
     return 0;
   }
   if (r.ok() != (ref.kind == error_kind::none))
-    std::abort(); // the two implementations disagree on validity
+    violated("the fast path and the reference validator agree on validity");
   if (!r.ok()) {
     if (r.error != ref.kind || r.error_offset != ref.offset ||
         !r.output.empty())
-      std::abort();
+      violated("the same error kind and offset, and no output");
     return 0;
   }
+  check_invariants(input, r, the_masker().rules());
   std::string first(r.output);
+  uint32_t n_shifted, n_ref, n_fix;
+  // Another masker, another alignment: the same bytes.
+  if (mask_at(second_masker(), input, 1 + size % 13, &n_shifted) != first ||
+      n_shifted != r.replacements)
+    violated("deterministic across maskers and alignments");
+  // The start-of-match reference locator masks the same, or less where the
+  // anchored locator finds more; what it left is then found by masking its
+  // output.
+  std::string by_som = mask_at(reference_masker(), input, 0, &n_ref);
+  if (by_som.empty())
+    violated("the reference locator rejects what the anchored one takes");
+  if (by_som != first) {
+    if (n_ref >= r.replacements ||
+        mask_at(the_masker(), by_som, 0, &n_fix) != first)
+      violated("the anchored locator masks what start-of-match masks",
+               first_difference(first, by_som));
+  }
   if (json_text::validate(first, lim.depth_max).kind != error_kind::none)
-    std::abort(); // masking produced invalid JSON
+    violated("masking produced invalid JSON");
   first.resize(first.size() + input_padding_bytes, '"');
   mask_result again =
       the_masker().mask({first.data(), first.size() - input_padding_bytes});
   if (!again.ok() || again.replacements != 0)
-    std::abort(); // not idempotent
+    violated("idempotent");
   return 0;
 }

@@ -1,0 +1,553 @@
+// Checkers of the masking invariants (DESIGN.md §3) that need no test
+// framework, so the GoogleTest suites and the libFuzzer targets share one
+// implementation: a small strict JSON parser written independently of
+// core/ (the tests do not check the masker with its own code), replacement
+// labels, and checks that return a description of the first violation, or
+// an empty string when the invariant holds.
+//
+// Memory: every helper returns owning values (std::string, vectors); views
+// into a `json_doc` are valid while the parsed text is alive.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maskd::test {
+
+// ------------------------------------------------------------ mini parser
+
+// A strict RFC 8259 parser (no UTF-8 validation: json_text::validate and
+// the masker do that) that records where every node is in the text.
+enum class jkind : uint8_t { object, array, string, number, literal };
+
+struct json_node {
+  jkind kind;
+  uint32_t begin; // raw span in the text; strings include their quotes
+  uint32_t end;
+  bool is_key = false;
+  std::string str; // decoded text of strings (lone surrogates -> U+FFFD)
+  std::vector<uint32_t> kids; // arrays: values; objects: key, value, key, ...
+};
+
+struct json_doc {
+  std::string_view text;
+  std::vector<json_node> nodes; // nodes[0] is the root; kids in text order
+
+  const json_node &root() const { return nodes[0]; }
+  std::string_view raw(const json_node &n) const {
+    return text.substr(n.begin, n.end - n.begin);
+  }
+  // Contents of a string node without its quotes, still escaped.
+  std::string_view raw_contents(const json_node &n) const {
+    return text.substr(n.begin + 1, n.end - n.begin - 2);
+  }
+  // Member value by key, or nullptr.
+  const json_node *member(const json_node &obj, std::string_view key) const {
+    if (obj.kind != jkind::object)
+      return nullptr;
+    for (size_t i = 0; i + 1 < obj.kids.size(); i += 2)
+      if (nodes[obj.kids[i]].str == key)
+        return &nodes[obj.kids[i + 1]];
+    return nullptr;
+  }
+};
+
+class json_parser {
+public:
+  explicit json_parser(std::string_view text, uint32_t depth_max = 2000)
+      : s_(text), depth_max_(depth_max) {}
+
+  std::optional<json_doc> parse() {
+    json_doc d;
+    d.text = s_;
+    doc_ = &d;
+    ws();
+    if (!value(0))
+      return std::nullopt;
+    ws();
+    if (i_ != s_.size())
+      return std::nullopt;
+    return d;
+  }
+
+private:
+  std::string_view s_;
+  uint32_t depth_max_;
+  size_t i_ = 0;
+  json_doc *doc_ = nullptr;
+
+  void ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' ||
+                              s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
+  }
+  uint32_t add(jkind k) {
+    doc_->nodes.push_back({k, uint32_t(i_), uint32_t(i_), false, {}, {}});
+    return uint32_t(doc_->nodes.size() - 1);
+  }
+  static void put_utf8(std::string &o, uint32_t cp) {
+    if (cp < 0x80) {
+      o.push_back(char(cp));
+    } else if (cp < 0x800) {
+      o.push_back(char(0xC0 | (cp >> 6)));
+      o.push_back(char(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      o.push_back(char(0xE0 | (cp >> 12)));
+      o.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+      o.push_back(char(0x80 | (cp & 0x3F)));
+    } else {
+      o.push_back(char(0xF0 | (cp >> 18)));
+      o.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
+      o.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+      o.push_back(char(0x80 | (cp & 0x3F)));
+    }
+  }
+  bool hex4(size_t at, uint32_t *v) {
+    if (at + 4 > s_.size())
+      return false;
+    *v = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      char c = s_[at + k];
+      int h = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
+      if (h < 0)
+        return false;
+      *v = (*v << 4) | uint32_t(h);
+    }
+    return true;
+  }
+  bool string(bool is_key) {
+    uint32_t id = add(jkind::string);
+    std::string out;
+    ++i_;
+    while (true) {
+      if (i_ >= s_.size())
+        return false;
+      unsigned char c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"')
+        break;
+      if (c < 0x20)
+        return false;
+      if (c != '\\') {
+        out.push_back(char(c));
+        ++i_;
+        continue;
+      }
+      if (i_ + 1 >= s_.size())
+        return false;
+      char e = s_[i_ + 1];
+      const char *simple = std::strchr("\"\\/bfnrt", e);
+      if (e != 0 && simple) {
+        static const char map[] = "\"\\/\b\f\n\r\t";
+        out.push_back(map[simple - "\"\\/bfnrt"]);
+        i_ += 2;
+        continue;
+      }
+      uint32_t cp, lo;
+      if (e != 'u' || !hex4(i_ + 2, &cp))
+        return false;
+      i_ += 6;
+      if (cp >= 0xD800 && cp <= 0xDBFF && i_ + 1 < s_.size() &&
+          s_[i_] == '\\' && s_[i_ + 1] == 'u' && hex4(i_ + 2, &lo) &&
+          lo >= 0xDC00 && lo <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        i_ += 6;
+      } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+        cp = 0xFFFD;
+      }
+      put_utf8(out, cp);
+    }
+    ++i_;
+    auto &n = doc_->nodes[id];
+    n.end = uint32_t(i_);
+    n.is_key = is_key;
+    n.str = std::move(out);
+    return true;
+  }
+  bool number() {
+    uint32_t id = add(jkind::number);
+    auto digits = [&] {
+      size_t b = i_;
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9')
+        ++i_;
+      return i_ > b;
+    };
+    if (i_ < s_.size() && s_[i_] == '-')
+      ++i_;
+    if (i_ < s_.size() && s_[i_] == '0')
+      ++i_;
+    else if (!(i_ < s_.size() && s_[i_] >= '1' && s_[i_] <= '9') || !digits())
+      return false;
+    if (i_ < s_.size() && s_[i_] == '.') {
+      ++i_;
+      if (!digits())
+        return false;
+    }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-'))
+        ++i_;
+      if (!digits())
+        return false;
+    }
+    doc_->nodes[id].end = uint32_t(i_);
+    return true;
+  }
+  bool literal() {
+    uint32_t id = add(jkind::literal);
+    for (std::string_view w : {"true", "false", "null"}) {
+      if (s_.substr(i_, w.size()) == w) {
+        i_ += w.size();
+        doc_->nodes[id].end = uint32_t(i_);
+        return true;
+      }
+    }
+    return false;
+  }
+  bool value(uint32_t depth) {
+    if (i_ >= s_.size())
+      return false;
+    char c = s_[i_];
+    if (c == '{' || c == '[') {
+      if (depth >= depth_max_)
+        return false;
+      return c == '{' ? object(depth + 1) : array(depth + 1);
+    }
+    if (c == '"')
+      return string(false);
+    if (c == 't' || c == 'f' || c == 'n')
+      return literal();
+    if (c == '-' || (c >= '0' && c <= '9'))
+      return number();
+    return false;
+  }
+  bool object(uint32_t depth) {
+    uint32_t id = add(jkind::object);
+    ++i_;
+    ws();
+    if (i_ < s_.size() && s_[i_] == '}') {
+      doc_->nodes[id].end = uint32_t(++i_);
+      return true;
+    }
+    while (true) {
+      ws();
+      if (i_ >= s_.size() || s_[i_] != '"')
+        return false;
+      doc_->nodes[id].kids.push_back(uint32_t(doc_->nodes.size()));
+      if (!string(true))
+        return false;
+      ws();
+      if (i_ >= s_.size() || s_[i_] != ':')
+        return false;
+      ++i_;
+      ws();
+      doc_->nodes[id].kids.push_back(uint32_t(doc_->nodes.size()));
+      if (!value(depth))
+        return false;
+      ws();
+      if (i_ < s_.size() && s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (i_ < s_.size() && s_[i_] == '}') {
+        doc_->nodes[id].end = uint32_t(++i_);
+        return true;
+      }
+      return false;
+    }
+  }
+  bool array(uint32_t depth) {
+    uint32_t id = add(jkind::array);
+    ++i_;
+    ws();
+    if (i_ < s_.size() && s_[i_] == ']') {
+      doc_->nodes[id].end = uint32_t(++i_);
+      return true;
+    }
+    while (true) {
+      ws();
+      doc_->nodes[id].kids.push_back(uint32_t(doc_->nodes.size()));
+      if (!value(depth))
+        return false;
+      ws();
+      if (i_ < s_.size() && s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (i_ < s_.size() && s_[i_] == ']') {
+        doc_->nodes[id].end = uint32_t(++i_);
+        return true;
+      }
+      return false;
+    }
+  }
+};
+
+inline std::optional<json_doc> parse_json(std::string_view text) {
+  return json_parser(text).parse();
+}
+
+// String value nodes (not keys, unless `with_keys`) in text order.
+inline std::vector<uint32_t> string_values(const json_doc &d,
+                                           bool with_keys = false) {
+  std::vector<uint32_t> out;
+  for (uint32_t i = 0; i < d.nodes.size(); ++i)
+    if (d.nodes[i].kind == jkind::string && (with_keys || !d.nodes[i].is_key))
+      out.push_back(i);
+  // Nodes are appended in text order (pre-order), so this is text order.
+  return out;
+}
+
+// ------------------------------------------------------------ labels
+
+// True when `text` at `pos` starts a replacement label [REDACTED_<A-Z_>+];
+// *len receives its length.
+inline bool label_at(std::string_view text, size_t pos, size_t *len) {
+  constexpr std::string_view open = "[REDACTED_";
+  if (text.substr(pos, open.size()) != open)
+    return false;
+  size_t i = pos + open.size();
+  size_t b = i;
+  while (i < text.size() &&
+         ((text[i] >= 'A' && text[i] <= 'Z') || text[i] == '_'))
+    ++i;
+  if (i == b || i >= text.size() || text[i] != ']')
+    return false;
+  *len = i + 1 - pos;
+  return true;
+}
+
+// True when `in` can be obtained from `out` by replacing each label in
+// `out` with some non-empty text: the masker only spliced labels in.
+inline bool only_labels_spliced(std::string_view in, std::string_view out) {
+  std::vector<std::string_view> pieces;
+  size_t start = 0;
+  for (size_t i = 0; i < out.size();) {
+    size_t len;
+    if (label_at(out, i, &len)) {
+      pieces.push_back(out.substr(start, i - start));
+      i += len;
+      start = i;
+    } else {
+      ++i;
+    }
+  }
+  pieces.push_back(out.substr(start));
+  if (pieces.size() == 1)
+    return in == out;
+  if (in.substr(0, pieces.front().size()) != pieces.front())
+    return false;
+  size_t pos = pieces.front().size();
+  // Middle pieces: leftmost placement after at least one byte of gap leaves
+  // the most room for the rest, so greedy matching is exact.
+  for (size_t k = 1; k + 1 < pieces.size(); ++k) {
+    size_t at = in.find(pieces[k], pos + 1);
+    if (at == std::string_view::npos)
+      return false;
+    pos = at + pieces[k].size();
+  }
+  std::string_view last = pieces.back();
+  return in.size() >= last.size() && in.size() - last.size() >= pos + 1 &&
+         in.substr(in.size() - last.size()) == last;
+}
+
+// ------------------------------------------------------------ structure
+
+// Where two texts first differ, with some context, for failure messages.
+inline std::string first_difference(std::string_view a, std::string_view b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i])
+    ++i;
+  size_t from = i > 40 ? i - 40 : 0;
+  return "at byte " + std::to_string(i) +
+         ":\n  expected: " + std::string(a.substr(from, 120)) +
+         "\n  actual:   " + std::string(b.substr(from, 120));
+}
+
+// ------------------------------------------------------------ invariants
+
+// Empty when `out` is `in` with only string values changed, each only by
+// labels spliced over non-empty text: keys, numbers, literals, whitespace
+// and punctuation byte-identical (the rebuilt text equals `out`). Else the
+// first violation. `keys_are_text`: object keys may change like values
+// (a JSON document nested in a string is text to the masker, keys
+// included; DESIGN.md §3 asks only that it stays valid).
+inline std::string structure_problem(std::string_view in, std::string_view out,
+                                     bool keys_are_text = false) {
+  auto din = parse_json(in);
+  auto dout = parse_json(out);
+  if (!din)
+    return "input does not parse";
+  if (!dout)
+    return "output does not parse";
+  if (din->root().kind != dout->root().kind)
+    return "top-level type changed";
+  auto sin = string_values(*din, keys_are_text),
+       sout = string_values(*dout, keys_are_text);
+  if (sin.size() != sout.size())
+    return "string value count " + std::to_string(sin.size()) + " -> " +
+           std::to_string(sout.size());
+  std::string rebuilt;
+  rebuilt.reserve(out.size());
+  size_t pos = 0;
+  for (size_t k = 0; k < sin.size(); ++k) {
+    const json_node &a = din->nodes[sin[k]], &b = dout->nodes[sout[k]];
+    rebuilt.append(in.substr(pos, a.begin + 1 - pos));
+    rebuilt.append(dout->raw_contents(b));
+    pos = a.end - 1;
+    std::string_view ra = din->raw_contents(a), rb = dout->raw_contents(b);
+    if (ra != rb && !only_labels_spliced(ra, rb))
+      return "string value " + std::to_string(k) +
+             " changed by more than spliced labels\n  in:  " +
+             std::string(ra.substr(0, 300)) +
+             "\n  out: " + std::string(rb.substr(0, 300));
+  }
+  rebuilt.append(in.substr(pos));
+  if (rebuilt != out)
+    return "bytes outside string values changed " +
+           first_difference(rebuilt, out);
+  return {};
+}
+
+inline size_t count_labels(std::string_view text) {
+  size_t n = 0, len;
+  for (size_t i = 0; i < text.size(); ++i)
+    if (label_at(text, i, &len))
+      ++n, i += len - 1;
+  return n;
+}
+
+inline bool looks_like_container(std::string_view s) {
+  size_t i = s.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && (s[i] == '{' || s[i] == '[');
+}
+
+// Empty when every string value of `in` that held a JSON object or array
+// still holds one of the same kind in `out`, changed only inside its own
+// strings (keys included: to the masker they are text like the rest);
+// recursively, `depth_max` levels down. `nested_seen` (may
+// be null) counts the nested documents looked at. Assumes structure_problem
+// (in, out) is empty; where it is not, says nothing.
+inline std::string nested_problem(std::string_view in, std::string_view out,
+                                  int depth_max = 6,
+                                  size_t *nested_seen = nullptr) {
+  auto din = parse_json(in);
+  auto dout = parse_json(out);
+  if (!din || !dout)
+    return {};
+  auto sin = string_values(*din), sout = string_values(*dout);
+  if (sin.size() != sout.size())
+    return {};
+  for (size_t k = 0; k < sin.size(); ++k) {
+    const std::string &a = din->nodes[sin[k]].str;
+    const std::string &b = dout->nodes[sout[k]].str;
+    if (!looks_like_container(a))
+      continue;
+    auto na = parse_json(a);
+    if (!na)
+      continue;
+    if (nested_seen)
+      ++*nested_seen;
+    std::string here = "string#" + std::to_string(k);
+    auto nb = parse_json(b);
+    if (!nb)
+      return here +
+             ": nested JSON broken by masking\n  in:  " + a.substr(0, 300) +
+             "\n  out: " + b.substr(0, 300);
+    if (na->root().kind != nb->root().kind)
+      return here + ": nested top-level type changed";
+    if (a == b)
+      continue;
+    std::string p = structure_problem(a, b, true);
+    if (p.empty() && depth_max > 0)
+      p = nested_problem(a, b, depth_max - 1, nested_seen);
+    if (!p.empty())
+      return here + "/" + p;
+  }
+  return {};
+}
+
+// Fields of OTLP bodies that are never scanned, whatever their encoding, by
+// their raw key text (as the masker decides: docs/architecture.md).
+inline bool protected_key(std::string_view k) {
+  static const std::set<std::string_view> keys = {
+      "traceId", "spanId",   "parentSpanId", "schemaUrl",
+      "key",     "intValue", "bytesValue",   "traceState",
+      "kind",    "flags",    "code"};
+  constexpr std::string_view suffix = "UnixNano";
+  return keys.count(k) || (k.size() > suffix.size() &&
+                           k.substr(k.size() - suffix.size()) == suffix);
+}
+
+struct protect_stats {
+  size_t strings = 0, buffers = 0, longs = 0;
+};
+
+// Walks input and output (the same shape: structure_problem is empty) and
+// returns the first protected value that differs: object keys, numbers,
+// literals, and the strings under a protected key at any depth. Buffer and
+// Long objects hold only numbers, booleans and "Buffer": counted in `st`.
+inline std::string protected_problem(const json_doc &a, const json_doc &b,
+                                     uint32_t ia = 0, uint32_t ib = 0,
+                                     bool prot = false,
+                                     const std::string &path = {},
+                                     protect_stats *st = nullptr) {
+  const json_node &na = a.nodes[ia], &nb = b.nodes[ib];
+  if (na.kind != nb.kind)
+    return path + ": kind changed";
+  switch (na.kind) {
+  case jkind::object: {
+    const json_node *type = a.member(na, "type");
+    bool buffer = type && type->kind == jkind::string && type->str == "Buffer";
+    bool long_obj = a.member(na, "low") && a.member(na, "high");
+    if (st && (buffer || long_obj))
+      ++(buffer ? st->buffers : st->longs);
+    if (na.kids.size() != nb.kids.size())
+      return path + ": member count changed";
+    for (size_t i = 0; i + 1 < na.kids.size(); i += 2) {
+      std::string_view key = a.raw_contents(a.nodes[na.kids[i]]);
+      if (a.raw(a.nodes[na.kids[i]]) != b.raw(b.nodes[nb.kids[i]]))
+        return path + ": object key changed";
+      std::string p = protected_problem(a, b, na.kids[i + 1], nb.kids[i + 1],
+                                        prot || protected_key(key),
+                                        path + "/" + std::string(key), st);
+      if (!p.empty())
+        return p;
+    }
+    return {};
+  }
+  case jkind::array:
+    if (na.kids.size() != nb.kids.size())
+      return path + ": element count changed";
+    for (size_t i = 0; i < na.kids.size(); ++i) {
+      std::string p = protected_problem(a, b, na.kids[i], nb.kids[i], prot,
+                                        path + "/" + std::to_string(i), st);
+      if (!p.empty())
+        return p;
+    }
+    return {};
+  case jkind::string:
+    if (!prot)
+      return {};
+    if (st)
+      ++st->strings;
+    if (a.raw(na) != b.raw(nb))
+      return path + ": protected string changed";
+    return {};
+  case jkind::number:
+  case jkind::literal:
+    if (a.raw(na) != b.raw(nb))
+      return path + ": number/literal changed";
+    return {};
+  }
+  return {};
+}
+
+} // namespace maskd::test
