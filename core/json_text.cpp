@@ -543,4 +543,21 @@ validation_error validate(std::string_view doc, uint32_t depth_max) {
   return v.err;
 }
 
+void string_literals(std::string_view doc,
+                     std::vector<std::pair<uint32_t, uint32_t>> *out) {
+  out->clear();
+  const char *p = doc.data();
+  const size_t n = doc.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != '"')
+      continue;
+    size_t b = ++i;
+    while (i < n && p[i] != '"')
+      i += p[i] == '\\' ? 2 : 1;
+    if (i >= n)
+      return; // unterminated
+    out->emplace_back(uint32_t(b), uint32_t(i));
+  }
+}
+
 } // namespace maskd::core::json_text

@@ -2,7 +2,8 @@
 // unescaping with an offset map back to the raw text, number/literal grammar
 // checks, and a scalar strict validator that pinpoints the first error byte
 // (used only on the error path, and as the reference in differential tests).
-// No allocation: callers pass output buffers.
+// No allocation: callers pass output buffers (string_literals grows the
+// caller's vector).
 #pragma once
 
 #include "core/masker.h"
@@ -10,6 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace maskd::core::json_text {
 
@@ -41,6 +44,13 @@ bool escapes_valid(std::string_view raw, size_t *bad_offset,
 // JSON number grammar (RFC 8259), whole token. `padded`: 15 readable bytes
 // follow the token (a masker input).
 bool is_number(std::string_view token, bool padded = false);
+
+// The contents of each string literal of `doc` at its own level (strings
+// nested inside those are part of their contents): for each, the offsets
+// of the first content byte and of the closing quote, in order. Stops at an
+// unterminated string. Linear; `doc` need not be valid JSON.
+void string_literals(std::string_view doc,
+                     std::vector<std::pair<uint32_t, uint32_t>> *out);
 
 struct validation_error {
   error_kind kind = error_kind::none;

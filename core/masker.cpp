@@ -89,6 +89,11 @@ struct replacement {
   uint32_t raw_begin;
   uint32_t raw_end;
   uint16_t rule;
+  // 0: the label alone. L + 1: the match is a bare number of a JSON document
+  // nested L levels deep in the string (0: the string's own text is the
+  // document), and the label goes in as a string of that document: between
+  // quotes escaped for every level above it (see nested_number_level).
+  uint8_t quote = 0;
 };
 
 // OTLP fields that are never scanned, by their raw key text: ids, timestamps,
@@ -153,6 +158,70 @@ bool short_and_plain(std::string_view raw) {
 #endif
 }
 
+bool json_ws(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+// Bytes of a JSON number token.
+bool number_char(char ch) {
+  return (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' ||
+         ch == 'e' || ch == 'E';
+}
+
+bool opens_document(std::string_view t) {
+  size_t i = 0;
+  while (i < t.size() && json_ws(t[i]))
+    ++i;
+  return i < t.size() && (t[i] == '{' || t[i] == '[');
+}
+
+// The cheap gate of masker::impl::nested_number_level, on a string's own
+// text: the match is all digits, the text opens like a JSON document, and
+// the number it is part of has JSON punctuation around it (',', ':', '['
+// before; ',', '}', ']' after) past whitespace, which in the text of a
+// document nested deeper is escaped ("\n", "\\\n", ...).
+bool maybe_nested_number(std::string_view t, uint32_t from, uint32_t to) {
+  if (to <= from || !opens_document(t))
+    return false;
+  for (uint32_t i = from; i < to; ++i)
+    if (t[i] < '0' || t[i] > '9')
+      return false;
+  size_t i = from;
+  while (i > 0 && number_char(t[i - 1]))
+    --i;
+  while (i > 0) {
+    char ch = t[i - 1];
+    if (json_ws(ch)) {
+      --i;
+    } else if ((ch == 'n' || ch == 't' || ch == 'r') && i >= 2 &&
+               t[i - 2] == '\\') {
+      i -= 2;
+      while (i > 0 && t[i - 1] == '\\')
+        --i;
+    } else {
+      break;
+    }
+  }
+  if (i == 0 || (t[i - 1] != ':' && t[i - 1] != ',' && t[i - 1] != '['))
+    return false;
+  size_t j = to;
+  while (j < t.size() && number_char(t[j]))
+    ++j;
+  while (j < t.size()) {
+    if (json_ws(t[j])) {
+      ++j;
+      continue;
+    }
+    size_t k = j;
+    while (k < t.size() && t[k] == '\\')
+      ++k;
+    if (k == j || k >= t.size() || (t[k] != 'n' && t[k] != 't' && t[k] != 'r'))
+      break;
+    j = k + 1;
+  }
+  return j < t.size() && (t[j] == ',' || t[j] == '}' || t[j] == ']');
+}
+
 std::string_view trim_token(std::string_view t) {
   while (!t.empty() && (t.back() == ' ' || t.back() == '\n' ||
                         t.back() == '\r' || t.back() == '\t'))
@@ -214,7 +283,22 @@ struct masker::impl {
   uint32_t ends_base = 0;
   const std::array<bool, 256> *right_blocked = nullptr; // on_anchored
   std::vector<uint32_t> dec_pos, raw_pos;
-  scan::repeat_space dedup_space; // scan::drop_repeated_starts
+  // nested_number_level: the documents nested in the string being emitted,
+  // level by level (0: the string's own text), each decoded once.
+  struct nested_doc {
+    std::string_view text;
+    std::string buf; // levels 1 and deeper: the decoded literal
+    std::vector<std::pair<uint32_t, uint32_t>> literals;
+    bool lexed = false;
+    int8_t valid = -1;                 // -1: not checked yet
+    size_t parent = SIZE_MAX;          // which literal of the level above
+    uint32_t map_up = 0, map_here = 0; // a position above and here
+  };
+  static constexpr int k_nested_levels = 4;
+  std::array<nested_doc, k_nested_levels> nested;
+  std::string nested_scratch;
+  std::vector<uint8_t> cand_quote; // emit: by candidate, replacement::quote
+  scan::repeat_space dedup_space;  // scan::drop_repeated_starts
   // Buffers of stable_sort_with (std::stable_sort allocates on every call).
   std::vector<hit> hit_sort_buf;
   std::vector<scan::candidate> cand_sort_buf;
@@ -871,15 +955,151 @@ struct masker::impl {
     return after != media_refs.end() && after->first < c.to;
   }
 
+  // A string can hold a JSON document (a message list, a tool call), and
+  // documents hold more in their strings ({"arguments":"{\"ssn\":...}"}).
+  // A match that is a bare number of such a document
+  // ({"card":4111111111111111}) cannot become a bare label: the document
+  // would no longer be JSON (DESIGN.md §3.4). Returns the level of the
+  // document it is a whole number of (0: the string's own text), with `c`
+  // widened to the whole number token (a sign, a fraction); -1 when it is
+  // none, or the document is not valid JSON: the label goes in as is.
+  // `lo`/`hi`: the neighbouring candidates, which the widened range must not
+  // reach. Linear per string: each level is decoded and lexed once, and
+  // positions are mapped down from the last one (candidates come in order).
+  [[gnu::noinline]] int nested_number_level(scan::candidate &c, uint32_t lo,
+                                            uint32_t hi) {
+    const std::string_view t0 = nested[0].text;
+    uint32_t f = c.from, e = c.to;
+    for (int level = 0; level < k_nested_levels; ++level) {
+      nested_doc &d = nested[level];
+      if (!opens_document(d.text))
+        return -1;
+      if (!d.lexed) {
+        json_text::string_literals(d.text, &d.literals);
+        d.lexed = true;
+      }
+      // The literal that begins last at or before f.
+      auto it = std::upper_bound(
+          d.literals.begin(), d.literals.end(), f,
+          [](uint32_t v, const std::pair<uint32_t, uint32_t> &l) {
+            return v < l.first;
+          });
+      if (it == d.literals.begin() || f >= std::prev(it)->second) {
+        // Bare at this level: the whole number token, JSON punctuation
+        // around it, in a valid document.
+        uint32_t a = f, b = e;
+        while (a > 0 && number_char(d.text[a - 1]))
+          --a;
+        while (b < d.text.size() && number_char(d.text[b]))
+          ++b;
+        size_t p = a, q = b;
+        while (p > 0 && json_ws(d.text[p - 1]))
+          --p;
+        while (q < d.text.size() && json_ws(d.text[q]))
+          ++q;
+        if (p == 0 || q >= d.text.size() ||
+            (d.text[p - 1] != ':' && d.text[p - 1] != ',' &&
+             d.text[p - 1] != '[') ||
+            (d.text[q] != ',' && d.text[q] != '}' && d.text[q] != ']'))
+          return -1;
+        // The same bytes in the string's own text (a digit of a deeper
+        // level may be a \u escape there: then not).
+        uint32_t from = c.from - (f - a), to = c.to + (b - e);
+        if (f - a > c.from || to > t0.size() || from < lo || to > hi ||
+            t0.substr(from, to - from) != d.text.substr(a, b - a))
+          return -1;
+        if (d.valid < 0)
+          d.valid = json_text::validate(d.text, lim.depth_max).kind ==
+                    error_kind::none;
+        if (!d.valid)
+          return -1;
+        c.from = from;
+        c.to = to;
+        return level;
+      }
+      // Inside a string of this level: one level down.
+      const auto lit = *std::prev(it);
+      const size_t which = size_t(std::prev(it) - d.literals.begin());
+      if (e > lit.second || level + 1 >= k_nested_levels)
+        return -1;
+      nested_doc &down = nested[level + 1];
+      std::string_view contents =
+          d.text.substr(lit.first, lit.second - lit.first);
+      size_t bad;
+      if (down.parent != which) {
+        down.buf.resize(contents.size() + 1);
+        size_t len = json_text::unescape(contents, down.buf.data(), &bad);
+        if (len == SIZE_MAX)
+          return -1;
+        down.text = std::string_view(down.buf.data(), len);
+        down.parent = which;
+        down.lexed = false;
+        down.valid = -1;
+        down.map_up = lit.first;
+        down.map_here = 0;
+        for (int k = level + 2; k < k_nested_levels; ++k)
+          nested[k].parent = SIZE_MAX;
+      }
+      if (f < down.map_up) {
+        down.map_up = lit.first;
+        down.map_here = 0;
+      }
+      // Whole escapes only: f follows punctuation or whitespace.
+      std::string_view step = d.text.substr(down.map_up, f - down.map_up);
+      nested_scratch.resize(step.size() + 1);
+      size_t n = json_text::unescape(step, nested_scratch.data(), &bad);
+      if (n == SIZE_MAX)
+        return -1;
+      down.map_up = f;
+      down.map_here += uint32_t(n);
+      uint32_t nf = down.map_here, ne = nf + (e - f);
+      if (ne > down.text.size() ||
+          down.text.substr(nf, e - f) != d.text.substr(f, e - f))
+        return -1;
+      f = nf;
+      e = ne;
+    }
+    return -1;
+  }
+
+  // cand_quote for this string's candidates (see nested_number_level).
+  [[gnu::noinline]] void quote_nested_numbers(const span_rec &s) {
+    cand_quote.assign(cands.size(), 0);
+    std::string_view t(text.data() + s.text_begin, s.text_len);
+    if (!opens_document(t))
+      return;
+    bool fresh = true;
+    for (size_t i = 0; i < cands.size(); ++i) {
+      if (!maybe_nested_number(t, cands[i].from, cands[i].to))
+        continue;
+      if (fresh) { // this string's documents, once
+        nested[0].text = t;
+        nested[0].lexed = false;
+        nested[0].valid = -1;
+        for (int k = 1; k < k_nested_levels; ++k)
+          nested[k].parent = SIZE_MAX;
+        fresh = false;
+      }
+      uint32_t lo = i > 0 ? cands[i - 1].to : 0;
+      uint32_t hi = i + 1 < cands.size() ? cands[i + 1].from : s.text_len;
+      int level = nested_number_level(cands[i], lo, hi);
+      if (level >= 0)
+        cand_quote[i] = uint8_t(level + 1);
+    }
+  }
+
   bool emit(const span_rec &s) {
+    if (!cands.empty())
+      quote_nested_numbers(s);
     seg_accepted = cands; // what this string masks, for rescan_glued
     if (cands.empty())
       return true;
     if (repls.size() + cands.size() > lim.matches_per_document_max)
       return fail(error_kind::match_limit, s.raw_begin);
     if (!s.escaped) {
-      for (const auto &c : cands)
-        repls.push_back({s.raw_begin + c.from, s.raw_begin + c.to, c.rule});
+      for (size_t i = 0; i < cands.size(); ++i)
+        repls.push_back({s.raw_begin + cands[i].from, s.raw_begin + cands[i].to,
+                         cands[i].rule, cand_quote[i]});
     } else {
       dec_pos.clear();
       for (const auto &c : cands) {
@@ -891,7 +1111,8 @@ struct masker::impl {
                             raw_pos.data(), dec_pos.size(), true);
       for (size_t i = 0; i < cands.size(); ++i)
         repls.push_back({s.raw_begin + raw_pos[2 * i],
-                         s.raw_begin + raw_pos[2 * i + 1], cands[i].rule});
+                         s.raw_begin + raw_pos[2 * i + 1], cands[i].rule,
+                         cand_quote[i]});
     }
     for (const auto &c : cands)
       ++per_rule[c.rule];
@@ -1485,14 +1706,23 @@ struct masker::impl {
       if (r.raw_begin < end || r.raw_end < r.raw_begin || r.raw_end > base_len)
         return fail(error_kind::internal, r.raw_begin);
       end = r.raw_end;
-      extra += labels[r.rule].size();
+      extra += labels[r.rule].size() + (r.quote ? size_t(2) << r.quote : 0);
     }
     out.clear();
     out.reserve(base_len + extra);
     size_t pos = 0;
     for (const auto &r : repls) {
       out.append(base + pos, r.raw_begin - pos);
-      out.append(labels[r.rule]);
+      if (r.quote == 0) {
+        out.append(labels[r.rule]);
+      } else {
+        // A quote of the document r.quote - 1 levels down, as the raw JSON
+        // string spells it: 2^quote - 1 backslashes ("\"", "\\\"", ...).
+        size_t backslashes = (size_t(1) << r.quote) - 1;
+        out.append(backslashes, '\\').push_back('"');
+        out.append(labels[r.rule]);
+        out.append(backslashes, '\\').push_back('"');
+      }
       pos = r.raw_end;
     }
     out.append(base + pos, base_len - pos);

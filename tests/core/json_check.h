@@ -294,12 +294,11 @@ inline std::optional<json_doc> parse_json(std::string_view text) {
   return json_parser(text).parse();
 }
 
-// String value nodes (not keys, unless `with_keys`) in text order.
-inline std::vector<uint32_t> string_values(const json_doc &d,
-                                           bool with_keys = false) {
+// String value nodes (not keys) in text order.
+inline std::vector<uint32_t> string_values(const json_doc &d) {
   std::vector<uint32_t> out;
   for (uint32_t i = 0; i < d.nodes.size(); ++i)
-    if (d.nodes[i].kind == jkind::string && (with_keys || !d.nodes[i].is_key))
+    if (d.nodes[i].kind == jkind::string && !d.nodes[i].is_key)
       out.push_back(i);
   // Nodes are appended in text order (pre-order), so this is text order.
   return out;
@@ -326,14 +325,29 @@ inline bool label_at(std::string_view text, size_t pos, size_t *len) {
 
 // True when `in` can be obtained from `out` by replacing each label in
 // `out` with some non-empty text: the masker only spliced labels in.
+// Escaped quotes around a label count as part of it (see below).
 inline bool only_labels_spliced(std::string_view in, std::string_view out) {
   std::vector<std::string_view> pieces;
   size_t start = 0;
   for (size_t i = 0; i < out.size();) {
     size_t len;
     if (label_at(out, i, &len)) {
-      pieces.push_back(out.substr(start, i - start));
-      i += len;
+      // A label the masker quoted (a bare number of a nested document
+      // became a string of it): the escaped quotes around it, the same
+      // run of backslashes on both sides, belong to the label.
+      size_t open = i, close = i + len;
+      if (i >= 2 && out[i - 1] == '"' && out[i - 2] == '\\') {
+        size_t m = 0;
+        while (m + 1 < i && out[i - 2 - m] == '\\')
+          ++m;
+        std::string_view q = out.substr(i - 1 - m, m + 1);
+        if (i - 1 - m >= start && out.substr(close, m + 1) == q) {
+          open = i - 1 - m;
+          close += m + 1;
+        }
+      }
+      pieces.push_back(out.substr(start, open - start));
+      i = close;
       start = i;
     } else {
       ++i;
@@ -376,11 +390,9 @@ inline std::string first_difference(std::string_view a, std::string_view b) {
 // Empty when `out` is `in` with only string values changed, each only by
 // labels spliced over non-empty text: keys, numbers, literals, whitespace
 // and punctuation byte-identical (the rebuilt text equals `out`). Else the
-// first violation. `keys_are_text`: object keys may change like values
-// (a JSON document nested in a string is text to the masker, keys
-// included; DESIGN.md §3 asks only that it stays valid).
-inline std::string structure_problem(std::string_view in, std::string_view out,
-                                     bool keys_are_text = false) {
+// first violation.
+inline std::string structure_problem(std::string_view in,
+                                     std::string_view out) {
   auto din = parse_json(in);
   auto dout = parse_json(out);
   if (!din)
@@ -389,8 +401,7 @@ inline std::string structure_problem(std::string_view in, std::string_view out,
     return "output does not parse";
   if (din->root().kind != dout->root().kind)
     return "top-level type changed";
-  auto sin = string_values(*din, keys_are_text),
-       sout = string_values(*dout, keys_are_text);
+  auto sin = string_values(*din), sout = string_values(*dout);
   if (sin.size() != sout.size())
     return "string value count " + std::to_string(sin.size()) + " -> " +
            std::to_string(sout.size());
@@ -429,12 +440,83 @@ inline bool looks_like_container(std::string_view s) {
   return i != std::string_view::npos && (s[i] == '{' || s[i] == '[');
 }
 
+inline std::string nested_string_problem(const std::string &a,
+                                         const std::string &b, int depth_max,
+                                         size_t *nested_seen);
+
+// Compares node `ia` of `x` (a document nested in a string, before masking)
+// with node `ib` of `y` (after): the same tree, where strings (keys
+// included: to the masker they are text like the rest) changed only by
+// spliced labels or, holding documents themselves, by the same rules; and
+// a number may have become a string holding one label (a masked bare
+// number: a bare label would not be JSON).
+inline std::string nested_tree_problem(const json_doc &x, uint32_t ia,
+                                       const json_doc &y, uint32_t ib,
+                                       int depth_max, size_t *nested_seen) {
+  const json_node &a = x.nodes[ia], &b = y.nodes[ib];
+  size_t len;
+  if (a.kind == jkind::number && b.kind == jkind::string)
+    return label_at(b.str, 0, &len) && len == b.str.size()
+               ? std::string()
+               : "a number became " + std::string(y.raw(b).substr(0, 100));
+  if (a.kind != b.kind)
+    return "a value changed kind: " + std::string(x.raw(a).substr(0, 100)) +
+           " -> " + std::string(y.raw(b).substr(0, 100));
+  switch (a.kind) {
+  case jkind::object:
+  case jkind::array:
+    if (a.kids.size() != b.kids.size())
+      return "members or elements changed in number";
+    for (size_t i = 0; i < a.kids.size(); ++i)
+      if (std::string p = nested_tree_problem(x, a.kids[i], y, b.kids[i],
+                                              depth_max, nested_seen);
+          !p.empty())
+        return p;
+    return {};
+  case jkind::string:
+    return nested_string_problem(a.str, b.str, depth_max, nested_seen);
+  case jkind::number:
+  case jkind::literal:
+    return x.raw(a) == y.raw(b)
+               ? std::string()
+               : "a number or literal changed: " + std::string(x.raw(a));
+  }
+  return {};
+}
+
+// A decoded string before (`a`) and after (`b`) masking: the same, or
+// changed only by spliced labels; holding a JSON document, it still holds
+// one of the same shape (nested_tree_problem), `depth_max` levels down.
+inline std::string nested_string_problem(const std::string &a,
+                                         const std::string &b, int depth_max,
+                                         size_t *nested_seen) {
+  if (a == b)
+    return {};
+  std::optional<json_doc> na;
+  if (looks_like_container(a))
+    na = parse_json(a);
+  if (!na)
+    return only_labels_spliced(a, b)
+               ? std::string()
+               : "changed by more than spliced labels\n  in:  " +
+                     a.substr(0, 300) + "\n  out: " + b.substr(0, 300);
+  if (nested_seen)
+    ++*nested_seen;
+  auto nb = parse_json(b);
+  if (!nb)
+    return "nested JSON broken by masking\n  in:  " + a.substr(0, 300) +
+           "\n  out: " + b.substr(0, 300);
+  if (depth_max <= 0)
+    return na->root().kind == nb->root().kind ? std::string()
+                                              : "nested top-level type changed";
+  return nested_tree_problem(*na, 0, *nb, 0, depth_max - 1, nested_seen);
+}
+
 // Empty when every string value of `in` that held a JSON object or array
-// still holds one of the same kind in `out`, changed only inside its own
-// strings (keys included: to the masker they are text like the rest);
-// recursively, `depth_max` levels down. `nested_seen` (may
-// be null) counts the nested documents looked at. Assumes structure_problem
-// (in, out) is empty; where it is not, says nothing.
+// still holds one of the same shape in `out` (nested_string_problem), at
+// most `depth_max` levels down. `nested_seen` (may be null) counts the
+// nested documents looked at. Assumes structure_problem(in, out) is empty;
+// where it is not, says nothing.
 inline std::string nested_problem(std::string_view in, std::string_view out,
                                   int depth_max = 6,
                                   size_t *nested_seen = nullptr) {
@@ -447,29 +529,12 @@ inline std::string nested_problem(std::string_view in, std::string_view out,
     return {};
   for (size_t k = 0; k < sin.size(); ++k) {
     const std::string &a = din->nodes[sin[k]].str;
-    const std::string &b = dout->nodes[sout[k]].str;
     if (!looks_like_container(a))
       continue;
-    auto na = parse_json(a);
-    if (!na)
-      continue;
-    if (nested_seen)
-      ++*nested_seen;
-    std::string here = "string#" + std::to_string(k);
-    auto nb = parse_json(b);
-    if (!nb)
-      return here +
-             ": nested JSON broken by masking\n  in:  " + a.substr(0, 300) +
-             "\n  out: " + b.substr(0, 300);
-    if (na->root().kind != nb->root().kind)
-      return here + ": nested top-level type changed";
-    if (a == b)
-      continue;
-    std::string p = structure_problem(a, b, true);
-    if (p.empty() && depth_max > 0)
-      p = nested_problem(a, b, depth_max - 1, nested_seen);
+    std::string p = nested_string_problem(a, dout->nodes[sout[k]].str,
+                                          depth_max, nested_seen);
     if (!p.empty())
-      return here + "/" + p;
+      return "string#" + std::to_string(k) + ": " + p;
   }
   return {};
 }
@@ -547,6 +612,71 @@ inline std::string protected_problem(const json_doc &a, const json_doc &b,
       return path + ": number/literal changed";
     return {};
   }
+  return {};
+}
+
+// The OTLP parts of a document, found as the masker's walk finds them: a
+// bare top-level array, or the array of a top-level "resourceSpans" /
+// "resource_spans" member, is probed element by element (arrays in it
+// recursively); an object element whose first key is "resource",
+// "scopeSpans", "scope_spans" or "schemaUrl" is OTLP.
+inline void otlp_parts_under(const json_doc &d, uint32_t node,
+                             std::vector<uint32_t> *out) {
+  const json_node &n = d.nodes[node];
+  if (n.kind == jkind::array) {
+    for (uint32_t k : n.kids)
+      otlp_parts_under(d, k, out);
+  } else if (n.kind == jkind::object && !n.kids.empty()) {
+    std::string_view first = d.raw_contents(d.nodes[n.kids[0]]);
+    if (first == "resource" || first == "scopeSpans" ||
+        first == "scope_spans" || first == "schemaUrl")
+      out->push_back(node);
+  }
+}
+
+inline std::vector<uint32_t> otlp_parts(const json_doc &d) {
+  std::vector<uint32_t> out;
+  const json_node &root = d.root();
+  if (root.kind == jkind::array) {
+    otlp_parts_under(d, 0, &out);
+  } else if (root.kind == jkind::object) {
+    for (size_t i = 0; i + 1 < root.kids.size(); i += 2) {
+      std::string_view k = d.raw_contents(d.nodes[root.kids[i]]);
+      if ((k == "resourceSpans" || k == "resource_spans") &&
+          d.nodes[root.kids[i + 1]].kind == jkind::array)
+        otlp_parts_under(d, root.kids[i + 1], &out);
+    }
+  }
+  return out;
+}
+
+// Every check above on one masking of `in` into `out` with `replacements`
+// values masked, for inputs of any shape (the fuzzer's, the kept
+// regressions): only strings changed, by spliced labels; one label per
+// replacement (a label already in the input may be swallowed: a PEM block
+// holding one is masked whole); nested documents intact; in the OTLP parts,
+// ids, timestamps and attribute keys untouched. Empty, or the first
+// violation.
+inline std::string masking_problem(std::string_view in, std::string_view out,
+                                   size_t replacements) {
+  if (replacements == 0)
+    return in == out ? std::string() : "changed with nothing replaced";
+  if (std::string p = structure_problem(in, out); !p.empty())
+    return "only string values change, by spliced labels: " + p;
+  size_t labels = count_labels(out);
+  if (labels < replacements || labels > count_labels(in) + replacements)
+    return "one label per replacement";
+  if (std::string p = nested_problem(in, out); !p.empty())
+    return "nested JSON stays valid: " + p;
+  auto a = parse_json(in), b = parse_json(out);
+  if (!a || !b)
+    return "the checkers' parser refuses the input or the output";
+  std::vector<uint32_t> pa = otlp_parts(*a), pb = otlp_parts(*b);
+  if (pa.size() != pb.size())
+    return "OTLP parts differ";
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (std::string p = protected_problem(*a, *b, pa[i], pb[i]); !p.empty())
+      return "OTLP ids, timestamps and keys untouched: " + p;
   return {};
 }
 

@@ -148,6 +148,15 @@ TEST(Checkers, OnlyLabelsSpliced) {
   EXPECT_FALSE(only_labels_spliced("abc", "[REDACTED_X]d"));
   EXPECT_FALSE(only_labels_spliced("x jane y", "x [REDACTED_EMAIL]  y"));
   EXPECT_FALSE(only_labels_spliced("1", "[REDACTED_X][REDACTED_Y]"));
+  // A label quoted for a nested document, one or two levels down.
+  EXPECT_TRUE(
+      only_labels_spliced(R"({\"a\":41})", R"({\"a\":\"[REDACTED_X]\"})"));
+  EXPECT_TRUE(only_labels_spliced(R"(\\\"a\\\":41})",
+                                  R"(\\\"a\\\":\\\"[REDACTED_X]\\\"})"));
+  EXPECT_FALSE(
+      only_labels_spliced(R"({\"a\":41})", R"({\"a\":\"[REDACTED_X]\\\"})"));
+  EXPECT_FALSE(
+      only_labels_spliced(R"({\"a\":41})", R"({\"a\":\"[REDACTED_X]})"));
 }
 
 TEST(Checkers, StructureCheckCatchesChangesOutsideStrings) {
@@ -200,6 +209,13 @@ TEST(Checkers, ProtectedAndNestedChecksCatchChanges) {
                            R"(["{\"a\":[REDACTED_EMAIL]\"}"])"),
             "");
   EXPECT_NE(nested_problem(R"(["[\"x@y.co\"]"])", R"(["[\"x@[R]\" ]"])"), "");
+  // A masked bare number of a nested document becomes a string holding
+  // the label; anything else in its place is a violation.
+  EXPECT_EQ(nested_problem(R"(["[1,41]"])", R"(["[1,\"[REDACTED_X]\"]"])"), "");
+  EXPECT_NE(nested_problem(R"(["[1,41]"])", R"(["[1,[REDACTED_X]]"])"), "");
+  EXPECT_NE(nested_problem(R"(["[1,41]"])", R"(["[1,\"[REDACTED_X] \"]"])"),
+            "");
+  EXPECT_NE(nested_problem(R"(["[1,41]"])", R"(["[1,\"41\"]"])"), "");
 }
 
 TEST(Checkers, ParserIsStrict) {

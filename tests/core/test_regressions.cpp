@@ -1,5 +1,6 @@
 // Inputs the fuzzer (tools/fuzz.sh) found, kept as files: for each, the
-// fast path agrees with the reference validator, the output is valid JSON,
+// fast path agrees with the reference validator, the output is valid JSON
+// and keeps the invariants the fuzzer checks (tests/core/json_check.h),
 // and masking it again changes nothing.
 #include "core/json_text.h"
 #include "core/masker.h"
@@ -43,6 +44,7 @@ TEST(FuzzRegressions, EveryKeptInputMasksIdempotently) {
       continue;
     EXPECT_EQ(core::json_text::validate(out, core::limits{}.depth_max).kind,
               core::error_kind::none);
+    EXPECT_EQ(masking_problem(body, out, r.replacements), "");
     core::mask_result again;
     std::string twice = mask_copy(shared_masker(), out, &again);
     EXPECT_TRUE(again.ok());

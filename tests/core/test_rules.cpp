@@ -999,6 +999,71 @@ TEST(Structure, ValuesRightAfterANestedEscape) {
             R"({"m":"x\\\\u00a0415-555-0123 y"})");
 }
 
+// DESIGN.md §3.4: a string holding a JSON document holds one after masking.
+// A match that is a bare number of such a document (a tool call's arguments
+// with a numeric card or phone) becomes a string of that document holding
+// the label, quoted for the level it sits at; where it is no bare number of
+// a valid document, the label goes in as everywhere else.
+TEST(Structure, BareNumbersOfNestedDocumentsBecomeQuotedLabels) {
+  const std::string card = "4111111111111111";
+  struct row {
+    std::string in, want;
+  } rows[] = {
+      // The string is the document (level 0): \" in the raw body.
+      {R"({"m":"{\"card\":)" + card + R"(}"})",
+       R"({"m":"{\"card\":\"[REDACTED_CREDIT_CARD]\"}"})"},
+      {R"({"m":"[1, )" + card + R"( ]"})",
+       R"({"m":"[1, \"[REDACTED_CREDIT_CARD]\" ]"})"},
+      {R"({"m":"{\"phone\": 4155550123}"})",
+       R"({"m":"{\"phone\": \"[REDACTED_PHONE]\"}"})"},
+      {R"({"m":"{\"card\":\n )" + card + R"(\n}"})",
+       R"({"m":"{\"card\":\n \"[REDACTED_CREDIT_CARD]\"\n}"})"},
+      // Under a key naming an SSN, nine bare digits; the sign and fraction
+      // of the number go with it.
+      {R"({"ssn":"[-536224571]"})", R"({"ssn":"[\"[REDACTED_US_SSN]\"]"})"},
+      // One level down (a document in a string of the document): \\\".
+      {R"({"m":"{\"args\":\"{\\\"card\\\":)" + card + R"(}\"}"})",
+       R"({"m":"{\"args\":\"{\\\"card\\\":\\\"[REDACTED_CREDIT_CARD]\\\"}\"}"})"},
+      // Pretty-printed one level down: its newlines are escapes here.
+      {R"({"m":"{\"args\":\"{\\n\\\"card\\\": )" + card + R"(\\n}\"}"})",
+       R"({"m":"{\"args\":\"{\\n\\\"card\\\": \\\"[REDACTED_CREDIT_CARD]\\\"\\n}\"}"})"},
+      // Not a bare number of a valid document: the plain label.
+      {R"({"m":"{\"a\":\"card )" + card + R"(, ok\"}"})",
+       R"({"m":"{\"a\":\"card [REDACTED_CREDIT_CARD], ok\"}"})"},
+      {R"({"m":"[note] card: )" + card + R"(, thanks"})",
+       R"({"m":"[note] card: [REDACTED_CREDIT_CARD], thanks"})"},
+      {R"({"m":"{\"card\":)" + card + R"("})",
+       R"({"m":"{\"card\":[REDACTED_CREDIT_CARD]"})"},
+      {R"({"m":"{\"card\":4111 1111 1111 1111}"})",
+       R"({"m":"{\"card\":[REDACTED_CREDIT_CARD]}"})"},
+  };
+  for (const row &r : rows) {
+    core::mask_result res;
+    std::string out = mask_doc(r.in, &res);
+    EXPECT_EQ(out, r.want) << r.in;
+    EXPECT_EQ(res.replacements, 1u) << r.in;
+    EXPECT_EQ(structure_problem(r.in, out), "") << r.in;
+    EXPECT_EQ(mask_doc(out), out) << "idempotent: " << r.in;
+  }
+  // Every nested level stays valid JSON, checked by the test parser.
+  for (size_t i = 0; i < 7; ++i) {
+    size_t seen = 0;
+    EXPECT_EQ(nested_problem(rows[i].in, rows[i].want, 6, &seen), "")
+        << rows[i].in;
+    EXPECT_GE(seen, 1u);
+  }
+  // A long document of numbers under a phone key: all masked, still JSON,
+  // and linear (each level is decoded and lexed once per string).
+  std::string nums = "[";
+  for (int i = 0; i < 20000; ++i)
+    nums.append(i ? "," : "").append(std::to_string(4155550100LL + i % 90));
+  nums += "]";
+  core::mask_result res;
+  std::string out = mask_doc(R"({"phone":")" + nums + R"("})", &res);
+  EXPECT_EQ(res.replacements, 20000u);
+  EXPECT_EQ(nested_problem(R"({"phone":")" + nums + R"("})", out), "");
+}
+
 TEST(Structure, StringsNeverJoin) {
   // Two halves of an email in adjacent strings are not an email.
   EXPECT_EQ(mask_doc(R"(["jane@exa","mple.com"])"),
