@@ -519,12 +519,12 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
   // A document of one string: `head`, then `unit` until `bytes`. 4x the
   // bytes (small, then 4 * small) must cost less than 8x the CPU time.
   auto expect_linear = [&](const std::string &head, const std::string &unit,
-                           size_t small_bytes) {
+                           size_t small_bytes, const std::string &tail = "") {
     auto doc = [&](size_t bytes) {
       std::string v = head;
       while (v.size() < bytes)
         v += unit;
-      return "{\"a\":\"" + v + "\"}";
+      return "{\"a\":\"" + v + tail + "\"}";
     };
     std::string small = doc(small_bytes), large = doc(4 * small_bytes);
     cpu_seconds(large); // buffers grown
@@ -550,6 +550,12 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
   // One context word, then masked values and context windows: each window
   // once added up every masked range back to the word (4 MB: 15 s).
   expect_linear("phone ", "a@b.co 123456789 ", size_t(256) << 10);
+  // Bare numbers of a nested document, in the string's own document and one
+  // level down: each becomes a quoted label, each level decoded, lexed and
+  // validated once per string, not once per number.
+  expect_linear("[", "4111111111111111, ", size_t(256) << 10, "0]");
+  expect_linear(R"({\"x\":\"[)", "4111111111111111, ", size_t(256) << 10,
+                R"(0]\"})");
 }
 
 // Scanned strings of up to 32 bytes without a backslash are copied into the
