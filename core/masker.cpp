@@ -1242,12 +1242,11 @@ struct masker::impl {
     if (h == from || t[h - 1] != 'u')
       return 0;
     for (size_t q = i >= from + 5 ? i - 5 : from; q + 2 <= i; ++q) {
+      // Any run of backslashes: two levels down an escape is "\\u00a0"
+      // here (see scan::ends_escape).
       if (t[q] != '\\' || t[q + 1] != 'u' || q + 6 > n)
         continue;
-      size_t bs = 1; // an odd run of backslashes: the last one escapes 'u'
-      while (q >= from + bs && t[q - bs] == '\\')
-        ++bs;
-      if (bs % 2 == 1 && std::all_of(t + q + 2, t + q + 6, is_hex_digit))
+      if (std::all_of(t + q + 2, t + q + 6, is_hex_digit))
         return q + 6;
     }
     return 0;

@@ -27,26 +27,20 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 
 // True when text[pos-1] is the last character of a JSON escape sequence
 // that is still escaped text (a string nested in a string): "\n4155550123"
-// must not count 'n' as a letter glued to the number.
+// must not count 'n' as a letter glued to the number. Any run of
+// backslashes counts, not only an odd one: a string nested L levels deep
+// spells its escapes with 2^(L-1) backslashes here ("\\t" two levels
+// down), and a replacement that took the letter would break that level's
+// document. (Where the run is a literal backslash before a letter, this only
+// moves a boundary by a letter.)
 bool ends_escape(std::string_view t, size_t pos) {
-  // Quick no: an escape's backslash sits 2 ("\\n") or 6 ("\\u00a0")
-  // bytes back.
-  if ((pos < 2 || t[pos - 2] != '\\') && (pos < 6 || t[pos - 6] != '\\'))
-    return false;
-  auto odd_backslashes_before = [&](size_t i) {
-    size_t n = 0;
-    while (i > n && t[i - n - 1] == '\\')
-      ++n;
-    return n % 2 == 1;
-  };
-  if (pos >= 2 && std::strchr("nrtbf/", t[pos - 1]) &&
-      odd_backslashes_before(pos - 1))
+  // An escape's last backslash sits 2 ("\\n") or 6 ("\\u00a0") bytes back.
+  if (pos >= 2 && t[pos - 2] == '\\' && t[pos - 1] != '\0' &&
+      std::strchr("nrtbf/", t[pos - 1]))
     return true;
-  if (pos >= 6 && t[pos - 5] == 'u' && is_hex(t[pos - 4]) &&
-      is_hex(t[pos - 3]) && is_hex(t[pos - 2]) && is_hex(t[pos - 1]) &&
-      odd_backslashes_before(pos - 5))
-    return true;
-  return false;
+  return pos >= 6 && t[pos - 6] == '\\' && t[pos - 5] == 'u' &&
+         is_hex(t[pos - 4]) && is_hex(t[pos - 3]) && is_hex(t[pos - 2]) &&
+         is_hex(t[pos - 1]);
 }
 
 } // namespace

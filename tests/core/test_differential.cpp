@@ -345,6 +345,49 @@ TEST(Differential, GeneratedDocumentsKeepInvariants) {
   EXPECT_GT(masked, 50u);
 }
 
+// Generated documents nested in strings of generated documents, one to four
+// levels deep (a message list holding a tool call holding its arguments):
+// every invariant holds (masking_problem: nested documents stay valid at
+// every level, which needs bare numbers masked as quoted labels), and a
+// second pass changes nothing.
+TEST(Differential, NestedGeneratedDocumentsStayValid) {
+  ASSERT_TRUE(builtin_rules());
+  core::masker m(builtin_rules());
+  rng r{20261206};
+  size_t failures = 0, quoted = 0;
+  for (size_t i = 0; i < 3000 && failures < 10; ++i) {
+    std::string doc = gen_value(r, 2);
+    size_t levels = 1 + r.below(4);
+    for (size_t k = 0; k < levels; ++k) {
+      const char *keys[] = {"arguments", "phone", "ssn", "content", "card"};
+      doc = "{\"" + std::string(keys[r.below(std::size(keys))]) + "\":\"" +
+            json_escape(doc) + "\"}";
+    }
+    ASSERT_EQ(core::json_text::validate(doc, 256).kind, error_kind::none)
+        << doc;
+    core::mask_result res;
+    std::string out = mask_copy(m, doc, &res);
+    ASSERT_TRUE(res.ok()) << core::error_kind_name(res.error) << ": " << doc;
+    std::string p = masking_problem(doc, out, res.replacements);
+    if (!p.empty()) {
+      ADD_FAILURE() << "case " << i << ": " << p << "\n  input: " << doc;
+      ++failures;
+      continue;
+    }
+    core::mask_result again;
+    std::string twice = mask_copy(m, out, &again);
+    if (again.replacements != 0 || twice != out) {
+      ADD_FAILURE() << "case " << i << ": not idempotent\n  input: " << doc;
+      ++failures;
+      continue;
+    }
+    quoted += out.find("\\\"[REDACTED_") != std::string::npos;
+  }
+  EXPECT_EQ(failures, 0u);
+  EXPECT_GT(quoted, 50u); // the generator does reach quoted labels
+  RecordProperty("quoted", int(quoted));
+}
+
 // Every pair of fragments glued together, alone in a string: masking is
 // idempotent and keeps the document valid. Glued text is where a label can
 // change what its neighbour's boundary looks like.
