@@ -94,11 +94,12 @@ bool inside_label(std::string_view hay, size_t from, size_t to) {
   return opens && closes;
 }
 
-bool icontains_word(std::string_view hay, std::string_view word) {
+// `glued`: a letter of the text precedes hay[0] (a word there is no word).
+bool icontains_word(std::string_view hay, std::string_view word, bool glued) {
   if (word.size() > hay.size())
     return false;
   for (size_t i = 0; i + word.size() <= hay.size(); ++i) {
-    if (i > 0 && is_alpha(hay[i - 1]))
+    if (i > 0 ? is_alpha(hay[i - 1]) : glued)
       continue; // words start at a word boundary ("hotel" is not "tel")
     size_t k = 0;
     while (k < word.size() && lower(hay[i + k]) == word[k])
@@ -140,10 +141,13 @@ size_t label_start_before(std::string_view t, size_t i) {
 }
 
 // Walks back from `from` over the reach of a context word and calls
-// visit(b, e) on each stretch [b, e) of unmasked, unlabelled text in it,
-// nearest first, until visit returns true. NUL bytes are skipped free too:
-// a rescan blanks what the scan before masked with NUL, and a second
-// masking pass sees labels there, which are free.
+// visit(b, e, glued) on each stretch [b, e) of unmasked, unlabelled text in
+// it, nearest first, until visit returns true. NUL bytes are skipped free
+// too: a rescan blanks what the scan before masked with NUL, and a second
+// masking pass sees labels there, which are free. `glued`: the stretch
+// starts where the reach ran out, right after a letter of unmasked text, so
+// a word cut there is no word ("tcall" cut to "call"; a second pass, whose
+// reach ends a few bytes elsewhere, must not find one the first did not).
 // Bytes where walk_reach must look closer: a label's end, a NUL, and what
 // may end a sentence (sentence_end_before).
 constexpr auto reach_special = [] {
@@ -163,7 +167,7 @@ bool walk_reach(std::string_view t, uint32_t from,
   while (i > 0 && budget > 0) {
     if (m != masked.begin() && std::prev(m)->to == i) {
       --m; // a range masked in this pass: skip it, free
-      if (visit(i, piece_end))
+      if (visit(i, piece_end, false))
         return true;
       i = piece_end = m->from;
       continue;
@@ -176,13 +180,13 @@ bool walk_reach(std::string_view t, uint32_t from,
     }
     size_t label = label_start_before(t, i);
     if (label != i) {
-      if (visit(i, piece_end))
+      if (visit(i, piece_end, false))
         return true;
       i = piece_end = label;
       continue;
     }
     if (t[i - 1] == '\0') {
-      if (visit(i, piece_end))
+      if (visit(i, piece_end, false))
         return true;
       while (i > 0 && t[i - 1] == '\0')
         --i;
@@ -194,16 +198,17 @@ bool walk_reach(std::string_view t, uint32_t from,
     --i;
     --budget;
   }
-  return visit(i, piece_end);
+  bool masked_before = m != masked.begin() && std::prev(m)->to == i;
+  return visit(i, piece_end, i > 0 && !masked_before && is_alpha(t[i - 1]));
 }
 
 bool any_word_before(std::string_view t, uint32_t from,
                      std::span<const std::string_view> words,
                      std::span<const candidate> masked) {
-  return walk_reach(t, from, masked, [&](size_t b, size_t e) {
+  return walk_reach(t, from, masked, [&](size_t b, size_t e, bool glued) {
     std::string_view piece = t.substr(b, e - b);
     for (auto w : words)
-      if (icontains_word(piece, w))
+      if (icontains_word(piece, w, glued))
         return true;
     return false;
   });
@@ -641,7 +646,7 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
     if (plain && !free)
       return false;
   }
-  return walk_reach(t, from, masked, [&](size_t b, size_t e) {
+  return walk_reach(t, from, masked, [&](size_t b, size_t e, bool) {
     auto it = std::upper_bound(word_ends.begin(), word_ends.end(), b);
     return it != word_ends.end() && *it <= e;
   });

@@ -337,6 +337,19 @@ TEST(Phone, ContextReachesAcrossLabels) {
   expect_kept("Phone. " + std::string(70, 'x') + " 4155550123");
 }
 
+// The 64-byte reach of a context word can run out right at a word that is
+// glued to a letter before it ("tcall"): cut there it is no word. A second
+// pass, whose reach ends a few bytes elsewhere (a quoted label of a nested
+// document adds its quotes), once found "call" in what the first pass had
+// rightly refused, and masked more.
+TEST(Phone, ContextWordCutByTheReachNeedsItsBoundary) {
+  const std::string filler(58, 'y'); // "call" starts 64 bytes back
+  EXPECT_EQ(mask_doc(msg_doc("tcall " + filler + " 4155550123")),
+            msg_doc("tcall " + filler + " 4155550123"));
+  EXPECT_EQ(mask_doc(msg_doc(" call " + filler + " 4155550123")),
+            msg_doc(" call " + filler + " [REDACTED_PHONE]"));
+}
+
 TEST(Phone, BareDigitsWithoutContextSurvive) {
   expect_kept("order 4155550123 shipped");
   expect_kept("4155550123");
