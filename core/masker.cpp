@@ -176,12 +176,12 @@ bool opens_document(std::string_view t) {
 }
 
 // The cheap gate of masker::impl::nested_number_level, on a string's own
-// text: the match is all digits, the text opens like a JSON document, and
-// the number it is part of has JSON punctuation around it (',', ':', '['
+// text (which opens like a JSON document): the match is all digits, and the
+// number it is part of has JSON punctuation around it (',', ':', '['
 // before; ',', '}', ']' after) past whitespace, which in the text of a
-// document nested deeper is escaped ("\n", "\\\n", ...).
+// document nested deeper is escaped ("\n", two levels down "\\n", ...).
 bool maybe_nested_number(std::string_view t, uint32_t from, uint32_t to) {
-  if (to <= from || !opens_document(t))
+  if (to <= from)
     return false;
   for (uint32_t i = from; i < to; ++i)
     if (t[i] < '0' || t[i] > '9')
