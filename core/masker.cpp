@@ -223,8 +223,7 @@ bool maybe_nested_number(std::string_view t, uint32_t from, uint32_t to) {
 }
 
 std::string_view trim_token(std::string_view t) {
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' ||
-                        t.back() == '\r' || t.back() == '\t'))
+  while (!t.empty() && json_ws(t.back()))
     t.remove_suffix(1);
   return t;
 }
