@@ -1240,14 +1240,10 @@ struct masker::impl {
       --h;
     if (h == from || t[h - 1] != 'u')
       return 0;
-    for (size_t q = i >= from + 5 ? i - 5 : from; q + 2 <= i; ++q) {
-      // Any run of backslashes: two levels down an escape is "\\u00a0"
-      // here (see scan::ends_escape).
-      if (t[q] != '\\' || t[q + 1] != 'u' || q + 6 > n)
-        continue;
-      if (std::all_of(t + q + 2, t + q + 6, is_hex_digit))
-        return q + 6;
-    }
+    std::string_view v(reinterpret_cast<const char *>(t) + from, n - from);
+    for (size_t end = i + 1; end <= i + 4 && end <= n; ++end)
+      if (scan::ends_unicode_escape(v, end - from))
+        return end;
     return 0;
   }
 

@@ -38,12 +38,16 @@ bool ends_escape(std::string_view t, size_t pos) {
   if (pos >= 2 && t[pos - 2] == '\\' && t[pos - 1] != '\0' &&
       std::strchr("nrtbf/", t[pos - 1]))
     return true;
+  return ends_unicode_escape(t, pos);
+}
+
+} // namespace
+
+bool ends_unicode_escape(std::string_view t, size_t pos) {
   return pos >= 6 && t[pos - 6] == '\\' && t[pos - 5] == 'u' &&
          is_hex(t[pos - 4]) && is_hex(t[pos - 3]) && is_hex(t[pos - 2]) &&
          is_hex(t[pos - 1]);
 }
-
-} // namespace
 
 bool blocks(rules::edge e, char c) {
   switch (e) {

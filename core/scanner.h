@@ -56,6 +56,11 @@ uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
 uint32_t extend_end(const rules::rule_def &rule, std::string_view text,
                     uint32_t from, uint32_t end);
 
+// Whether text[pos-6, pos) is a "\uXXXX" escape of a string nested in the
+// string (still escaped in the decoded text). Any run of backslashes before
+// the 'u' counts: a string nested L levels deep spells it with 2^(L-1).
+bool ends_unicode_escape(std::string_view text, size_t pos);
+
 // Whether edge check `e` refuses byte c next to a match.
 bool blocks(rules::edge e, char c);
 
