@@ -1183,6 +1183,29 @@ struct masker::impl {
     return i;
   }
 
+  // The end of the digit run at i (before n): 16 bytes a step, so a run
+  // costs one unpredictable branch, not one per digit (the text buffer has
+  // slack past every string).
+  static size_t digit_run_end(const unsigned char *t, size_t i, size_t n) {
+#if defined(__SSE2__)
+    const __m128i zero_char = _mm_set1_epi8('0');
+    const __m128i nine = _mm_set1_epi8(9);
+    for (; i < n; i += 16) {
+      __m128i v = _mm_sub_epi8(
+          _mm_loadu_si128(reinterpret_cast<const __m128i *>(t + i)), zero_char);
+      unsigned digits =
+          unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, nine), v)));
+      if (unsigned stop = ~digits & 0xFFFFu)
+        return std::min(n, i + size_t(__builtin_ctz(stop)));
+    }
+    return n;
+#else
+    while (i < n && unsigned(t[i] - '0') <= 9)
+      ++i;
+    return i;
+#endif
+  }
+
   // Which of '+', '(', ':' and A-Z occur in t[b, e) (16 bytes a step; the
   // text buffer has slack past every string, and bytes past e are masked).
   static constexpr unsigned k_mark_plus = 1, k_mark_paren = 2, k_mark_colon = 4,
@@ -1380,8 +1403,7 @@ struct masker::impl {
         if (t[j] == '0' && j + 1 < n && t[j + 1] >= '1' && t[j + 1] <= '9')
           ++c.zero_lead;
         size_t run_start = j;
-        while (j < n && unsigned(t[j] - '0') <= 9)
-          ++j;
+        j = digit_run_end(t, j, n);
         seen[k_digit] += uint32_t(j - run_start);
         close_run(c, uint32_t(j - run_start));
         last = j - 1;
