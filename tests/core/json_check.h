@@ -680,4 +680,55 @@ inline std::string masking_problem(std::string_view in, std::string_view out,
   return {};
 }
 
+// ------------------------------------------------------------ doubling
+
+// A body holding `in` twice, and what masking it must give when masking
+// `in` gave `out`. Strings never join (each is its own segment of the text
+// buffer), so each copy masks as it does alone, the second one after
+// everything the first left in the buffer. An array or a scalar: [X,X]; an
+// object: {"k":X,"k":X}; an OTLP export request {"resourceSpans":[E,...]}:
+// its elements twice, as a bigger batch holds them (one level down,
+// resourceSpans would be no OTLP marker). None for an object that has
+// resourceSpans beside other members or no elements in it.
+struct doubled_body {
+  std::string input, expected;
+};
+
+inline std::optional<doubled_body> doubled(std::string_view in,
+                                           std::string_view out) {
+  auto a = parse_json(in), b = parse_json(out);
+  if (!a || !b)
+    return std::nullopt;
+  const json_node &ra = a->nodes[0], &rb = b->nodes[0];
+  auto wrap = [](std::string_view open, std::string_view mid,
+                 std::string_view close, std::string_view x) {
+    std::string s(open);
+    s.append(x).append(mid).append(x).append(close);
+    return s;
+  };
+  if (ra.kind != jkind::object)
+    return doubled_body{wrap("[", ",", "]", in), wrap("[", ",", "]", out)};
+  bool otlp = false;
+  for (size_t k = 0; k < ra.kids.size(); k += 2) {
+    const std::string &key = a->nodes[ra.kids[k]].str;
+    otlp = otlp || key == "resourceSpans" || key == "resource_spans";
+  }
+  if (!otlp)
+    return doubled_body{wrap("{\"k\":", ",\"k\":", "}", in),
+                        wrap("{\"k\":", ",\"k\":", "}", out)};
+  if (ra.kids.size() != 2 || rb.kids.size() != 2)
+    return std::nullopt;
+  const json_node &xa = a->nodes[ra.kids[1]], &xb = b->nodes[rb.kids[1]];
+  if (xa.kind != jkind::array || xa.kids.empty() || xb.kind != jkind::array)
+    return std::nullopt;
+  auto twice = [](std::string_view text, const json_node &arr) {
+    std::string_view inner =
+        text.substr(arr.begin + 1, arr.end - arr.begin - 2);
+    std::string s(text.substr(0, arr.end - 1));
+    s.append(",").append(inner).append(text.substr(arr.end - 1));
+    return s;
+  };
+  return doubled_body{twice(in, xa), twice(out, xb)};
+}
+
 } // namespace maskd::test

@@ -441,6 +441,38 @@ TEST(Differential, GluedFragmentPairsAreIdempotent) {
   EXPECT_EQ(accepted, n);
 }
 
+// Strings never join: each is its own segment of the text buffer, after a
+// NUL. So two values side by side mask as each does alone, whatever the
+// first one ends with (a context word, half an e-mail, a digit run, an
+// open escape of a nested document) and the second begins with. Every
+// pair of fragments, then generated values (nested documents among them).
+TEST(Differential, NeighbouringValuesMaskAsAlone) {
+  core::masker m(builtin_rules());
+  size_t failures = 0;
+  auto check = [&](const std::string &x, const std::string &y) {
+    core::mask_result rx, ry, rp;
+    std::string mx = mask_copy(m, x, &rx), my = mask_copy(m, y, &ry);
+    // Under a neutral key, as each is alone on top (generic mode).
+    std::string pair = "{\"a\":" + x + ",\"b\":" + y + "}";
+    std::string got = mask_copy(m, pair, &rp);
+    if (!rx.ok() || !ry.ok() || !rp.ok())
+      return ++failures, void(ADD_FAILURE() << "an error: " << pair);
+    std::string want = "{\"a\":" + mx + ",\"b\":" + my + "}";
+    if (got != want || rp.replacements != rx.replacements + ry.replacements) {
+      ++failures;
+      ADD_FAILURE() << first_difference(want, got) << "\n  input: " << pair;
+    }
+  };
+  for (auto f1 : k_fragments)
+    for (auto f2 : k_fragments)
+      if (failures < 10)
+        check("\"" + std::string(f1) + "\"", "\"" + std::string(f2) + "\"");
+  rng r{20261207};
+  for (size_t i = 0; i < 3000 && failures < 10; ++i)
+    check(gen_value(r, 1, r.below(2) == 0), gen_value(r, 1, r.below(2) == 0));
+  EXPECT_EQ(failures, 0u);
+}
+
 // Offsets past a body's end must not matter: the same body at the end of a
 // larger buffer, followed by poison bytes, gives the same answer.
 TEST(Differential, BytesAfterTheInputAreIgnored) {

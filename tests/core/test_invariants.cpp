@@ -229,6 +229,29 @@ TEST(Checkers, ParserIsStrict) {
 
 // ------------------------------------------------------------ layout
 
+TEST(Checkers, DoubledBodies) {
+  auto d = doubled("[1, \"a\"]", "[1, \"b\"]");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->input, "[[1, \"a\"],[1, \"a\"]]");
+  EXPECT_EQ(d->expected, "[[1, \"b\"],[1, \"b\"]]");
+  d = doubled("{\"x\":\"a\"}", "{\"x\":\"b\"}");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->input, "{\"k\":{\"x\":\"a\"},\"k\":{\"x\":\"a\"}}");
+  d = doubled("{\"resourceSpans\": [{\"a\":1}, {\"a\":\"m\"}] }",
+              "{\"resourceSpans\": [{\"a\":1}, {\"a\":\"[REDACTED_X]\"}] }");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->input,
+            "{\"resourceSpans\": [{\"a\":1}, {\"a\":\"m\"},{\"a\":1}, "
+            "{\"a\":\"m\"}] }");
+  EXPECT_EQ(
+      d->expected,
+      "{\"resourceSpans\": [{\"a\":1}, {\"a\":\"[REDACTED_X]\"},{\"a\":1}, "
+      "{\"a\":\"[REDACTED_X]\"}] }");
+  EXPECT_FALSE(doubled("{\"resourceSpans\":[1],\"x\":2}",
+                       "{\"resourceSpans\":[1],\"x\":2}"));
+  EXPECT_FALSE(doubled("{\"resourceSpans\":[]}", "{\"resourceSpans\":[]}"));
+}
+
 TEST(CorpusLayout, AllSetsPresent) {
   ASSERT_FALSE(corpus_dir().empty()) << "MASKD_CORPUS is not set";
   EXPECT_GE(corpus_bodies("public").size(), 30u) << corpus_dir();
@@ -352,6 +375,19 @@ TEST_P(CorpusInvariants, Deterministic) {
   EXPECT_TRUE(r2.output == mb_->output)
       << first_difference(mb_->output, r2.output);
   EXPECT_EQ(r2.replacements, mb_->result.replacements);
+}
+
+TEST_P(CorpusInvariants, EachCopyMasksAsAlone) {
+  // Strings never join: the body's parts twice (a Langfuse batch of two
+  // such exports) mask as each copy alone, the second copy after all the
+  // first one left in the text buffer.
+  auto d = doubled(mb_->input, mb_->output);
+  ASSERT_TRUE(d) << "every corpus body has a doubled form";
+  core::mask_result r;
+  std::string out = mask_copy(shared_masker(), d->input, &r);
+  ASSERT_TRUE(r.ok()) << core::error_kind_name(r.error);
+  EXPECT_EQ(r.replacements, 2 * mb_->result.replacements);
+  EXPECT_TRUE(out == d->expected) << first_difference(d->expected, out);
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, CorpusInvariants,

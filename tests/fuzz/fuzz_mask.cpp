@@ -92,6 +92,24 @@ void check_invariants(std::string_view in, const maskd::core::mask_result &r,
     violated("the invariants of tests/core/json_check.h", p);
 }
 
+// Strings never join: the body twice (json_check.h's doubled()) masks as
+// each copy alone.
+void check_pair(std::string_view in, std::string_view alone,
+                uint32_t replacements) {
+  auto d = doubled(in, alone);
+  if (!d)
+    return;
+  d->input.resize(d->input.size() + maskd::core::input_padding_bytes, '"');
+  auto r = the_masker().mask(
+      {d->input.data(), d->input.size() - maskd::core::input_padding_bytes});
+  if (r.error == maskd::core::error_kind::depth_limit ||
+      r.error == maskd::core::error_kind::match_limit)
+    return; // one level deeper, twice the values
+  if (!r.ok() || r.output != d->expected || r.replacements != 2 * replacements)
+    violated("each copy of a body masks as it does alone",
+             r.ok() ? first_difference(d->expected, r.output) : "an error");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -145,5 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       the_masker().mask({first.data(), first.size() - input_padding_bytes});
   if (!again.ok() || again.replacements != 0)
     violated("idempotent");
+  first.resize(first.size() - input_padding_bytes);
+  check_pair(input, first, r.replacements);
   return 0;
 }
