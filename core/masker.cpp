@@ -246,6 +246,7 @@ struct masker::impl {
 
   std::vector<char> text;
   size_t text_len = 0;
+  std::string name_buf; // decoded_name
   std::vector<span_rec> spans;
   std::vector<key_rec> keys;
   const char *last_key_ptr = nullptr;
@@ -389,10 +390,8 @@ struct masker::impl {
       return fail(error_kind::internal, offset_of(raw.data()));
     if (!c.key.empty() && c.key.data() != last_key_ptr) {
       // Once per distinct key occurrence: every value under it shares it.
-      keys.push_back({uint32_t(c.key.data() - base),
-                      uint32_t(std::min<size_t>(c.key.size(), 128)),
-                      false,
-                      {}});
+      keys.push_back(
+          {uint32_t(c.key.data() - base), uint32_t(c.key.size()), false, {}});
       last_key_ptr = c.key.data();
     }
     int32_t key = c.key.empty() ? -1 : int32_t(keys.size() - 1);
@@ -448,17 +447,23 @@ struct masker::impl {
     }
   }
 
-  // Reads an object key at pos; returns false on a syntax error.
-  bool read_key(std::string_view *key) {
+  // Reads an object key at pos; returns false on a syntax error. `*key` is
+  // the raw text; `*name` the member name it spells, decoded when it has
+  // escapes ("trace\u0049d" is traceId, as for any JSON reader).
+  bool read_key(std::string_view *key, std::string_view *name) {
     if (peek() != '"')
       return fail(error_kind::invalid_json, here());
     std::string_view t = token();
     if (t.size() < 2 || t.back() != '"')
       return fail(error_kind::invalid_json, here());
-    *key = t.substr(1, t.size() - 2);
+    *key = *name = t.substr(1, t.size() - 2);
     size_t bad;
-    if (!short_and_plain(*key) && !json_text::escapes_valid(*key, &bad, true))
-      return fail(error_kind::invalid_json, offset_of(key->data()) + bad);
+    if (!short_and_plain(*key)) {
+      if (!json_text::escapes_valid(*key, &bad, true))
+        return fail(error_kind::invalid_json, offset_of(key->data()) + bad);
+      if (key->find('\\') != std::string_view::npos)
+        *name = decoded_name(*key);
+    }
     ++pos;
     if (peek() != ':')
       return fail(error_kind::invalid_json, here());
@@ -475,26 +480,26 @@ struct masker::impl {
     bool first = true;
     std::string_view attr_key; // OTLP: the sibling "key" of a "value"
     while (true) {
-      std::string_view key;
-      if (!read_key(&key))
+      std::string_view key, name;
+      if (!read_key(&key, &name))
         return false;
       if (first && c.mode == doc_mode::probe)
-        c.mode = otlp_marker_key(key) ? doc_mode::otlp : doc_mode::generic;
+        c.mode = otlp_marker_key(name) ? doc_mode::otlp : doc_mode::generic;
       first = false;
       walk_ctx child = c;
       if (c.mode == doc_mode::otlp) {
-        if (otlp_protected_key(key))
+        if (otlp_protected_key(name))
           child.scan = false;
         if (!attr_key.empty())
           child.key = attr_key;
-        if (key == "key" && peek() == '"') {
+        if (name == "key" && peek() == '"') {
           // Attribute keys are never masked, but give context to "value".
           std::string_view t = token();
           attr_key = t.substr(1, t.size() >= 2 ? t.size() - 2 : 0);
         }
       } else {
         child.key = key;
-        if (depth == 1 && (key == "resourceSpans" || key == "resource_spans"))
+        if (depth == 1 && (name == "resourceSpans" || name == "resource_spans"))
           child.mode = doc_mode::probe; // {"resourceSpans":[...]}
       }
       if (child.mode == doc_mode::probe && peek() == '[') {
@@ -920,10 +925,22 @@ struct masker::impl {
       return {};
     key_rec &k = keys[size_t(s.key)];
     if (!k.classified) {
-      k.ctx = scan::classify_key({base + k.raw_begin, k.raw_len});
+      std::string_view name(base + k.raw_begin, k.raw_len);
+      if (name.find('\\') != std::string_view::npos)
+        name = decoded_name(name);
+      k.ctx = scan::classify_key(name.substr(0, 128)); // words in 128 bytes
       k.classified = true;
     }
     return k.ctx;
+  }
+
+  // The text a key or attribute key spells (valid escapes), in a buffer
+  // that lives until the next call. Rare: most names have no backslash.
+  std::string_view decoded_name(std::string_view raw) {
+    name_buf.resize(std::max(name_buf.size(), raw.size()));
+    size_t bad = 0;
+    size_t n = json_text::unescape(raw, name_buf.data(), &bad);
+    return n == SIZE_MAX ? raw : std::string_view(name_buf.data(), n);
   }
 
   // Langfuse media references (@@@langfuseMedia:type=...|id=...@@@) stay.

@@ -577,7 +577,8 @@ inline std::string protected_problem(const json_doc &a, const json_doc &b,
     if (na.kids.size() != nb.kids.size())
       return path + ": member count changed";
     for (size_t i = 0; i + 1 < na.kids.size(); i += 2) {
-      std::string_view key = a.raw_contents(a.nodes[na.kids[i]]);
+      // The name the key spells ("trace\u0049d" is traceId).
+      std::string_view key = a.nodes[na.kids[i]].str;
       if (a.raw(a.nodes[na.kids[i]]) != b.raw(b.nodes[nb.kids[i]]))
         return path + ": object key changed";
       std::string p = protected_problem(a, b, na.kids[i + 1], nb.kids[i + 1],
@@ -627,7 +628,7 @@ inline void otlp_parts_under(const json_doc &d, uint32_t node,
     for (uint32_t k : n.kids)
       otlp_parts_under(d, k, out);
   } else if (n.kind == jkind::object && !n.kids.empty()) {
-    std::string_view first = d.raw_contents(d.nodes[n.kids[0]]);
+    std::string_view first = d.nodes[n.kids[0]].str; // decoded
     if (first == "resource" || first == "scopeSpans" ||
         first == "scope_spans" || first == "schemaUrl")
       out->push_back(node);
@@ -641,7 +642,7 @@ inline std::vector<uint32_t> otlp_parts(const json_doc &d) {
     otlp_parts_under(d, 0, &out);
   } else if (root.kind == jkind::object) {
     for (size_t i = 0; i + 1 < root.kids.size(); i += 2) {
-      std::string_view k = d.raw_contents(d.nodes[root.kids[i]]);
+      std::string_view k = d.nodes[root.kids[i]].str;
       if ((k == "resourceSpans" || k == "resource_spans") &&
           d.nodes[root.kids[i + 1]].kind == jkind::array)
         otlp_parts_under(d, root.kids[i + 1], &out);

@@ -814,6 +814,36 @@ TEST(Structure, OtlpProtectedFieldsAreNotScanned) {
   }
 }
 
+// A key is the name it spells, escapes decoded, as for Langfuse's
+// JSON.parse: "trace\u0049d" is traceId (its value is never scanned), and
+// "\u0070hone" names a phone (a bare number under it is one), in member
+// names and in OTLP attribute keys; a key longer than 128 bytes only once
+// escaped has its context word within the first 128 decoded bytes.
+TEST(Structure, EscapedKeysAreTheNamesTheySpell) {
+  std::string doc = R"([{"resource":{"attributes":[]},"scopeSpans":[{"spans":)"
+                    R"([{"trace\u0049d":"4111111111111111","name":"x"}]}]}])";
+  EXPECT_EQ(mask_doc(doc), doc);
+  doc = R"({"resource\u0053pans":[{"resource":{},"scopeSpans":[{"spans":)"
+        R"([{"spanId":"4111111111111111"}]}]}]})";
+  EXPECT_EQ(mask_doc(doc), doc);
+  EXPECT_EQ(mask_doc(R"({"\u0070hone":"4155550123"})"),
+            R"({"\u0070hone":"[REDACTED_PHONE]"})");
+  doc = R"([{"resource":{"attributes":[{"key":"user.\u0073sn","value":)"
+        R"({"stringValue":"536228726"}}]},"scopeSpans":[]}])";
+  std::string want = doc;
+  want.replace(want.find("536228726"), 9, "[REDACTED_US_SSN]");
+  EXPECT_EQ(mask_doc(doc), want);
+  std::string spelled; // "customer_contact_mobile", every byte escaped
+  for (char ch : std::string_view("customer_contact_mobile")) {
+    char esc[8];
+    std::snprintf(esc, sizeof esc, "\\u%04x", unsigned(ch));
+    spelled += esc;
+  }
+  ASSERT_GT(spelled.size(), 128u);
+  EXPECT_EQ(mask_doc("{\"" + spelled + "\":\"4155550123\"}"),
+            "{\"" + spelled + "\":\"[REDACTED_PHONE]\"}");
+}
+
 TEST(Structure, OtlpAttributeKeyIntAndBytesValuesAreNotScanned) {
   std::string doc =
       R"([{"resource":{"attributes":[{"key":"jane@example.com","value":)"
