@@ -9,7 +9,9 @@
 // into a `json_doc` are valid while the parsed text is alive.
 #pragma once
 
+#include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -730,6 +732,75 @@ inline std::optional<doubled_body> doubled(std::string_view in,
     return s;
   };
   return doubled_body{twice(in, xa), twice(out, xb)};
+}
+
+// ------------------------------------------------------------ escapes
+
+// `doc` (valid JSON) with about one in `one_in` of the ASCII letters,
+// digits and plain punctuation of its string values (and of its keys with
+// `keys`) spelled as \u00XX escapes; existing escapes keep their spelling.
+// Every string decodes to the same text.
+inline std::string escape_some(std::string_view doc, uint64_t seed,
+                               size_t one_in, bool keys) {
+  auto below = [&seed](size_t n) { // splitmix64
+    uint64_t z = (seed += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return size_t((z ^ (z >> 31)) % n);
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < doc.size()) {
+    if (doc[i] != '"') {
+      out += doc[i++];
+      continue;
+    }
+    size_t j = i + 1;
+    while (doc[j] != '"')
+      j += doc[j] == '\\' ? 2 : 1;
+    size_t k = j + 1;
+    while (k < doc.size() && std::strchr(" \t\r\n", doc[k]))
+      ++k;
+    const bool key = k < doc.size() && doc[k] == ':';
+    out += '"';
+    for (size_t p = i + 1; p < j; ++p) {
+      unsigned char ch = static_cast<unsigned char>(doc[p]);
+      if (ch == '\\') {
+        size_t len = doc[p + 1] == 'u' ? 6 : 2;
+        out.append(doc, p, len);
+        p += len - 1;
+      } else if ((keys || !key) && ch < 0x80 &&
+                 (std::isalnum(ch) || std::strchr(" .-@:+/()_[]{},", ch)) &&
+                 below(one_in) == 0) {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\u%04x", unsigned(ch));
+        out += esc;
+      } else {
+        out += char(ch);
+      }
+    }
+    out += '"';
+    i = j + 1;
+  }
+  return out;
+}
+
+// Where two parsed documents differ (strings compared decoded), or "".
+inline std::string tree_difference(const json_doc &a, uint32_t ia,
+                                   const json_doc &b, uint32_t ib) {
+  const json_node &x = a.nodes[ia], &y = b.nodes[ib];
+  std::string_view xt = a.text.substr(x.begin, x.end - x.begin);
+  std::string_view yt = b.text.substr(y.begin, y.end - y.begin);
+  if (x.kind != y.kind || x.kids.size() != y.kids.size())
+    return "shape at " + std::string(xt.substr(0, 80));
+  if (x.kind == jkind::string && x.str != y.str)
+    return "\"" + x.str + "\" vs \"" + y.str + "\"";
+  if ((x.kind == jkind::number || x.kind == jkind::literal) && xt != yt)
+    return std::string(xt) + " vs " + std::string(yt);
+  for (size_t k = 0; k < x.kids.size(); ++k)
+    if (std::string d = tree_difference(a, x.kids[k], b, y.kids[k]); !d.empty())
+      return d;
+  return {};
 }
 
 } // namespace maskd::test

@@ -11,6 +11,8 @@
 //    replaced means the output is the input buffer; nested JSON documents
 //    stay valid; in OTLP parts, ids, timestamps and attribute keys are
 //    untouched.
+//  - The body twice masks as each copy alone; spelled with \u00XX escapes,
+//    it masks to the same decoded text.
 //  - The same body at another alignment, and through the start-of-match
 //    reference locator (rule_set_options::reference_locator), masks the
 //    same; the reference may only mask less, and what it left the anchored
@@ -110,6 +112,32 @@ void check_pair(std::string_view in, std::string_view alone,
              r.ok() ? first_difference(d->expected, r.output) : "an error");
 }
 
+// Everything is decided on decoded text: the body with letters, digits and
+// punctuation of its strings (keys too) spelled as \u00XX escapes masks to
+// the same decoded text (json_check.h's escape_some and tree_difference).
+void check_escaped(std::string_view in, std::string_view alone,
+                   uint32_t replacements) {
+  auto want = parse_json(alone);
+  if (!want)
+    violated("the checkers' parser refuses the output");
+  uint64_t seed = in.size();
+  for (char ch : in.substr(0, 64))
+    seed = seed * 131 + uint8_t(ch);
+  for (auto [one_in, keys] :
+       {std::pair<size_t, bool>{1, true}, std::pair<size_t, bool>{5, false}}) {
+    std::string esc = escape_some(in, seed, one_in, keys);
+    esc.resize(esc.size() + maskd::core::input_padding_bytes, '"');
+    auto r = the_masker().mask(
+        {esc.data(), esc.size() - maskd::core::input_padding_bytes});
+    if (r.error == maskd::core::error_kind::match_limit)
+      continue;
+    auto got = r.ok() ? parse_json(r.output) : std::nullopt;
+    std::string d = got ? tree_difference(*want, 0, *got, 0) : "an error";
+    if (!d.empty() || r.replacements != replacements)
+      violated("escaped text masks as plain text", d);
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -165,5 +193,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     violated("idempotent");
   first.resize(first.size() - input_padding_bytes);
   check_pair(input, first, r.replacements);
+  check_escaped(input, first, r.replacements);
   return 0;
 }
