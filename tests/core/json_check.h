@@ -737,9 +737,10 @@ inline std::optional<doubled_body> doubled(std::string_view in,
 // ------------------------------------------------------------ escapes
 
 // `doc` (valid JSON) with about one in `one_in` of the ASCII letters,
-// digits and plain punctuation of its string values (and of its keys with
-// `keys`) spelled as \u00XX escapes; existing escapes keep their spelling.
-// Every string decodes to the same text.
+// digits and plain punctuation and of the other characters (UTF-8) of its
+// string values (and of its keys with `keys`) spelled as \uXXXX escapes;
+// existing escapes keep their spelling. Every string decodes to the same
+// text.
 inline std::string escape_some(std::string_view doc, uint64_t seed,
                                size_t one_in, bool keys) {
   auto below = [&seed](size_t n) { // splitmix64
@@ -775,6 +776,23 @@ inline std::string escape_some(std::string_view doc, uint64_t seed,
         char esc[8];
         std::snprintf(esc, sizeof esc, "\\u%04x", unsigned(ch));
         out += esc;
+      } else if ((keys || !key) && ch >= 0xC2 && ch <= 0xF4 &&
+                 below(one_in) == 0) {
+        // A UTF-8 sequence (valid: the document is) as its code point,
+        // astral ones as a surrogate pair.
+        size_t len = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : 2;
+        uint32_t cp = ch & (0xFF >> (len + 1));
+        for (size_t q = 1; q < len; ++q)
+          cp = (cp << 6) | (uint8_t(doc[p + q]) & 0x3F);
+        char esc[16];
+        if (cp >= 0x10000)
+          std::snprintf(esc, sizeof esc, "\\u%04x\\u%04x",
+                        0xD800 + ((cp - 0x10000) >> 10),
+                        0xDC00 + ((cp - 0x10000) & 0x3FF));
+        else
+          std::snprintf(esc, sizeof esc, "\\u%04x", unsigned(cp));
+        out += esc;
+        p += len - 1;
       } else {
         out += char(ch);
       }

@@ -252,6 +252,20 @@ TEST(Checkers, DoubledBodies) {
   EXPECT_FALSE(doubled("{\"resourceSpans\":[]}", "{\"resourceSpans\":[]}"));
 }
 
+TEST(Checkers, EscapeSomeSpellsTheSameText) {
+  // Every byte it may escape, escaped: letters, punctuation, a two-byte and
+  // a four-byte character (a surrogate pair); keys only when asked.
+  EXPECT_EQ(
+      escape_some("{\"k\":\"a.\xC3\xA9\xF0\x9F\x98\x80\\n\"}", 7, 1, false),
+      "{\"k\":\"\\u0061\\u002e\\u00e9\\ud83d\\ude00\\n\"}");
+  EXPECT_EQ(escape_some("{\"k\":1}", 7, 1, true), "{\"\\u006b\":1}");
+  auto a = parse_json("[\"x\\u0041\"]"), b = parse_json("[\"xA\"]");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(tree_difference(*a, 0, *b, 0), "");
+  auto c = parse_json("[\"xB\"]");
+  EXPECT_NE(tree_difference(*a, 0, *c, 0), "");
+}
+
 TEST(CorpusLayout, AllSetsPresent) {
   ASSERT_FALSE(corpus_dir().empty()) << "MASKD_CORPUS is not set";
   EXPECT_GE(corpus_bodies("public").size(), 30u) << corpus_dir();
