@@ -84,6 +84,9 @@ struct context_window {
   uint32_t end;
   uint8_t fits; // bit c set: a rule with needs == context(c) can match here
 };
+// context_window::fits: a no-break space of a nested string joins the
+// cluster (rules::with_nested_spaces).
+constexpr uint8_t k_window_nested_space = 0x80;
 
 struct replacement {
   uint32_t raw_begin;
@@ -636,15 +639,20 @@ struct masker::impl {
   // where its leftmost start failed the edge check and hid a later one
   // (then this finds the later one); it cost 3-140 cycles a byte, the
   // anchored automaton a fraction of that, over fewer bytes.
+  // `nested_space`: a no-break space spelled as a nested escape joins the
+  // window's digits; the rule's variant for them runs (if it has one).
   bool locate_in(uint16_t rule, uint32_t b, uint32_t e,
-                 std::vector<scan::candidate> &out) {
+                 std::vector<scan::candidate> &out, bool nested_space) {
     if (in->locate_by_som)
       return locate_in_som(rule, b, e, out);
     located_out = &out;
     const rules::rule_def &r = *in->defs[rule];
     const auto &starts = in->starts_with[rule];
-    const uint32_t width = in->anchored_width[rule];
-    const hs_database_t *db = in->find_anchored[rule];
+    const bool variant = nested_space && in->find_anchored_nested[rule];
+    const uint32_t width =
+        variant ? in->anchored_width_nested[rule] : in->anchored_width[rule];
+    const hs_database_t *db =
+        variant ? in->find_anchored_nested[rule] : in->find_anchored[rule];
     // The whole buffer: a rescan's copy of a string lies past text_len.
     std::string_view t(text.data(), text.size());
     ends_seen.assign(e - b + 1, 0);
@@ -864,7 +872,8 @@ struct masker::impl {
                                      word_ends[size_t(need)], ctx_merged,
                                      ctx_length_prefix))
           continue;
-        if (!locate_in(rule, w->first, w->end, window_cands))
+        if (!locate_in(rule, w->first, w->end, window_cands,
+                       w->fits & k_window_nested_space))
           return false;
       }
       if (window_cands.empty())
@@ -1387,6 +1396,32 @@ struct masker::impl {
     c.longest_run = std::max(c.longest_run, len);
   }
 
+  // The gap after a digit run ending at `last`, which the byte loop left at
+  // a backslash `j`: up to digit_cluster_max_gap units, each a gap byte or
+  // a no-break space spelled as a nested escape (rules::with_nested_spaces).
+  // Returns where the units end; *escaped is set if one was an escape.
+  [[gnu::cold, gnu::noinline]] static size_t
+  gap_with_escapes(std::string_view t, const uint8_t *cls, size_t last,
+                   size_t j, bool *escaped) {
+    size_t units = j - last - 1;
+    while (j < t.size() && units < rules::digit_cluster_max_gap) {
+      uint8_t k = cls[uint8_t(t[j])];
+      if (k == k_digit)
+        break;
+      if (k == k_break) {
+        size_t after = scan::nested_space_end(t, j);
+        if (after == 0)
+          break;
+        j = after;
+        *escaped = true;
+      } else {
+        ++j;
+      }
+      ++units;
+    }
+    return j;
+  }
+
   // Scans text[from, to) for clusters; candidates go to `out`.
   // Clusters with enough digits for a context rule go to `windows`.
   bool scan_digit_clusters(size_t from, size_t to,
@@ -1396,6 +1431,7 @@ struct masker::impl {
       return true;
     const auto *t = reinterpret_cast<const unsigned char *>(text.data());
     const size_t n = to;
+    const std::string_view tv(text.data(), n);
     const uint8_t *cls = byte_classes();
     size_t i = from;
     while (i < n) {
@@ -1413,6 +1449,7 @@ struct masker::impl {
       uint32_t gaps = 0;
       cluster_stats c;
       uint32_t lead_colons = 0;
+      bool nested_space = false; // an escaped no-break space joins digits
       if (first >= 2 && t[first - 1] == ':')
         lead_colons = 1 + (t[first - 2] == ':'); // "::1", "fe80::1"
       while (true) {
@@ -1433,11 +1470,28 @@ struct masker::impl {
             break;
           ++j;
         }
+        // A no-break space spelled as an escape of a nested string counts
+        // as one such byte, a space (rare: looked at only past the loop).
+        bool escaped_gap = false;
+        if (j < n && t[j] == '\\')
+          j = gap_with_escapes(tv, cls, last, j, &escaped_gap);
         if (j >= n || cls[t[j]] != k_digit)
           break;
         ++gaps;
-        for (size_t g = last + 1; g < j; ++g) // at most max_gap bytes
-          ++seen[cls[t[g]]];
+        if (!escaped_gap) {
+          for (size_t g = last + 1; g < j; ++g) // at most max_gap bytes
+            ++seen[cls[t[g]]];
+          continue;
+        }
+        nested_space = true;
+        for (size_t g = last + 1; g < j; ++g) {
+          if (size_t after = scan::nested_space_end(tv, g)) {
+            ++seen[k_space];
+            g = after - 1;
+          } else {
+            ++seen[cls[t[g]]];
+          }
+        }
       }
       c.digits = seen[k_digit];
       c.gaps = gaps;
@@ -1457,7 +1511,9 @@ struct masker::impl {
           if (context_fits(need, c))
             fits |= uint8_t(1u << unsigned(need));
         if (fits)
-          windows.push_back({uint32_t(first), uint32_t(last + 1), fits});
+          windows.push_back(
+              {uint32_t(first), uint32_t(last + 1),
+               uint8_t(fits | (nested_space ? k_window_nested_space : 0))});
       }
       cluster_kind kind = classify_cluster(t, first, c);
       if (kind == cluster_kind::none)
@@ -1505,7 +1561,7 @@ struct masker::impl {
             --k;
           rb = k;
         }
-        if (!locate_in(rule, rb, e, out))
+        if (!locate_in(rule, rb, e, out, nested_space))
           return false;
       }
       // This cluster's candidates in order of start (stable: rule order on

@@ -102,6 +102,8 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
   internals->find_start.assign(table.size(), nullptr);
   internals->find_anchored.assign(table.size(), nullptr);
   internals->anchored_width.assign(table.size(), 0);
+  internals->find_anchored_nested.assign(table.size(), nullptr);
+  internals->anchored_width_nested.assign(table.size(), 0);
   internals->starts_with.assign(table.size(), {});
   internals->left_blocked.assign(table.size(), {});
   internals->right_blocked.assign(table.size(), {});
@@ -128,34 +130,46 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
                  "context)";
       return nullptr;
     }
+    // The expression, and its variant for no-break spaces spelled as
+    // nested escapes (the reference locator takes the variant: it finds
+    // what either finds).
+    const std::string nested = rules::with_nested_spaces(r);
     if (opts.reference_locator) {
-      internals->find_start[i] =
-          compile_db({r.expression}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST},
-                     {unsigned(i)}, error);
+      const char *e = nested.empty() ? r.expression : nested.c_str();
+      internals->find_start[i] = compile_db(
+          {e}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST}, {unsigned(i)}, error);
       if (!internals->find_start[i])
         return nullptr;
     }
-    std::string anchored = std::string("^(?:") + r.expression + ")";
-    hs_expr_info_t *info = nullptr;
-    hs_compile_error_t *cerr = nullptr;
-    if (hs_expression_info(anchored.c_str(), r.hs_flags, &info, &cerr) !=
-            HS_SUCCESS ||
-        info->max_width == UINT_MAX || info->min_width == 0) {
-      // Every located rule has bounded, non-empty matches: the anchored
-      // scan from a start needs no more bytes than the longest one.
-      if (error)
-        *error =
-            "rule " + std::string(r.info.id) + " has no bounded anchored form";
-      hs_free_compile_error(cerr);
+    for (const bool variant : {false, true}) {
+      if (variant && nested.empty())
+        continue;
+      std::string anchored =
+          "^(?:" + (variant ? nested : std::string(r.expression)) + ")";
+      hs_expr_info_t *info = nullptr;
+      hs_compile_error_t *cerr = nullptr;
+      if (hs_expression_info(anchored.c_str(), r.hs_flags, &info, &cerr) !=
+              HS_SUCCESS ||
+          info->max_width == UINT_MAX || info->min_width == 0) {
+        // Every located rule has bounded, non-empty matches: the anchored
+        // scan from a start needs no more bytes than the longest one.
+        if (error)
+          *error = "rule " + std::string(r.info.id) +
+                   " has no bounded anchored form";
+        hs_free_compile_error(cerr);
+        std::free(info);
+        return nullptr;
+      }
+      (variant ? internals->anchored_width_nested
+               : internals->anchored_width)[i] = info->max_width;
       std::free(info);
-      return nullptr;
+      hs_database_t *db =
+          compile_db({anchored.c_str()}, {r.hs_flags}, {unsigned(i)}, error);
+      if (!db)
+        return nullptr;
+      (variant ? internals->find_anchored_nested
+               : internals->find_anchored)[i] = db;
     }
-    internals->anchored_width[i] = info->max_width;
-    std::free(info);
-    internals->find_anchored[i] =
-        compile_db({anchored.c_str()}, {r.hs_flags}, {unsigned(i)}, error);
-    if (!internals->find_anchored[i])
-      return nullptr;
     for (unsigned ch = 0; ch < 256; ++ch) {
       internals->starts_with[i][ch] = rules::can_start(r, (unsigned char)ch);
       internals->left_blocked[i][ch] = scan::blocks(r.left, char(ch));

@@ -28,6 +28,11 @@ struct rule_set_internals {
   // bytes; and the bytes it can start with.
   std::vector<hs_database_t *> find_anchored;
   std::vector<uint32_t> anchored_width;
+  // The same for rules::with_nested_spaces (phone rules), run instead on
+  // the clusters a no-break space of a nested string joins; nullptr (and
+  // 0) for the other rules.
+  std::vector<hs_database_t *> find_anchored_nested;
+  std::vector<uint32_t> anchored_width_nested;
   std::vector<std::array<bool, 256>> starts_with;
   std::vector<std::array<bool, 256>> left_blocked;  // by the left edge check
   std::vector<std::array<bool, 256>> right_blocked; // by the right one
@@ -46,6 +51,8 @@ struct rule_set_internals {
     for (hs_database_t *db : find_start)
       hs_free_database(db);
     for (hs_database_t *db : find_anchored)
+      hs_free_database(db);
+    for (hs_database_t *db : find_anchored_nested)
       hs_free_database(db);
   }
 };

@@ -5,15 +5,20 @@
 
 #include <hs/hs.h>
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace maskd::core::rules {
 namespace {
 
 // Phone group separators: space, dot, dash, NBSP (U+00A0) and narrow NBSP
-// (U+202F, French typography). Newlines and tabs never join a number.
-#define SEP "(?:[ .\\-]|\\xC2\\xA0|\\xE2\\x80\\xAF)"
-#define SP "(?: |\\xC2\\xA0|\\xE2\\x80\\xAF)"
+// (U+202F, French typography). Newlines and tabs never join a number. The
+// two no-break spaces spelled as escapes of a nested string join one too,
+// in each rule's variant for clusters that hold one (with_nested_spaces).
+#define NBSPS "|\\xC2\\xA0|\\xE2\\x80\\xAF)"
+#define SEP "(?:[ .\\-]" NBSPS
+#define SP "(?: " NBSPS
 
 using P = precision;
 
@@ -219,6 +224,7 @@ const rule_def k_rules[] = {
 
 #undef SEP
 #undef SP
+#undef NBSPS
 
 } // namespace
 
@@ -240,6 +246,22 @@ bool digit_dense(const rule_def &r) {
 }
 
 bool colon_dense(const rule_def &r) { return r.validator == check::ipv6; }
+
+std::string with_nested_spaces(const rule_def &r) {
+  // Every SEP and SP of the expression ends its alternatives with the two
+  // no-break spaces; add their nested escapes there.
+  constexpr std::string_view nbsps = "|\\xC2\\xA0|\\xE2\\x80\\xAF)";
+  constexpr std::string_view escaped = "|\\\\{1,8}u(?:00[aA]0|202[fF]))";
+  std::string_view e = r.expression;
+  std::string out;
+  size_t at = 0;
+  for (size_t hit; (hit = e.find(nbsps, at)) != std::string_view::npos;
+       at = hit + nbsps.size())
+    out.append(e.substr(at, hit - at + nbsps.size() - 1)).append(escaped);
+  if (at == 0)
+    return {};
+  return out.append(e.substr(at));
+}
 
 uint32_t cluster_lead(const rule_def &r) {
   switch (r.validator) {

@@ -49,6 +49,21 @@ bool ends_unicode_escape(std::string_view t, size_t pos) {
          is_hex(t[pos - 1]);
 }
 
+size_t nested_space_end(std::string_view t, size_t pos) {
+  size_t i = pos;
+  while (i < t.size() && t[i] == '\\' && i - pos < 8)
+    ++i;
+  if (i == pos || i + 5 > t.size() || t[i] != 'u')
+    return 0;
+  std::string_view hex = t.substr(i + 1, 4);
+  auto lower = [](char c) { return char(c | 0x20); };
+  bool nbsp =
+      hex[0] == '0' && hex[1] == '0' && lower(hex[2]) == 'a' && hex[3] == '0';
+  bool narrow =
+      hex[0] == '2' && hex[1] == '0' && hex[2] == '2' && lower(hex[3]) == 'f';
+  return nbsp || narrow ? i + 5 : 0;
+}
+
 bool blocks(rules::edge e, char c) {
   switch (e) {
   case rules::edge::none:
@@ -233,6 +248,21 @@ bool all_same_digit(std::string_view s) {
       return false;
   }
   return true;
+}
+
+// The digits of a phone number, without those of the no-break spaces
+// spelled as nested escapes between its groups ("+33\u00a01...").
+std::string_view phone_digits(std::string_view s, char (&buf)[64]) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size() && n < sizeof buf; ++i) {
+    if (size_t e = s[i] == '\\' ? nested_space_end(s, i) : 0) {
+      i = e - 1;
+      continue;
+    }
+    if (is_digit(s[i]))
+      buf[n++] = s[i];
+  }
+  return {buf, n};
 }
 
 bool confirm_email(std::string_view t, candidate &c) {
@@ -715,17 +745,19 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::email:
     ok = confirm_email(t, c);
     break;
-  case rules::check::phone_intl: {
-    size_t d = count_digits(s);
-    ok = d >= 8 && d <= 15 && !all_same_digit(s);
-    break;
-  }
+  case rules::check::phone_intl:
   case rules::check::phone_nanp:
-    ok = !all_same_digit(s);
-    break;
   case rules::check::phone_digits: {
-    size_t d = count_digits(s);
-    ok = d >= 8 && d <= 13 && !all_same_digit(s);
+    // Digits of the escapes of nested no-break spaces are not the number's.
+    char buf[64];
+    std::string_view p =
+        s.find('\\') == std::string_view::npos ? s : phone_digits(s, buf);
+    size_t d = count_digits(p);
+    ok = !all_same_digit(p);
+    if (r.validator == rules::check::phone_intl)
+      ok = ok && d >= 8 && d <= 15;
+    else if (r.validator == rules::check::phone_digits)
+      ok = ok && d >= 8 && d <= 13;
     break;
   }
   case rules::check::card:

@@ -371,6 +371,62 @@ TEST(Phone, BareDigitsWithoutContextSurvive) {
 // context: neither the integer nor the fraction part of a decimal number is
 // a bare phone or SSN (found in an embedding after a "phone_..." key of a
 // nested document: "0.[REDACTED_PHONE]").
+// Python's json.dumps (ensure_ascii, its default) writes the no-break
+// spaces of a phone number in a nested document as \u00a0 and \u202f: the
+// number is masked as when the document holds the characters themselves,
+// one and two levels down. The escape's own digits are no digits of the
+// number, and other escapes join nothing.
+TEST(Phone, NoBreakSpacesSpelledAsNestedEscapes) {
+  auto spell = [](std::string p, const char *nbsp, const char *narrow) {
+    for (size_t at; (at = p.find('N')) != std::string::npos;)
+      p.replace(at, 1, nbsp);
+    for (size_t at; (at = p.find('W')) != std::string::npos;)
+      p.replace(at, 1, narrow);
+    return p;
+  };
+  // The content of {"content":...} inside `levels` "input" strings.
+  auto innermost = [](const std::string &out, int levels) {
+    std::string text = out;
+    for (int l = 0; l <= levels; ++l) {
+      auto d = parse_json(text);
+      if (!d)
+        return std::string("(not JSON)");
+      const json_node *n =
+          d->member(d->root(), l < levels ? "input" : "content");
+      if (!n)
+        return std::string("(no member)");
+      text = n->str;
+    }
+    return text;
+  };
+  for (std::string p : {"+33N1N23N45N67N89", "01W45W97W37W64", "(415)N555-0123",
+                        "+49N30N1234567", "020N7946N0958", "+1N415N555N0123"}) {
+    std::string plain = spell(p, "\xC2\xA0", "\xE2\x80\xAF");
+    std::string escaped = spell(p, "\\u00a0", "\\u202F");
+    std::string doc_plain =
+        R"({"content":"Call )" + json_escape(plain) + R"( today"})";
+    std::string doc_escaped = R"({"content":"Call )" + escaped + R"( today"})";
+    for (int levels = 1; levels <= 2; ++levels) {
+      doc_plain = R"({"input":")" + json_escape(doc_plain) + R"("})";
+      doc_escaped = R"({"input":")" + json_escape(doc_escaped) + R"("})";
+      SCOPED_TRACE(doc_escaped);
+      EXPECT_EQ(innermost(mask_doc(doc_plain), levels),
+                "Call [REDACTED_PHONE] today");
+      EXPECT_EQ(innermost(mask_doc(doc_escaped), levels),
+                "Call [REDACTED_PHONE] today");
+    }
+  }
+  // Six digits and the escapes' zeros are no E.164 number; an escaped
+  // letter is no separator (nested escapes: two backslashes in the body).
+  for (const char *text :
+       {R"(+1\\u00a0234\\u00a056)", R"(415\\u0041555\\u00a00123 x)",
+        R"(12\\u004134\\u00a0567 890)"}) {
+    std::string doc =
+        R"({"input":"{\"content\":\")" + std::string(text) + R"(\"}"})";
+    EXPECT_EQ(mask_doc(doc), doc);
+  }
+}
+
 TEST(Phone, DecimalNumbersAreNeverContextPhones) {
   expect_kept(R"({"phone_embedding":[0.0622501812,-0.1768976440,0.3]})");
   expect_kept("call me: 1742593247.409");
