@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "tests/core/test_support.h"
@@ -428,13 +429,15 @@ TEST(Differential, NestedGeneratedDocumentsStayValid) {
   RecordProperty("quoted", int(quoted));
 }
 
-// Everything is decided on decoded text: a value spelled with escapes
-// masks to the same decoded text as the value spelled plainly (the labels
-// cover the escapes their text came from), and a key spelled with escapes
-// is the key it spells (an OTLP id under "trace\u0049d" stays, a number
-// under "\u0070hone" is a phone). Corpus bodies and generated documents
-// nested one to three levels, each with escapes sprinkled at three
-// densities, in values only and in keys too.
+// Everything is decided on decoded text and JSON structure, not spelling:
+// a value spelled with escapes masks to the same decoded text as the value
+// spelled plainly (the labels cover the escapes their text came from), a
+// key spelled with escapes is the key it spells (an OTLP id under
+// "trace\u0049d" stays, a number under "\u0070hone" is a phone), and
+// whitespace between the body's tokens changes nothing. Corpus bodies and
+// generated documents nested one to three levels, each with escapes
+// sprinkled at three densities, in values only and in keys too, and
+// with whitespace.
 TEST(Differential, EscapedTextMasksAsPlain) {
   core::masker m(builtin_rules());
   rng r{20261207};
@@ -457,12 +460,20 @@ TEST(Differential, EscapedTextMasksAsPlain) {
     auto want = parse_json(plain);
     ASSERT_TRUE(want);
     masked += plain_r.replacements > 0;
-    for (auto [one_in, keys] : {std::pair<size_t, bool>{1, false},
-                                {3, false},
-                                {17, false},
-                                {1, true},
-                                {4, true}}) {
-      std::string esc = escape_some(docs[i], r.next(), one_in, keys);
+    // (escape one in N, keys too, then whitespace between tokens); N = 0:
+    // no escapes.
+    for (auto [one_in, keys, pretty] :
+         {std::tuple<size_t, bool, bool>{1, false, false},
+          {3, false, false},
+          {17, false, false},
+          {1, true, false},
+          {4, true, false},
+          {0, false, true},
+          {5, true, true}}) {
+      std::string esc =
+          one_in ? escape_some(docs[i], r.next(), one_in, keys) : docs[i];
+      if (pretty)
+        esc = sprinkle_whitespace(esc, r);
       core::mask_result er;
       std::string out = mask_copy(m, esc, &er);
       auto got = er.ok() ? parse_json(out) : std::nullopt;
@@ -470,7 +481,8 @@ TEST(Differential, EscapedTextMasksAsPlain) {
       if (!d.empty() || er.replacements != plain_r.replacements) {
         ++failures;
         ADD_FAILURE() << "document " << i << ", escapes 1 in " << one_in
-                      << (keys ? " (keys too)" : "") << ": " << d
+                      << (keys ? " (keys too)" : "")
+                      << (pretty ? " (whitespace)" : "") << ": " << d
                       << "\n  input: " << esc.substr(0, 2000);
         break;
       }
