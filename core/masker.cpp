@@ -797,6 +797,8 @@ struct masker::impl {
       uint32_t to = scan::extend_end(r, t, from, end);
       cands.push_back({from, to, h->rule});
     }
+    if (wb != we)
+      add_escaped_word_ends(t);
     scan::drop_repeated_starts(cands, in->defs.size(), dedup_space);
     for (const scan::candidate *c = cb; c != ce; ++c)
       if (c->to <= seg_end)
@@ -823,6 +825,15 @@ struct masker::impl {
     if (!add_context_candidates(s, t, wb, we))
       return false;
     return emit(s);
+  }
+
+  // The context words with accents spelled as nested escapes are not in
+  // pass 1 (rules::escaped_context_words): in a string with a context
+  // window, scan::add_escaped_word_ends adds their ends to pass 1's.
+  void add_escaped_word_ends(std::string_view t) {
+    for (auto need : {rules::context::phone, rules::context::ssn})
+      scan::add_escaped_word_ends(t, rules::escaped_context_words(need),
+                                  word_ends[size_t(need)]);
   }
 
   // Every match of a context rule starts with a digit and holds at least

@@ -5,6 +5,8 @@
 
 #include <hs/hs.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -383,7 +385,58 @@ constexpr std::string_view k_ssn_words[] = {
     "ssn",  "social security", "social sec", "soc. sec", "ss#",
     "ss #", "tax id",          "taxpayer"};
 
+// Each word of `words` with a non-ASCII character, with every such
+// character spelled as the \uXXXX escape of a string nested in the string,
+// as Python's json.dumps writes it ("tel\u00e9fono"), with 1, 2 and 4
+// backslashes (documents one to three levels down). Built once.
+struct escaped_words {
+  std::vector<std::string> text;
+  std::vector<std::string_view> views;
+  explicit escaped_words(std::span<const std::string_view> words) {
+    for (std::string_view w : words) {
+      if (std::all_of(w.begin(), w.end(),
+                      [](char ch) { return (unsigned char)ch < 0x80; }))
+        continue;
+      for (size_t backslashes : {1, 2, 4}) {
+        std::string out;
+        for (size_t i = 0; i < w.size();) {
+          unsigned char ch = (unsigned char)w[i];
+          if (ch < 0x80) {
+            out += char(ch);
+            ++i;
+            continue;
+          }
+          // Two- and three-byte UTF-8 (the words hold no others).
+          size_t len = ch >= 0xE0 ? 3 : 2;
+          unsigned cp = ch & (len == 3 ? 0x0F : 0x1F);
+          for (size_t k = 1; k < len; ++k)
+            cp = (cp << 6) | ((unsigned char)w[i + k] & 0x3F);
+          char esc[8];
+          std::snprintf(esc, sizeof esc, "u%04x", cp);
+          out.append(backslashes, '\\').append(esc);
+          i += len;
+        }
+        text.push_back(std::move(out));
+      }
+    }
+    views.assign(text.begin(), text.end());
+  }
+};
+
 } // namespace
+
+std::span<const std::string_view> escaped_context_words(context c) {
+  static const escaped_words phone(k_phone_words), ssn(k_ssn_words);
+  switch (c) {
+  case context::phone:
+    return phone.views;
+  case context::ssn:
+    return ssn.views;
+  case context::none:
+    break;
+  }
+  return {};
+}
 
 std::span<const std::string_view> context_words(context c) {
   switch (c) {

@@ -124,5 +124,12 @@ inline constexpr uint32_t context_min_digits = 9;
 // turns them into the caseless pass-1 trigger: a context rule runs on a
 // digit cluster only when one of its words came earlier in the string.
 std::span<const std::string_view> context_words(context c);
+// The context words with accents as a JSON document nested in the string
+// spells them with json.dumps' escapes ("tel\u00e9fono", one to three
+// levels down). Not in pass 1 (each cost 2-3% there on text that has
+// none): masker.cpp finds them in code, only in strings with a context
+// window and an escape, and scanner.cpp's context check reads them where
+// its reach holds a backslash.
+std::span<const std::string_view> escaped_context_words(context c);
 
 } // namespace maskd::core::rules

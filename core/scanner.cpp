@@ -64,6 +64,68 @@ size_t nested_space_end(std::string_view t, size_t pos) {
   return nbsp || narrow ? i + 5 : 0;
 }
 
+namespace {
+
+// The first "\u" in t at or after i, 16 bytes a step (a nested document is
+// full of backslashes, its quotes'). Reads up to 16 bytes past t: the text
+// buffer has slack past every string.
+size_t find_backslash_u(std::string_view t, size_t i) {
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\'), u = _mm_set1_epi8('u');
+  for (; i + 1 < t.size(); i += 16) {
+    __m128i a =
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(t.data() + i));
+    __m128i b =
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(t.data() + i + 1));
+    unsigned m = unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(a, bs)) &
+                          _mm_movemask_epi8(_mm_cmpeq_epi8(b, u)));
+    if (m) {
+      size_t at = i + size_t(__builtin_ctz(m));
+      return at + 1 < t.size() ? at : std::string_view::npos;
+    }
+  }
+  return std::string_view::npos;
+#else
+  return t.find("\\u", i);
+#endif
+}
+
+// Whether "\u" occurs in t (a short piece: no reading past it).
+bool has_backslash_u(std::string_view t) {
+  for (size_t i = t.find('\\'); i != std::string_view::npos && i + 1 < t.size();
+       i = t.find('\\', i + 1))
+    if (t[i + 1] == 'u')
+      return true;
+  return false;
+}
+
+} // namespace
+
+void add_escaped_word_ends(std::string_view t,
+                           std::span<const std::string_view> words,
+                           std::vector<uint32_t> &ends) {
+  if (words.empty())
+    return;
+  auto same = [](char a, char w) {
+    return a == w || (a >= 'A' && a <= 'Z' && char(a | 0x20) == w);
+  };
+  const size_t plain = ends.size();
+  for (size_t q = find_backslash_u(t, 0); q != std::string_view::npos;
+       q = find_backslash_u(t, q + 1))
+    for (std::string_view w : words) {
+      size_t k = w.find("\\u"); // where its first escape's 'u' is
+      if (q < k || q - k + w.size() > t.size())
+        continue;
+      std::string_view at = t.substr(q - k, w.size());
+      if (std::equal(at.begin(), at.end(), w.begin(), same))
+        ends.push_back(uint32_t(q - k + w.size()));
+    }
+  if (ends.size() != plain) {
+    std::sort(ends.begin() + long(plain), ends.end());
+    std::inplace_merge(ends.begin(), ends.begin() + long(plain), ends.end());
+  }
+}
+
 bool blocks(rules::edge e, char c) {
   switch (e) {
   case rules::edge::none:
@@ -223,12 +285,18 @@ bool walk_reach(std::string_view t, uint32_t from,
 
 bool any_word_before(std::string_view t, uint32_t from,
                      std::span<const std::string_view> words,
+                     std::span<const std::string_view> escaped,
                      std::span<const candidate> masked) {
   return walk_reach(t, from, masked, [&](size_t b, size_t e, bool glued) {
     std::string_view piece = t.substr(b, e - b);
     for (auto w : words)
       if (icontains_word(piece, w, glued))
         return true;
+    // The accented words spelled with nested escapes need a backslash.
+    if (!escaped.empty() && has_backslash_u(piece))
+      for (auto w : escaped)
+        if (icontains_word(piece, w, glued))
+          return true;
     return false;
   });
 }
@@ -732,10 +800,12 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
         is_digit(t[c.to + 1]))))
     return false;
   if (r.needs == rules::context::phone && !ctx.phone &&
-      !any_word_before(t, c.from, rules::context_words(r.needs), masked))
+      !any_word_before(t, c.from, rules::context_words(r.needs),
+                       rules::escaped_context_words(r.needs), masked))
     return false;
   if (r.needs == rules::context::ssn && !ctx.ssn &&
-      !any_word_before(t, c.from, rules::context_words(r.needs), masked))
+      !any_word_before(t, c.from, rules::context_words(r.needs),
+                       rules::escaped_context_words(r.needs), masked))
     return false;
   std::string_view s = t.substr(c.from, c.to - c.from);
   bool ok = true;

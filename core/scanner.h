@@ -68,6 +68,17 @@ bool ends_unicode_escape(std::string_view text, size_t pos);
 // itself (Python's json.dumps escapes both; phone SEP in core/rules.cpp).
 size_t nested_space_end(std::string_view text, size_t pos);
 
+// The context words with accents spelled as nested escapes are not in
+// pass 1 (rules::escaped_context_words): in text `t` (a string with a
+// context window), each "\u" is tried as the first escape of each of
+// `words`, and where one is spelled there (any case), its end is merged
+// into `ends` (sorted: pass 1's word ends). A superset is enough: confirm()
+// checks the word itself. `t` must be followed by 16 readable bytes (the
+// masker's text buffer has them past every string).
+void add_escaped_word_ends(std::string_view t,
+                           std::span<const std::string_view> words,
+                           std::vector<uint32_t> &ends);
+
 // Whether edge check `e` refuses byte c next to a match.
 bool blocks(rules::edge e, char c);
 

@@ -550,6 +550,10 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
   // One context word, then masked values and context windows: each window
   // once added up every masked range back to the word (4 MB: 15 s).
   expect_linear("phone ", "a@b.co 123456789 ", size_t(256) << 10);
+  // Context words with accents a nested document spells as escapes, each
+  // before a number that needs it: found in code from each "\u", once per
+  // string; each number's check reads its own reach only.
+  expect_linear("", "tel\\\\u00e9fono 612 345 678 ", size_t(256) << 10);
   // Bare numbers of a nested document, in the string's own document and one
   // level down: each becomes a quoted label, each level decoded, lexed and
   // validated once per string, not once per number.

@@ -427,6 +427,54 @@ TEST(Phone, NoBreakSpacesSpelledAsNestedEscapes) {
   }
 }
 
+// The same documents spell the context words' accents as escapes
+// ("tel\u00e9fono"): the bare number after one is masked as after the word
+// itself, one and two levels down; a word that only ends like one
+// ("hotel\u00e9fono") is none.
+TEST(Phone, ContextWordsSpelledAsNestedEscapes) {
+  // JSON text of `s` as json.dumps writes it: non-ASCII as \uXXXX.
+  auto ensure_ascii = [](std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size();) {
+      unsigned char ch = static_cast<unsigned char>(s[i]);
+      if (ch < 0x80) {
+        out += json_escape(s.substr(i++, 1));
+        continue;
+      }
+      size_t len = ch >= 0xE0 ? 3 : 2;
+      unsigned cp = ch & (len == 3 ? 0x0F : 0x1F);
+      for (size_t k = 1; k < len; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", cp);
+      out += esc;
+      i += len;
+    }
+    return out;
+  };
+  auto nested = [](std::string doc, int levels) {
+    for (int l = 0; l < levels; ++l)
+      doc = R"({"input":")" + json_escape(doc) + R"("})";
+    return doc;
+  };
+  for (const char *word : {"tel\xC3\xA9"
+                           "fono",
+                           "m\xC3\xB3vil", "N\xC3\xBAmero", "num\xC3\xA9ro",
+                           "T\xC3\xA9l\xC3\xA9phone"}) {
+    std::string text = "Mi " + std::string(word) + ": 612 345 678";
+    std::string doc = R"({"content":")" + ensure_ascii(text) + R"("})";
+    ASSERT_NE(doc.find("\\u00"), std::string::npos) << doc;
+    for (int levels = 1; levels <= 2; ++levels) {
+      std::string out = mask_doc(nested(doc, levels));
+      EXPECT_NE(out.find("[REDACTED_PHONE]"), std::string::npos) << out;
+      EXPECT_EQ(out.find("612"), std::string::npos) << out;
+    }
+  }
+  std::string none = nested(
+      R"({"content":"hotel\u00e9fono 612 345 678, tel\u00e9 612 345 678"})", 1);
+  EXPECT_EQ(mask_doc(none), none);
+}
+
 TEST(Phone, DecimalNumbersAreNeverContextPhones) {
   expect_kept(R"({"phone_embedding":[0.0622501812,-0.1768976440,0.3]})");
   expect_kept("call me: 1742593247.409");
