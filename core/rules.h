@@ -126,10 +126,10 @@ inline constexpr uint32_t context_min_digits = 9;
 std::span<const std::string_view> context_words(context c);
 // The context words with accents as a JSON document nested in the string
 // spells them with json.dumps' escapes ("tel\u00e9fono", one to three
-// levels down). Not in pass 1 (each cost 2-3% there on text that has
-// none): masker.cpp finds them in code, only in strings with a context
-// window and an escape, and scanner.cpp's context check reads them where
-// its reach holds a backslash.
+// levels down). Not in pass 1 (there they cost 2-3% on text that has
+// none): scan::add_escaped_word_ends finds them in code, only in strings
+// with a context window, and the context check in confirm() reads them
+// where its reach holds a "\u".
 std::span<const std::string_view> escaped_context_words(context c);
 
 } // namespace maskd::core::rules
