@@ -11,7 +11,7 @@
 //    replaced means the output is the input buffer; nested JSON documents
 //    stay valid; in OTLP parts, ids, timestamps and attribute keys are
 //    untouched.
-//  - The body twice masks as each copy alone; spelled with \u00XX escapes,
+//  - The body twice masks as each copy alone; spelled with \uXXXX escapes,
 //    it masks to the same decoded text.
 //  - The same body at another alignment, and through the start-of-match
 //    reference locator (rule_set_options::reference_locator), masks the
@@ -112,9 +112,10 @@ void check_pair(std::string_view in, std::string_view alone,
              r.ok() ? first_difference(d->expected, r.output) : "an error");
 }
 
-// Everything is decided on decoded text: the body with letters, digits and
-// punctuation of its strings (keys too) spelled as \u00XX escapes masks to
-// the same decoded text (json_check.h's escape_some and tree_difference).
+// Everything is decided on decoded text: the body with letters, digits,
+// punctuation and other characters of its strings (keys too) spelled as
+// \uXXXX escapes masks to the same decoded text (json_check.h's escape_some
+// and tree_difference).
 void check_escaped(std::string_view in, std::string_view alone,
                    uint32_t replacements) {
   auto want = parse_json(alone);
