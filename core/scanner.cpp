@@ -90,15 +90,6 @@ size_t find_backslash_u(std::string_view t, size_t i) {
 #endif
 }
 
-// Whether "\u" occurs in t (a short piece: no reading past it).
-bool has_backslash_u(std::string_view t) {
-  for (size_t i = t.find('\\'); i != std::string_view::npos && i + 1 < t.size();
-       i = t.find('\\', i + 1))
-    if (t[i + 1] == 'u')
-      return true;
-  return false;
-}
-
 } // namespace
 
 void add_escaped_word_ends(std::string_view t,
@@ -293,7 +284,7 @@ bool any_word_before(std::string_view t, uint32_t from,
       if (icontains_word(piece, w, glued))
         return true;
     // The accented words spelled with nested escapes need a backslash.
-    if (!escaped.empty() && has_backslash_u(piece))
+    if (!escaped.empty() && piece.find("\\u") != std::string_view::npos)
       for (auto w : escaped)
         if (icontains_word(piece, w, glued))
           return true;

@@ -736,6 +736,25 @@ inline std::optional<doubled_body> doubled(std::string_view in,
 
 // ------------------------------------------------------------ escapes
 
+// The UTF-8 character at s[i] (valid, not ASCII) as a JSON \uXXXX escape,
+// one past U+FFFF as a surrogate pair, the way Python's json.dumps writes
+// it; *len receives the character's byte count.
+inline std::string unicode_escape(std::string_view s, size_t i, size_t *len) {
+  unsigned char ch = static_cast<unsigned char>(s[i]);
+  *len = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : 2;
+  uint32_t cp = ch & (0xFF >> (*len + 1));
+  for (size_t q = 1; q < *len; ++q)
+    cp = (cp << 6) | (uint8_t(s[i + q]) & 0x3F);
+  char esc[16];
+  if (cp >= 0x10000)
+    std::snprintf(esc, sizeof esc, "\\u%04x\\u%04x",
+                  unsigned(0xD800 + ((cp - 0x10000) >> 10)),
+                  unsigned(0xDC00 + ((cp - 0x10000) & 0x3FF)));
+  else
+    std::snprintf(esc, sizeof esc, "\\u%04x", unsigned(cp));
+  return esc;
+}
+
 // `doc` (valid JSON) with about one in `one_in` of the ASCII letters,
 // digits and plain punctuation and of the other characters (UTF-8) of its
 // string values (and of its keys with `keys`) spelled as \uXXXX escapes;
@@ -778,20 +797,8 @@ inline std::string escape_some(std::string_view doc, uint64_t seed,
         out += esc;
       } else if ((keys || !key) && ch >= 0xC2 && ch <= 0xF4 &&
                  below(one_in) == 0) {
-        // A UTF-8 sequence (valid: the document is) as its code point,
-        // astral ones as a surrogate pair.
-        size_t len = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : 2;
-        uint32_t cp = ch & (0xFF >> (len + 1));
-        for (size_t q = 1; q < len; ++q)
-          cp = (cp << 6) | (uint8_t(doc[p + q]) & 0x3F);
-        char esc[16];
-        if (cp >= 0x10000)
-          std::snprintf(esc, sizeof esc, "\\u%04x\\u%04x",
-                        0xD800 + ((cp - 0x10000) >> 10),
-                        0xDC00 + ((cp - 0x10000) & 0x3FF));
-        else
-          std::snprintf(esc, sizeof esc, "\\u%04x", unsigned(cp));
-        out += esc;
+        size_t len = 0;
+        out += unicode_escape(doc, p, &len);
         p += len - 1;
       } else {
         out += char(ch);

@@ -441,13 +441,8 @@ TEST(Phone, ContextWordsSpelledAsNestedEscapes) {
         out += json_escape(s.substr(i++, 1));
         continue;
       }
-      size_t len = ch >= 0xE0 ? 3 : 2;
-      unsigned cp = ch & (len == 3 ? 0x0F : 0x1F);
-      for (size_t k = 1; k < len; ++k)
-        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", cp);
-      out += esc;
+      size_t len = 0;
+      out += unicode_escape(s, i, &len);
       i += len;
     }
     return out;
