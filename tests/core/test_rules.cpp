@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/core/iban_samples.h"
 #include "tests/core/test_support.h"
 
 namespace maskd::test {
@@ -93,32 +94,6 @@ std::string grouped(std::string_view digits, std::vector<size_t> sizes,
       out.push_back(sep);
     out.append(digits.substr(pos, s));
     pos += s;
-  }
-  return out;
-}
-
-// IBAN with a computed mod-97 check: country + "00" + bban -> check digits.
-std::string make_iban(std::string_view country, std::string_view bban) {
-  std::string r = std::string(bban) + std::string(country) + "00";
-  unsigned m = 0;
-  for (char c : r) {
-    unsigned v = c >= 'A' ? unsigned(c - 'A' + 10) : unsigned(c - '0');
-    m = v >= 10 ? (m * 100 + v) % 97 : (m * 10 + v) % 97;
-  }
-  unsigned check = 98 - m;
-  std::string out(country);
-  out.push_back(char('0' + check / 10));
-  out.push_back(char('0' + check % 10));
-  out.append(bban);
-  return out;
-}
-
-std::string print_iban(std::string_view compact) {
-  std::string out;
-  for (size_t i = 0; i < compact.size(); ++i) {
-    if (i && i % 4 == 0)
-      out.push_back(' ');
-    out.push_back(compact[i]);
   }
   return out;
 }
