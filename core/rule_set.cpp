@@ -132,12 +132,19 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
     }
     // The expression, and its variant for no-break spaces spelled as
     // nested escapes (the reference locator takes the variant: it finds
-    // what either finds).
+    // what either finds; where the variant is too large for start-of-match,
+    // as the IBAN's is, it takes the expression, and the differential test
+    // sees the anchored locator mask more there).
     const std::string nested = rules::with_nested_spaces(r);
     if (opts.reference_locator) {
-      const char *e = nested.empty() ? r.expression : nested.c_str();
-      internals->find_start[i] = compile_db(
-          {e}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST}, {unsigned(i)}, error);
+      if (!nested.empty())
+        internals->find_start[i] =
+            compile_db({nested.c_str()}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST},
+                       {unsigned(i)}, nullptr);
+      if (!internals->find_start[i])
+        internals->find_start[i] =
+            compile_db({r.expression}, {r.hs_flags | HS_FLAG_SOM_LEFTMOST},
+                       {unsigned(i)}, error);
       if (!internals->find_start[i])
         return nullptr;
     }

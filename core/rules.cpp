@@ -14,13 +14,16 @@
 namespace maskd::core::rules {
 namespace {
 
-// Phone group separators: space, dot, dash, NBSP (U+00A0) and narrow NBSP
-// (U+202F, French typography). Newlines and tabs never join a number. The
-// two no-break spaces spelled as escapes of a nested string join one too,
-// in each rule's variant for clusters that hold one (with_nested_spaces).
+// Group separators. A space is also either no-break space: NBSP (U+00A0)
+// and narrow NBSP (U+202F), which French typography puts in phone, card and
+// IBAN numbers, and which numbers copied from web pages and PDFs carry.
+// Newlines and tabs never join a number. The two no-break spaces spelled as
+// escapes of a nested string join one too, in each rule's variant for
+// clusters that hold one (with_nested_spaces).
 #define NBSPS "|\\xC2\\xA0|\\xE2\\x80\\xAF)"
-#define SEP "(?:[ .\\-]" NBSPS
-#define SP "(?: " NBSPS
+#define SEP "(?:[ .\\-]" NBSPS // phones: space, dot, dash
+#define SP "(?: " NBSPS        // phones, SSNs, IBANs: space only
+#define CSEP "(?:[ \\-]" NBSPS // cards: space, dash
 
 using P = precision;
 
@@ -194,14 +197,15 @@ const rule_def k_rules[] = {
       "payment card (Visa, Mastercard, Amex, Discover, JCB, Diners), "
       "compact or grouped; Luhn and issuer prefix/length required"},
      "(?:[2-6][0-9]{12,18}"
-     "|[2-6][0-9]{3}[ \\-][0-9]{4}[ \\-][0-9]{4}[ \\-][0-9]{1,4}(?:[ "
-     "\\-][0-9]{1,3})?"
-     "|3[0-9]{3}[ \\-][0-9]{6}[ \\-][0-9]{4,5})",
-     0, 23, edge::alnum, edge::alnum, check::card, context::none},
+     "|[2-6][0-9]{3}" CSEP "[0-9]{4}" CSEP "[0-9]{4}" CSEP "[0-9]{1,4}(?:"
+     CSEP "[0-9]{1,3})?"
+     "|3[0-9]{3}" CSEP "[0-9]{6}" CSEP "[0-9]{4,5})",
+     0, 31, edge::alnum, edge::alnum, check::card, context::none},
     {{"iban", "IBAN", P::pii, true,
       "IBAN of any registered country, compact or printed in groups of 4; "
       "country length and mod-97 required"},
-     "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?", 0, 42,
+     "[A-Z]{2}[0-9]{2}(?:" SP "?[A-Z0-9]{4}){2,7}(?:" SP "?[A-Z0-9]{1,3})?",
+     0, 59,
      edge::alnum, edge::alnum, check::iban, context::none},
     {{"us_ssn", "US_SSN", P::pii, true,
       "US social security number AAA-GG-SSSS / AAA GG SSSS (invalid "
@@ -226,6 +230,7 @@ const rule_def k_rules[] = {
 
 #undef SEP
 #undef SP
+#undef CSEP
 #undef NBSPS
 
 } // namespace

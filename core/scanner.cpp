@@ -1,5 +1,6 @@
 #include "core/scanner.h"
 
+#include "core/spaced.h"
 #include "core/stable_sort.h"
 #include "core/validators.h"
 
@@ -822,13 +823,13 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     break;
   }
   case rules::check::card:
-    ok = validate::card(s);
+    ok = card_ok(s);
     break;
   case rules::check::iban:
-    ok = validate::iban(s);
+    ok = iban_ok(s);
     break;
   case rules::check::ssn:
-    ok = validate::ssn(s);
+    ok = ssn_ok(s);
     break;
   case rules::check::ipv4:
     ok = confirm_ipv4(t, c);

@@ -649,7 +649,12 @@ std::string gen_cluster_text(rng &r) {
                                  "030 12345678",
                                  "4155550123",
                                  "5500-0000-0000-0004",
-                                 "378282246310005"};
+                                 "378282246310005",
+                                 "4111\xC2\xA01111\xC2\xA01111\xC2\xA01111",
+                                 "536\xE2\x80\xAF22\xE2\x80\xAF8726",
+                                 "MT84MALT011000012345MTLCAST001S",
+                                 "AB12 ",
+                                 "USD"};
   std::string s;
   size_t n = 1 + r.below(24);
   for (size_t i = 0; i < n; ++i)

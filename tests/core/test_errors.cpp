@@ -538,6 +538,13 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
   for (std::string unit : {"415-555-0123 ", "DE89 3704 0044 0532 0130 00 ",
                            "phone 4155550123 a@b.co "})
     expect_linear("", unit, size_t(512) << 10);
+  // Words that start an IBAN's expression ("AB12 AB12 ..." matches from
+  // every word to many ends): each end is checked as an IBAN from each
+  // start, a bounded number; and IBANs whose letters end their digit
+  // clusters, each scanned up to its end, and with wide spaces.
+  for (std::string unit : {"AB12 ", "MT84 MALT 0110 0001 2345 MTLC AST0 01S ",
+                           "GB82\\u202fWEST\\u202f1234\\u202f5698 "})
+    expect_linear("", unit, size_t(256) << 10);
   // Masked values glued to word bytes ("a@b.co/a@b.co/..."): each one is
   // checked for a neighbour a rescan could find; that check once looked at
   // every candidate of the string for each value (a 1 MB string: 38 s).

@@ -120,6 +120,32 @@ std::string github_token(char kind, std::string_view random30) {
   return std::string("gh") + kind + "_" + std::string(random30) + sum;
 }
 
+// `pattern` with each '_' replaced by `nbsp` and each '~' by `narrow`: the
+// no-break space (U+00A0) and the narrow one (U+202F), spelled as the
+// caller needs.
+std::string spell_spaces(std::string p, const char *nbsp, const char *narrow) {
+  for (size_t at; (at = p.find('_')) != std::string::npos;)
+    p.replace(at, 1, nbsp);
+  for (size_t at; (at = p.find('~')) != std::string::npos;)
+    p.replace(at, 1, narrow);
+  return p;
+}
+
+// The content of {"content":...} inside `levels` "input" strings.
+std::string innermost_content(const std::string &out, int levels) {
+  std::string text = out;
+  for (int l = 0; l <= levels; ++l) {
+    auto d = parse_json(text);
+    if (!d)
+      return "(not JSON)";
+    const json_node *n = d->member(d->root(), l < levels ? "input" : "content");
+    if (!n)
+      return "(no member)";
+    text = n->str;
+  }
+  return text;
+}
+
 // ------------------------------------------------------------ metadata
 
 TEST(RuleTable, IdsUniqueAndDescribed) {
@@ -342,42 +368,16 @@ TEST(Phone, BareDigitsWithoutContextSurvive) {
             R"({"hotel_id":"4155550123"})");
 }
 
-// Embeddings and epoch seconds are decimals, not phones, whatever the
-// context: neither the integer nor the fraction part of a decimal number is
-// a bare phone or SSN (found in an embedding after a "phone_..." key of a
-// nested document: "0.[REDACTED_PHONE]").
 // Python's json.dumps (ensure_ascii, its default) writes the no-break
 // spaces of a phone number in a nested document as \u00a0 and \u202f: the
 // number is masked as when the document holds the characters themselves,
 // one and two levels down. The escape's own digits are no digits of the
 // number, and other escapes join nothing.
 TEST(Phone, NoBreakSpacesSpelledAsNestedEscapes) {
-  auto spell = [](std::string p, const char *nbsp, const char *narrow) {
-    for (size_t at; (at = p.find('N')) != std::string::npos;)
-      p.replace(at, 1, nbsp);
-    for (size_t at; (at = p.find('W')) != std::string::npos;)
-      p.replace(at, 1, narrow);
-    return p;
-  };
-  // The content of {"content":...} inside `levels` "input" strings.
-  auto innermost = [](const std::string &out, int levels) {
-    std::string text = out;
-    for (int l = 0; l <= levels; ++l) {
-      auto d = parse_json(text);
-      if (!d)
-        return std::string("(not JSON)");
-      const json_node *n =
-          d->member(d->root(), l < levels ? "input" : "content");
-      if (!n)
-        return std::string("(no member)");
-      text = n->str;
-    }
-    return text;
-  };
-  for (std::string p : {"+33N1N23N45N67N89", "01W45W97W37W64", "(415)N555-0123",
-                        "+49N30N1234567", "020N7946N0958", "+1N415N555N0123"}) {
-    std::string plain = spell(p, "\xC2\xA0", "\xE2\x80\xAF");
-    std::string escaped = spell(p, "\\u00a0", "\\u202F");
+  for (std::string p : {"+33_1_23_45_67_89", "01~45~97~37~64", "(415)_555-0123",
+                        "+49_30_1234567", "020_7946_0958", "+1_415_555_0123"}) {
+    std::string plain = spell_spaces(p, "\xC2\xA0", "\xE2\x80\xAF");
+    std::string escaped = spell_spaces(p, "\\u00a0", "\\u202F");
     std::string doc_plain =
         R"({"content":"Call )" + json_escape(plain) + R"( today"})";
     std::string doc_escaped = R"({"content":"Call )" + escaped + R"( today"})";
@@ -385,9 +385,9 @@ TEST(Phone, NoBreakSpacesSpelledAsNestedEscapes) {
       doc_plain = R"({"input":")" + json_escape(doc_plain) + R"("})";
       doc_escaped = R"({"input":")" + json_escape(doc_escaped) + R"("})";
       SCOPED_TRACE(doc_escaped);
-      EXPECT_EQ(innermost(mask_doc(doc_plain), levels),
+      EXPECT_EQ(innermost_content(mask_doc(doc_plain), levels),
                 "Call [REDACTED_PHONE] today");
-      EXPECT_EQ(innermost(mask_doc(doc_escaped), levels),
+      EXPECT_EQ(innermost_content(mask_doc(doc_escaped), levels),
                 "Call [REDACTED_PHONE] today");
     }
   }
@@ -445,6 +445,10 @@ TEST(Phone, ContextWordsSpelledAsNestedEscapes) {
   EXPECT_EQ(mask_doc(none), none);
 }
 
+// Embeddings and epoch seconds are decimals, not phones, whatever the
+// context: neither the integer nor the fraction part of a decimal number is
+// a bare phone or SSN (found in an embedding after a "phone_..." key of a
+// nested document: "0.[REDACTED_PHONE]").
 TEST(Phone, DecimalNumbersAreNeverContextPhones) {
   expect_kept(R"({"phone_embedding":[0.0622501812,-0.1768976440,0.3]})");
   expect_kept("call me: 1742593247.409");
@@ -568,6 +572,61 @@ TEST(Iban, BadChecksumOrLengthSurvives) {
   expect_value_kept("XX89370400440532013000"); // no such country
 }
 
+// Every example the registry publishes masks whole, compact and printed.
+// Letters can end an IBAN's digits before the IBAN ends ("MT84 MALT 0110
+// 0001 2345 MTLC AST0 01S", "SC18 ... 1497 USD"): those of Malta, the
+// Seychelles, Mauritius and Qatar leaked, whole or but for a phone-shaped
+// middle, while the rule saw only their digit cluster.
+TEST(Iban, EveryPublishedExampleMasksWhole) {
+  for (const char *p : k_iban_examples) {
+    SCOPED_TRACE(p);
+    expect_masked_as(p, "IBAN");
+    expect_masked_as(compact_iban(p), "IBAN");
+  }
+  for (const char *p :
+       {"MU17 BOMM 0101 1010 3030 0200 000M UR",
+        "QA58 DOHB 0000 1234 5678 90AB CDEF G",
+        "BY13 NBRB 3600 9000 0000 2Z00 AB00", "KZ86 125K ZT50 0410 0100"}) {
+    SCOPED_TRACE(p);
+    expect_masked_as(p, "IBAN");
+    expect_masked_as(compact_iban(p), "IBAN");
+  }
+}
+
+// Every registry country, with a bank code of four letters first and
+// three letters (a currency) last in its BBAN, where its length leaves
+// eight digits between them.
+TEST(Iban, EveryCountryWithLettersAroundItsDigits) {
+  size_t tried = 0;
+  for (const auto &[country, length] : k_iban_registry) {
+    const size_t n = length - 4;
+    if (n < 4 + 8 + 3)
+      continue;
+    std::string bban = "BANK";
+    for (size_t i = 4; i < n - 3; ++i)
+      bban.push_back(char('0' + (i * 7 + 3) % 10));
+    bban += "EUR";
+    const std::string iban = make_iban(country, bban);
+    SCOPED_TRACE(iban);
+    expect_masked_as(iban, "IBAN");
+    expect_masked_as(print_iban(iban), "IBAN");
+    ++tried;
+  }
+  EXPECT_GT(tried, 60u);
+}
+
+// A word of capitals and digits before a printed IBAN ("ref AB12 DE89
+// ...") matches the IBAN's expression from its own start to the IBAN's
+// end. That start fails the checksum, and it hid the IBAN's own start for
+// that end: the IBAN leaked.
+TEST(Iban, AfterAWordOfCapitalsAndDigits) {
+  expect_msg("ref AB12 DE89 3704 0044 0532 0130 00",
+             "ref AB12 [REDACTED_IBAN]");
+  expect_msg("Ticket NR12 GB82 WEST 1234 5698 7654 32.",
+             "Ticket NR12 [REDACTED_IBAN].");
+  expect_kept("ref AB12DE89370400440532013000"); // one word, no IBAN
+}
+
 // ------------------------------------------------------------ SSN
 
 TEST(Ssn, DashesAndSpaces) {
@@ -612,6 +671,60 @@ TEST(Ssn, TiedContextRulesDecideTheSameForEveryValue) {
     want += " [REDACTED_US_SSN]";
   }
   expect_msg(in, want);
+}
+
+// ------------------------------------------------------------ no-break spaces
+
+// Cards, IBANs and SSNs with no-break spaces between their groups (French
+// typography puts them there; numbers copied from web pages and PDFs carry
+// them) mask as with spaces: the characters themselves, their escapes in
+// the body, and the escapes Python's json.dumps writes for them in a
+// document nested one and two levels down. They leaked in every spelling
+// (an IBAN's digits became a phone number).
+TEST(NoBreakSpaces, CardsIbansAndSsnsGroupedWithThem) {
+  struct {
+    const char *pattern, *entity;
+  } cases[] = {{"4111_1111_1111_1111", "CREDIT_CARD"},
+               {"5555~5555~5555~4444", "CREDIT_CARD"},
+               {"3782_822463_10005", "CREDIT_CARD"},
+               {"DE89_3704_0044_0532_0130_00", "IBAN"},
+               {"FR76~3000~6000~0112~3456~7890~189", "IBAN"},
+               {"GB82~WEST~1234~5698~7654~32", "IBAN"},
+               {"NL91_ABNA_0417_1643_00", "IBAN"},
+               {"MT84~MALT~0110~0001~2345~MTLC~AST0~01S", "IBAN"},
+               {"536_22_8726", "US_SSN"},
+               {"536~22~8726", "US_SSN"}};
+  for (const auto &c : cases) {
+    const std::string plain =
+        spell_spaces(c.pattern, "\xC2\xA0", "\xE2\x80\xAF");
+    const std::string escaped = spell_spaces(c.pattern, "\\u00a0", "\\u202F");
+    const std::string want = "Pay " + label(c.entity) + " today";
+    SCOPED_TRACE(escaped);
+    expect_msg("Pay " + plain + " today", want);
+    EXPECT_EQ(mask_doc(R"({"msg":"Pay )" + escaped + R"( today"})"),
+              msg_doc(want));
+    std::string doc_plain =
+        R"({"content":"Pay )" + json_escape(plain) + R"( today"})";
+    std::string doc_escaped = R"({"content":"Pay )" + escaped + R"( today"})";
+    for (int levels = 1; levels <= 2; ++levels) {
+      doc_plain = R"({"input":")" + json_escape(doc_plain) + R"("})";
+      doc_escaped = R"({"input":")" + json_escape(doc_escaped) + R"("})";
+      EXPECT_EQ(innermost_content(mask_doc(doc_plain), levels), want);
+      EXPECT_EQ(innermost_content(mask_doc(doc_escaped), levels), want);
+    }
+  }
+  // What the validators refuse with spaces they refuse with these: a
+  // broken Luhn or checksum, an invalid area, a dash among spaces. An
+  // escaped letter is no space.
+  for (const char *p :
+       {"4111_1111_1111_1112", "4111-1111_1111-1111",
+        "DE88_3704_0044_0532_0130_00", "666_22_8726", "536_22~8726x"}) {
+    SCOPED_TRACE(p);
+    expect_value_kept(spell_spaces(p, "\xC2\xA0", "\xE2\x80\xAF"));
+  }
+  const std::string letter =
+      R"({"input":"{\"content\":\"4111\\u00411111\\u00a01111\\u00a01111\"}"})";
+  EXPECT_EQ(mask_doc(letter), letter);
 }
 
 // ------------------------------------------------------------ IP
