@@ -28,9 +28,9 @@ struct rule_set_internals {
   // bytes; and the bytes it can start with.
   std::vector<hs_database_t *> find_anchored;
   std::vector<uint32_t> anchored_width;
-  // The same for rules::with_nested_spaces (phone rules), run instead on
-  // the clusters a no-break space of a nested string joins; nullptr (and
-  // 0) for the other rules.
+  // The same for rules::with_nested_spaces (phone, card, IBAN and SSN
+  // rules), run instead on the clusters a no-break space of a nested
+  // string joins; nullptr (and 0) for the other rules.
   std::vector<hs_database_t *> find_anchored_nested;
   std::vector<uint32_t> anchored_width_nested;
   std::vector<std::array<bool, 256>> starts_with;

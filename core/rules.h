@@ -86,7 +86,8 @@ bool digit_dense(const rule_def &r);
 bool colon_dense(const rule_def &r);
 // Rule r's expression with the no-break spaces of a string nested in the
 // string, spelled as escapes ("\u00a0", "\u202f"; 2^(L-1) backslashes L
-// levels down, up to 8), among its phone separators; "" when it has none.
+// levels down, up to 8), among its group separators (phones, cards, IBANs,
+// SSNs); "" when it has none.
 // Python's json.dumps writes them so. It runs, instead of the expression,
 // only on the digit clusters such an escape joins (a second automaton:
 // the wider one cost 2% on the bench bodies, which hold none).

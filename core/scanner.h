@@ -64,8 +64,9 @@ bool ends_unicode_escape(std::string_view text, size_t pos);
 // If text[pos] starts a no-break space (U+00A0) or narrow no-break space
 // (U+202F) of a string nested in the string, spelled as an escape ("\u00a0";
 // 2^(L-1) backslashes L levels down, at most 8), the offset after it, else
-// 0. A phone number's groups are separated by one as by the character
-// itself (Python's json.dumps escapes both; phone SEP in core/rules.cpp).
+// 0. The groups of a phone, card, IBAN or SSN are separated by one as by
+// the character itself (Python's json.dumps escapes both; NBSPS in
+// core/rules.cpp).
 size_t nested_space_end(std::string_view text, size_t pos);
 
 // The context words with accents spelled as nested escapes are not in
