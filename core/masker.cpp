@@ -325,7 +325,8 @@ struct masker::impl {
 
   impl(std::shared_ptr<const rule_set> r, limits l)
       : rules(std::move(r)), in(&rules->internals()), lim(l) {
-    for (const auto *dbs : {&in->find_start, &in->find_anchored})
+    for (const auto *dbs :
+         {&in->find_start, &in->find_anchored, &in->find_anchored_nested})
       for (hs_database_t *db : *dbs)
         if (db && hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
           scratch_ok = false;
