@@ -142,12 +142,13 @@ const rule_def k_rules[] = {
 
     // -------------------------------------------------------------------- PII
     {{"email", "EMAIL", P::pii, true,
-      "e-mail address (plus tags, subdomains, apostrophes, any case)"},
+      "e-mail address (plus tags, subdomains, apostrophes, any case; the "
+      "'@' also percent-encoded, as in a URL's query: jane%40example.com)"},
      // Pass 1 runs this trigger; its hit is kept only where a dot and an
      // alphanumeric follow within 63 domain characters (masker.cpp, in
      // code: the bounded repeat made this rule a third of pass 1), so
      // "a@a@a@..." does not hit at every '@'. The domain is walked in code.
-     "[A-Za-z0-9._%+'\\-]@[A-Za-z0-9]",
+     "[A-Za-z0-9._%+'\\-](?:@|%40)[A-Za-z0-9]",
      0, 254, edge::none, edge::none, check::email, context::none,
      locator::email},
     {{"phone_intl", "PHONE", P::pii, true,

@@ -331,10 +331,14 @@ bool confirm_email(std::string_view t, candidate &c) {
   while (c.from < c.to && (t[c.from] == '\'' || t[c.from] == '.'))
     ++c.from;
   std::string_view s = t.substr(c.from, c.to - c.from);
-  size_t at = s.find('@');
+  size_t at = s.find('@'), at_len = 1;
+  if (at == std::string_view::npos) {
+    at = s.find("%40"); // percent-encoded, in a URL's query
+    at_len = 3;
+  }
   if (at == 0 || at == std::string_view::npos || at > 64)
     return false;
-  std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
+  std::string_view local = s.substr(0, at), domain = s.substr(at + at_len);
   if (local.back() == '.' || local.find("..") != std::string_view::npos)
     return false;
   if (domain.size() > 253 || domain.find("..") != std::string_view::npos)
@@ -607,11 +611,15 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   }
   case rules::locator::email: {
     uint32_t at = back_over(t, end, 254, ".-");
-    if (at == 0 || t[at - 1] != '@')
+    // The '@' of a URL's query is "%40": the walk over the domain took its
+    // digits.
+    if (at == 0 ||
+        (t[at - 1] != '@' && (t[at - 1] != '%' || t.substr(at, 2) != "40")))
       return UINT32_MAX;
+    const uint32_t local_end = at - 1;
     uint32_t start =
-        after_escape(t, back_over(t, at - 1, 64, "._%+'-"), at - 1);
-    return start < at - 1 ? start : UINT32_MAX;
+        after_escape(t, back_over(t, local_end, 64, "._%+'-"), local_end);
+    return start < local_end ? start : UINT32_MAX;
   }
   case rules::locator::url_password: {
     uint32_t floor = end > r.max_len ? end - r.max_len : 0;

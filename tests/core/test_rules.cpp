@@ -228,6 +228,22 @@ TEST(Email, EscapedInputIsDecodedFirst) {
             R"({"msg":"caf\u00e9 [REDACTED_EMAIL] \ud83d\ude00"})");
 }
 
+// A URL's query writes the '@' as "%40" ("GET /users?email=jane%40example.com",
+// an HTTP span's url.full): the address is masked whole, local part and
+// domain (it leaked). "%40" with no address around it stays.
+TEST(Email, PercentEncodedInAUrlQuery) {
+  expect_msg("GET /users?email=jane%40example.com&x=1",
+             "GET /users?email=[REDACTED_EMAIL]&x=1");
+  expect_msg(
+      "https://h.io/?to=jane.doe%2Btag%40corp.example.org&cc=bob%40example.org",
+      "https://h.io/?to=[REDACTED_EMAIL]&cc=[REDACTED_EMAIL]");
+  EXPECT_EQ(mask_doc(R"({"url.full":"https://h.io/u?e=jane%40example.com"})"),
+            R"({"url.full":"https://h.io/u?e=[REDACTED_EMAIL]"})");
+  for (const char *v : {"a%40b", "100%40 of x.com", "v=1%40example",
+                        "q=%40example.com", "jane%40.com"})
+    expect_kept(v);
+}
+
 // A string that holds a JSON document keeps that document's escapes in the
 // decoded text: the 'n' of its "\n" (or the hex of its "\u00e9") before an
 // address is not part of the local part. Masked from there, the nested
