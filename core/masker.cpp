@@ -1297,7 +1297,8 @@ struct masker::impl {
     // Digit runs by length (1..11, and 12+ in the last slot), longest run.
     uint16_t runs[13] = {};
     uint32_t longest_run = 0;
-    uint32_t zero_lead = 0; // runs starting "0" and a digit 1-9 (trunk 0)
+    uint32_t zero_lead = 0;   // runs starting "0" and a digit 1-9 (trunk 0)
+    bool dial_prefix = false; // the first run starts "00" and a digit 1-9
   };
 
   // If t[i] is one of the four hex digits of a "\\uXXXX" escape (a string
@@ -1370,8 +1371,8 @@ struct masker::impl {
                         uint32_t region_colons) {
     uint32_t seps = c.other_gap + c.dots;
     switch (r.validator) {
-    case rules::check::phone_intl:
-      return plus;
+    case rules::check::phone_intl: // +49 30 ..., 0049 30 ...
+      return plus || (c.dial_prefix && seps >= 1);
     case rules::check::phone_nanp: // 415-555-0123, (415) 555-0123
       return seps >= 2 && c.runs[3] >= 2 && c.runs[4] >= 1;
     case rules::check::phone_digits:
@@ -1546,6 +1547,8 @@ struct masker::impl {
         }
       }
       c.digits = seen[k_digit];
+      c.dial_prefix = t[first] == '0' && t[first + 1] == '0' &&
+                      cls[t[first + 2]] == k_digit && t[first + 2] != '0';
       c.gaps = gaps;
       c.dots = seen[k_dot];
       c.colons = seen[k_colon] + lead_colons;

@@ -152,10 +152,12 @@ const rule_def k_rules[] = {
      0, 254, edge::none, edge::none, check::email, context::none,
      locator::email},
     {{"phone_intl", "PHONE", P::pii, true,
-      "international/E.164 phone number: + country code, 8-15 digits, "
-      "separators and (0) trunk allowed"},
-     "\\+[1-9](?:(?:" SEP "|" SEP "?\\(0?\\)?" SEP "?|\\)" SEP "?)?[0-9]){6,16}",
-     0, 40, edge::alnum, edge::alnum, check::phone_intl, context::none},
+      "international/E.164 phone number: + (or the 00 dialling prefix, with "
+      "a separator) and country code, 8-15 digits, separators and (0) "
+      "trunk allowed"},
+     "(?:\\+|00)[1-9](?:(?:" SEP "|" SEP "?\\(0?\\)?" SEP "?|\\)" SEP
+     "?)?[0-9]){6,16}",
+     0, 42, edge::alnum, edge::alnum, check::phone_intl, context::none},
     {{"phone_nanp", "PHONE", P::pii, true,
       "US/CA number with separators: (415) 555-0123, 415-555-0123, "
       "415.555.0123, 1-415-555-0123, +1 415 555 0123"},
@@ -306,8 +308,8 @@ bool in_match_bytes(const rule_def &r, unsigned char ch) {
 bool can_start(const rule_def &r, unsigned char ch) {
   bool digit = ch >= '0' && ch <= '9';
   switch (r.validator) {
-  case check::phone_intl: // \+[1-9]...
-    return ch == '+';
+  case check::phone_intl: // (?:\+|00)[1-9]...
+    return ch == '+' || ch == '0';
   case check::phone_nanp: // (?:\+?1 ...)?(?:\([2-9]..|[2-9]..)
     return digit || ch == '+' || ch == '(';
   case check::phone_digits: // national shapes and phone_context: 0.., (..)

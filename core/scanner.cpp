@@ -824,10 +824,15 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
         s.find('\\') == std::string_view::npos ? s : phone_digits(s, buf);
     size_t d = count_digits(p);
     ok = !all_same_digit(p);
-    if (r.validator == rules::check::phone_intl)
+    if (r.validator == rules::check::phone_intl && s[0] == '0') {
+      // The 00 dialling prefix is no digit of the number, and without a
+      // separator the number is one bare run, an id as likely as a phone.
+      ok = ok && d - 2 >= 8 && d - 2 <= 15 && count_digits(s) < s.size();
+    } else if (r.validator == rules::check::phone_intl) {
       ok = ok && d >= 8 && d <= 15;
-    else if (r.validator == rules::check::phone_digits)
+    } else if (r.validator == rules::check::phone_digits) {
       ok = ok && d >= 8 && d <= 13;
+    }
     break;
   }
   case rules::check::card:

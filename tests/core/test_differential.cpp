@@ -574,7 +574,10 @@ TEST(Differential, BytesAfterTheInputAreIgnored) {
 // reference reports only the leftmost start: when that start fails the left
 // edge check it hides a later one, which the anchored locator finds. So
 // the anchored output masks everything the reference masks, and more only
-// in that case.
+// in that case. (The anchored locator also gives an IBAN's end to its
+// leftmost start that is an IBAN: after "AB12 " it finds an IBAN the
+// reference cannot, which can beat a phone the reference masks inside it;
+// the generator leaves that case to Iban.AfterAWordOfCapitalsAndDigits.)
 
 const std::shared_ptr<const core::rule_set> &som_reference_rules() {
   static const std::shared_ptr<const core::rule_set> rules = [] {
@@ -656,7 +659,6 @@ std::string gen_cluster_text(rng &r) {
                                  "4111\xC2\xA01111\xC2\xA01111\xC2\xA01111",
                                  "536\xE2\x80\xAF22\xE2\x80\xAF8726",
                                  "MT84MALT011000012345MTLCAST001S",
-                                 "AB12 ",
                                  "USD"};
   std::string s;
   size_t n = 1 + r.below(24);
@@ -680,6 +682,19 @@ TEST(Differential, AnchoredLocatorMasksWhatStartOfMatchMasks) {
     }
     masked += b.replacements > 0;
     if (a.output == b.output) {
+      ++same;
+      return;
+    }
+    // A number glued to a value before it by its '+' ("...0123+1(415)
+    // 555-0123"): the anchored locator takes the number from its '1' (a
+    // digit before the '+' refuses a start there); the reference's leftmost
+    // start is the '+', which fails the edge check, and its rescan of glued
+    // values finds the number with the '+'. They agree but for a lone '+'
+    // before a label, which is no PII.
+    std::string a_plus = a.output;
+    for (size_t at; (at = a_plus.find("+[REDACTED_")) != std::string::npos;)
+      a_plus.erase(at, 1);
+    if (a_plus == b.output) {
       ++same;
       return;
     }

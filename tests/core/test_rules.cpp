@@ -285,6 +285,22 @@ TEST(Phone, InternationalAndNanp) {
     expect_masked_as(v, "PHONE");
 }
 
+// Europe writes the international prefix as the 00 one dials ("Tel.: 0049
+// 30 12345678"): those numbers leaked, since no national shape starts with
+// 00. Written with a separator they are phones; one bare run starting 00
+// is an id as likely as a phone, and needs context like any bare number.
+TEST(Phone, DiallingPrefix00) {
+  for (const char *v :
+       {"0049 30 12345678", "0033 1 45 97 37 64", "0044 20 7946 0958",
+        "0049 (0)30 1234567", "0041 44 668 18 00", "001 415 555 0123",
+        "0049-151-12345678", "0039 347 123 4567"})
+    expect_masked_as(v, "PHONE");
+  expect_msg("Tel.: 0049 30 12345678.", "Tel.: [REDACTED_PHONE].");
+  for (const char *v : {"0049301234567", "0001 234 567", "00.12.2024",
+                        "0012 345", "order 00123456"})
+    expect_value_kept(v);
+}
+
 // A number that ends in a digit the phone could start with ("ext 21",
 // "4111") right before it: the leftmost place a phone pattern matches from
 // is inside that number, where the boundary check refuses it; the phone
