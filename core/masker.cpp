@@ -1299,6 +1299,7 @@ struct masker::impl {
     uint32_t longest_run = 0;
     uint32_t zero_lead = 0;   // runs starting "0" and a digit 1-9 (trunk 0)
     bool dial_prefix = false; // the first run starts "00" and a digit 1-9
+    bool url_plus = false;    // the cluster starts with the 2 of "%2B", "%2b"
   };
 
   // If t[i] is one of the four hex digits of a "\\uXXXX" escape (a string
@@ -1341,8 +1342,9 @@ struct masker::impl {
     if (c.spaces > 0)
       return cluster_kind::numeric; // several words: anything may be there
     // One word. Skip the shapes that hold nothing we mask:
-    // digits and a-f only (a hash, UUID or hex id),
-    if (c.hex_lower > 0 && c.other_letters == 0 && c.colons < 2)
+    // digits and a-f only (a hash, UUID or hex id; not a URL's "%2b"
+    // before a phone number),
+    if (c.hex_lower > 0 && c.other_letters == 0 && c.colons < 2 && !c.url_plus)
       return cluster_kind::none;
     // one dot and nothing else between digits (a decimal number),
     if (is_decimal(t, first, c))
@@ -1371,8 +1373,8 @@ struct masker::impl {
                         uint32_t region_colons) {
     uint32_t seps = c.other_gap + c.dots;
     switch (r.validator) {
-    case rules::check::phone_intl: // +49 30 ..., 0049 30 ...
-      return plus || (c.dial_prefix && seps >= 1);
+    case rules::check::phone_intl: // +49 30 ..., 0049 30 ..., %2B4930...
+      return plus || (c.dial_prefix && seps >= 1) || c.url_plus;
     case rules::check::phone_nanp: // 415-555-0123, (415) 555-0123
       return seps >= 2 && c.runs[3] >= 2 && c.runs[4] >= 1;
     case rules::check::phone_digits:
@@ -1549,6 +1551,8 @@ struct masker::impl {
       c.digits = seen[k_digit];
       c.dial_prefix = t[first] == '0' && t[first + 1] == '0' &&
                       cls[t[first + 2]] == k_digit && t[first + 2] != '0';
+      c.url_plus = first > from && t[first - 1] == '%' && t[first] == '2' &&
+                   (t[first + 1] | 0x20) == 'b';
       c.gaps = gaps;
       c.dots = seen[k_dot];
       c.colons = seen[k_colon] + lead_colons;

@@ -153,11 +153,11 @@ const rule_def k_rules[] = {
      locator::email},
     {{"phone_intl", "PHONE", P::pii, true,
       "international/E.164 phone number: + (or the 00 dialling prefix, with "
-      "a separator) and country code, 8-15 digits, separators and (0) "
-      "trunk allowed"},
-     "(?:\\+|00)[1-9](?:(?:" SEP "|" SEP "?\\(0?\\)?" SEP "?|\\)" SEP
+      "a separator; or %2B, a URL's +) and country code, 8-15 digits, "
+      "separators and (0) trunk allowed"},
+     "(?:\\+|00|%2[Bb])[1-9](?:(?:" SEP "|" SEP "?\\(0?\\)?" SEP "?|\\)" SEP
      "?)?[0-9]){6,16}",
-     0, 42, edge::alnum, edge::alnum, check::phone_intl, context::none},
+     0, 44, edge::alnum, edge::alnum, check::phone_intl, context::none},
     {{"phone_nanp", "PHONE", P::pii, true,
       "US/CA number with separators: (415) 555-0123, 415-555-0123, "
       "415.555.0123, 1-415-555-0123, +1 415 555 0123"},
@@ -293,10 +293,10 @@ bool in_match_bytes(const rule_def &r, unsigned char ch) {
   case check::phone_nanp:
   case check::phone_digits:
     // digits, separators (SEP: space . - NBSP U+00A0, narrow NBSP U+202F),
-    // '/' (DE "030/1234567"), '(' ')' and '+'
+    // '/' (DE "030/1234567"), '(' ')', '+' and the '%' of a URL's "%2B"
     return digit || ch == ' ' || ch == '.' || ch == '-' || ch == '/' ||
-           ch == '(' || ch == ')' || ch == '+' || ch == 0xC2 || ch == 0xA0 ||
-           ch == 0xE2 || ch == 0x80 || ch == 0xAF;
+           ch == '(' || ch == ')' || ch == '+' || ch == '%' || ch == 0xC2 ||
+           ch == 0xA0 || ch == 0xE2 || ch == 0x80 || ch == 0xAF;
   case check::ipv6:
     return digit || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f') || ch == ':' ||
            ch == '.';
@@ -308,8 +308,8 @@ bool in_match_bytes(const rule_def &r, unsigned char ch) {
 bool can_start(const rule_def &r, unsigned char ch) {
   bool digit = ch >= '0' && ch <= '9';
   switch (r.validator) {
-  case check::phone_intl: // (?:\+|00)[1-9]...
-    return ch == '+' || ch == '0';
+  case check::phone_intl: // (?:\+|00|%2[Bb])[1-9]...
+    return ch == '+' || ch == '0' || ch == '%';
   case check::phone_nanp: // (?:\+?1 ...)?(?:\([2-9]..|[2-9]..)
     return digit || ch == '+' || ch == '(';
   case check::phone_digits: // national shapes and phone_context: 0.., (..)

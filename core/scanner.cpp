@@ -818,21 +818,26 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::phone_intl:
   case rules::check::phone_nanp:
   case rules::check::phone_digits: {
-    // Digits of the escapes of nested no-break spaces are not the number's.
+    // A URL's "%2B" (its '+') and the 00 dialling prefix are no digits of
+    // the number, nor are those of the escapes of nested no-break spaces.
+    std::string_view n = s;
+    bool dialled = false;
+    if (r.validator == rules::check::phone_intl && s.starts_with("%2")) {
+      n = s.substr(3);
+    } else if (r.validator == rules::check::phone_intl && s.starts_with("00")) {
+      n = s.substr(2);
+      dialled = true;
+    }
     char buf[64];
     std::string_view p =
-        s.find('\\') == std::string_view::npos ? s : phone_digits(s, buf);
+        n.find('\\') == std::string_view::npos ? n : phone_digits(n, buf);
     size_t d = count_digits(p);
     ok = !all_same_digit(p);
-    if (r.validator == rules::check::phone_intl && s[0] == '0') {
-      // The 00 dialling prefix is no digit of the number, and without a
-      // separator the number is one bare run, an id as likely as a phone.
-      ok = ok && d - 2 >= 8 && d - 2 <= 15 && count_digits(s) < s.size();
-    } else if (r.validator == rules::check::phone_intl) {
-      ok = ok && d >= 8 && d <= 15;
-    } else if (r.validator == rules::check::phone_digits) {
+    if (r.validator == rules::check::phone_intl)
+      // After 00, one bare run is an id as likely as a phone: a separator.
+      ok = ok && d >= 8 && d <= 15 && (!dialled || count_digits(n) < n.size());
+    else if (r.validator == rules::check::phone_digits)
       ok = ok && d >= 8 && d <= 13;
-    }
     break;
   }
   case rules::check::card:

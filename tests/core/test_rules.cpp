@@ -285,6 +285,19 @@ TEST(Phone, InternationalAndNanp) {
     expect_masked_as(v, "PHONE");
 }
 
+// A URL's query writes the '+' of an E.164 number as "%2B" (an SMS API's
+// "To=%2B14155550123", in an HTTP span's url.full): it leaked, its 2 and B
+// glued to the number. The 2 is no digit of it.
+TEST(Phone, PercentEncodedPlusInAUrl) {
+  expect_msg("POST /2010-04-01/Messages.json?To=%2B14155550123&Body=hi",
+             "POST /2010-04-01/Messages.json?To=[REDACTED_PHONE]&Body=hi");
+  expect_msg("tel=%2b4930123456&x", "tel=[REDACTED_PHONE]&x");
+  expect_msg("to: %2B44-20-7946-0958", "to: [REDACTED_PHONE]");
+  for (const char *v : {"%2B1", "%2B1111111111", "50%2B10 more", "q=c%2B%2B",
+                        "a%2B14155550123"})
+    expect_kept(v);
+}
+
 // Europe writes the international prefix as the 00 one dials ("Tel.: 0049
 // 30 12345678"): those numbers leaked, since no national shape starts with
 // 00. Written with a separator they are phones; one bare run starting 00
