@@ -1303,18 +1303,26 @@ struct masker::impl {
   };
 
   // If t[i] is one of the four hex digits of a "\\uXXXX" escape (a string
-  // nested in a string keeps its escapes in the decoded text), the offset
-  // after the escape, else 0. Those digits never start a match: every
-  // cluster rule refuses a letter or digit before its match (and takes the
-  // escape as the boundary), so a cluster starts after the escape and has
-  // the run shapes of what follows it ("\\u00a0415-555-0123").
+  // nested in a string keeps its escapes in the decoded text), or of the two
+  // of a URL's "%XX", the offset after the escape, else 0. Those digits never
+  // start a match: every cluster rule refuses a letter or digit before its
+  // match (and takes the escape as the boundary), so a cluster starts after the
+  // escape and has the run shapes of what follows it ("\\u00a0415-555-0123").
   static size_t escape_hex_end(const unsigned char *t, size_t i, size_t from,
                                size_t n) {
-    // Quick no: up to three hex digits, then a 'u', must come before t[i].
+    // Quick no: up to three hex digits, then a 'u' (or a '%'), must come
+    // before t[i].
     size_t h = i;
     while (h > from && i - h < 3 && is_hex_digit(t[h - 1]))
       --h;
-    if (h == from || t[h - 1] != 'u')
+    if (h == from)
+      return 0;
+    // The same for a URL's percent-escape ("%20415-555-0123"), but for the
+    // '+' of "%2B": a phone number starts with it (phone_intl).
+    if (t[h - 1] == '%' && i - h < 2 && h + 2 <= n && is_hex_digit(t[h]) &&
+        is_hex_digit(t[h + 1]))
+      return t[h] == '2' && (t[h + 1] | 0x20) == 'b' ? 0 : h + 2;
+    if (t[h - 1] != 'u')
       return 0;
     std::string_view v(reinterpret_cast<const char *>(t) + from, n - from);
     for (size_t end = i + 1; end <= i + 4 && end <= n; ++end)

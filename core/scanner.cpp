@@ -39,6 +39,17 @@ bool ends_escape(std::string_view t, size_t pos) {
   if (pos >= 2 && t[pos - 2] == '\\' && t[pos - 1] != '\0' &&
       std::strchr("nrtbf/", t[pos - 1]))
     return true;
+  // A URL's percent-escape of an ASCII byte that is no letter or digit
+  // ("?q=call%20415-555-0123", "card%3A4111..."): its hex digits are no
+  // part of what follows.
+  if (pos >= 3 && t[pos - 3] == '%' && is_hex(t[pos - 2]) &&
+      is_hex(t[pos - 1])) {
+    auto val = [](char c) {
+      return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+    };
+    char ch = char(val(t[pos - 2]) * 16 + val(t[pos - 1]));
+    return static_cast<unsigned char>(ch) < 0x80 && !is_alnum(ch);
+  }
   return ends_unicode_escape(t, pos);
 }
 

@@ -772,6 +772,28 @@ TEST(NoBreakSpaces, CardsIbansAndSsnsGroupedWithThem) {
   EXPECT_EQ(mask_doc(letter), letter);
 }
 
+// ------------------------------------------------------------ URLs
+
+// A URL's query percent-encodes the spaces and punctuation before a value
+// ("?q=call%20me%20at%20415-555-0123", an HTTP span's url.full): the
+// escape's hex digits glued to the value, and every rule's edge check
+// refused it; they leaked. An escape of a letter or digit ("%41" is 'A')
+// still glues.
+TEST(Url, PercentEscapesBeforeAValueAreBoundaries) {
+  const std::string token = "ghp_Xk9fQ2mL7pR4vT8wZ1nB5cD3gH6jK0sA2eYu";
+  expect_msg("q=call%20me%20at%20415-555-0123&x",
+             "q=call%20me%20at%20[REDACTED_PHONE]&x");
+  expect_msg("q=card%3A4111111111111111", "q=card%3A[REDACTED_CREDIT_CARD]");
+  expect_msg("q=phone%3A%204155550123", "q=phone%3A%20[REDACTED_PHONE]");
+  expect_msg("q=ssn%20536-22-8726", "q=ssn%20[REDACTED_US_SSN]");
+  expect_msg("q=iban%20DE89370400440532013000", "q=iban%20[REDACTED_IBAN]");
+  expect_msg("q=token%20" + token, "q=token%20[REDACTED_GITHUB_TOKEN]");
+  expect_msg("ip%3D10.0.0.1%2C10.0.0.2",
+             "ip%3D[REDACTED_IP_ADDRESS]%2C[REDACTED_IP_ADDRESS]");
+  expect_kept("x%41415-555-0123");
+  expect_kept("50%20of%204111");
+}
+
 // ------------------------------------------------------------ IP
 
 TEST(Ip, V4) {
