@@ -335,6 +335,20 @@ TEST(Phone, NationalFormats) {
     expect_masked_as(v, "PHONE");
 }
 
+// National shapes that leaked without a phone word before them: IT and MX
+// landlines, Stockholm, Spanish mobiles and the 2-3-2-2 landlines of
+// Spain, Belgium and Poland. Thousands groups, dates and the 3-3-3 and
+// 2-4-4 shapes that amounts share still need context.
+TEST(Phone, MoreNationalFormats) {
+  for (const char *v : {"06 1234 5678", "02-1234-5678", "08-123 456 78",
+                        "612 34 56 78", "91 123 45 67", "02 123 45 67",
+                        "22 123 45 67", "(55) 1234 5678", "(11) 3456 7890"})
+    expect_masked_as(v, "PHONE");
+  for (const char *v : {"12 345 678", "512 345 678", "55 1234 5678",
+                        "2024 12 31", "1 234 567,89", "100 00 00"})
+    expect_value_kept(v);
+}
+
 TEST(Phone, BareDigitsNeedContext) {
   expect_msg("call me on 4155550123", "call me on [REDACTED_PHONE]");
   expect_msg("Phone: 4155550123", "Phone: [REDACTED_PHONE]");
