@@ -32,10 +32,11 @@ using P = precision;
 const rule_def k_rules[] = {
     // ---------------------------------------------------------------- secrets
     {{"private_key", "PRIVATE_KEY", P::specific_secret, true,
-      "PEM or OpenSSH private key block, BEGIN through END (whole block)"},
-     // max_len: the longest header, 10 + 40 + 17 bytes (the block itself
+      "PEM, OpenSSH or PGP private key block, BEGIN through END (whole "
+      "block)"},
+     // max_len: the longest header, 10 + 40 + 23 bytes (the block itself
      // is extended to its END line in code).
-     "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY-----", 0, 67, edge::none,
+     "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----", 0, 73, edge::none,
      edge::none, check::private_key, context::none,
      locator::prefix, "-----BEGIN", " -"},
     {{"aws_access_key_id", "AWS_ACCESS_KEY", P::specific_secret, true,
@@ -62,15 +63,28 @@ const rule_def k_rules[] = {
      check::none, context::none,
      locator::prefix, "github_pat_", "_"},
     {{"gitlab_token", "GITLAB_TOKEN", P::specific_secret, true,
-      "GitLab personal/project access token glpat-..."},
-     "glpat-[A-Za-z0-9_\\-]{20}", 0, 26, edge::alnum, edge::token,
-     check::none, context::none,
-     locator::prefix, "glpat-", "_-"},
+      "GitLab token: personal/project/group access glpat-, OAuth application "
+      "gloas-, deploy gldt-, runner glrt-, CI job glcbt-, trigger glptt-, "
+      "feed glft-, incoming mail glimt-, agent glagent-, SCIM glsoat-, "
+      "feature flags glffct-"},
+     "gl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_\\-]{20}",
+     0, 300, edge::alnum, edge::token, check::none, context::none,
+     locator::prefix,
+     "glpat-|gloas-|gldt-|glrt-|glcbt-|glptt-|glft-|glimt-|glagent-|glsoat-|"
+     "glffct-",
+     "_-"},
     {{"slack_token", "SLACK_TOKEN", P::specific_secret, true,
-      "Slack token xox[abposr]-..."},
-     "xox[abposr]-[0-9]{6,16}-[A-Za-z0-9]{8}", 0, 230, edge::alnum,
+      "Slack token xox[abposr]-..., app-level token xapp-..."},
+     "xox[abposr]-[0-9]{6,16}-[A-Za-z0-9]{8}|xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{8}",
+     0, 230,
+     edge::alnum, edge::token, check::none, context::none,
+     locator::prefix, "xox|xapp-", "-"},
+    {{"slack_webhook", "SLACK_WEBHOOK", P::specific_secret, true,
+      "Slack incoming-webhook URL hooks.slack.com/services/T.../B.../... (the "
+      "scheme stays)"},
+     "hooks\\.slack\\.com/services/T[A-Z0-9]{6}", 0, 120, edge::alnum,
      edge::token, check::none, context::none,
-     locator::prefix, "xox", "-"},
+     locator::prefix, "hooks.slack.com/services/", "./"},
     {{"anthropic_key", "ANTHROPIC_KEY", P::specific_secret, true,
       "Anthropic API key sk-ant-api03-..."},
      "sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\\-]{80}", 0, 130,

@@ -421,6 +421,7 @@ bool confirm_private_key(std::string_view t, candidate &c) {
   // must not swallow the text up to a later block's END.
   constexpr std::string_view end_marker = "-----END";
   constexpr std::string_view tail = "PRIVATE KEY-----";
+  constexpr std::string_view pgp_tail = "PRIVATE KEY BLOCK-----"; // PGP
   size_t limit = std::min<size_t>(t.size(), size_t(c.to) + 64 * 1024);
   std::string_view rest = t.substr(c.to, limit - c.to);
   // The quote first: the search for a later BEGIN then stops there too,
@@ -429,10 +430,12 @@ bool confirm_private_key(std::string_view t, candidate &c) {
   rest = rest.substr(0, rest.find("-----BEGIN"));
   size_t e = rest.find(end_marker);
   if (e != std::string_view::npos) {
-    size_t k = rest.find(tail, e);
-    if (k != std::string_view::npos && k - e < 64) {
-      c.to = uint32_t(c.to + k + tail.size());
-      return true;
+    for (std::string_view end_tail : {tail, pgp_tail}) {
+      size_t k = rest.find(end_tail, e);
+      if (k != std::string_view::npos && k - e < 64) {
+        c.to = uint32_t(c.to + k + end_tail.size());
+        return true;
+      }
     }
   }
   size_t i = c.to, stop = c.to + rest.size();

@@ -849,7 +849,15 @@ TEST(Secrets, VendorTokens) {
       {"github_pat_11ABCDEFG0" + std::string(72, 'a').replace(0, 36, r36),
        "GITHUB_TOKEN"},
       {"glpat-" + r36.substr(0, 20), "GITLAB_TOKEN"},
+      {"gloas-" + r36 + r36, "GITLAB_TOKEN"},
+      {"gldt-" + r36.substr(0, 20), "GITLAB_TOKEN"},
+      {"glrt-t1_" + r36.substr(0, 20), "GITLAB_TOKEN"},
+      {"glcbt-64_" + r36.substr(0, 20), "GITLAB_TOKEN"},
+      {"glptt-" + r36.substr(0, 40), "GITLAB_TOKEN"},
       {"xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+       "SLACK_TOKEN"},
+      {"xapp-1-A0123456789-1234567890123-"
+       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
        "SLACK_TOKEN"},
       {"sk-proj-" + r36 + r36.substr(0, 12), "OPENAI_KEY"},
       {"sk-" + r36.substr(0, 20) + "T3BlbkFJ" + r36.substr(10, 20),
@@ -878,6 +886,8 @@ TEST(Secrets, PublicKeysAndPlaceholdersSurvive) {
   expect_value_kept("sk-lf-...");
   expect_value_kept("AKIA-not-a-key");
   expect_value_kept("sk-ant-api03-short");
+  expect_value_kept("-----BEGIN PGP PUBLIC KEY BLOCK-----");
+  expect_value_kept("glxyz-Xk9fQ2mL7pR4vT8wZ1nB5cD3");
 }
 
 TEST(Secrets, AwsSecretAfterLabel) {
@@ -982,6 +992,20 @@ TEST(Secrets, PemBlockMaskedWhole) {
       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAA\n"
       "-----END OPENSSH PRIVATE KEY-----";
   expect_msg(ssh + " trailing", "[REDACTED_PRIVATE_KEY] trailing");
+  // PGP's armour: its headers and checksum line go with the block.
+  std::string pgp = std::string("-----BEGIN PGP PRIVATE KEY BLOCK-----\n") +
+                    "Version: GnuPG v2\n\n" + k_pem_body + "=nJ8v\n" +
+                    "-----END PGP PRIVATE KEY BLOCK-----";
+  expect_msg("key:\n" + pgp + "\nend", "key:\n[REDACTED_PRIVATE_KEY]\nend");
+}
+
+// A Slack incoming-webhook URL is a credential (whoever has it can post to
+// the channel): all but its scheme is masked.
+TEST(Secrets, SlackWebhookUrl) {
+  expect_msg("POST https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/"
+             "Xk9fQ2mL7pR4vT8wZ1nB5cD3.",
+             "POST https://[REDACTED_SLACK_WEBHOOK].");
+  expect_kept("see https://hooks.slack.com/services/ for details");
 }
 
 TEST(Secrets, PemBlockNestedInJsonString) {
