@@ -656,8 +656,13 @@ std::string gen_cluster_text(rng &r) {
                                  "4155550123",
                                  "5500-0000-0000-0004",
                                  "378282246310005",
-                                 "4111\xC2\xA01111\xC2\xA01111\xC2\xA01111",
-                                 "536\xE2\x80\xAF22\xE2\x80\xAF8726",
+                                 "4111\xC2\xA0"
+                                 "1111\xC2\xA0"
+                                 "1111\xC2\xA0"
+                                 "1111",
+                                 "536\xE2\x80\xAF"
+                                 "22\xE2\x80\xAF"
+                                 "8726",
                                  "MT84MALT011000012345MTLCAST001S",
                                  "USD"};
   std::string s;
