@@ -581,6 +581,8 @@ struct masker::impl {
       // The e-mail trigger ends after the domain's first character: keep
       // it where the domain has a dot within 63 characters, then an
       // alphanumeric, reported at the end that whole pattern would have.
+      // (Letters beyond ASCII, raw or escaped in a nested document, are
+      // domain characters here: confirm() checks them.)
       const char *t = self->text.data();
       size_t k = self->cur_window_begin + size_t(to);
       const size_t stop = self->cur_window_end, most = k + 62;
@@ -588,7 +590,9 @@ struct masker::impl {
         return (ch >= '0' && ch <= '9') ||
                ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
       };
-      while (k < stop && k < most && (alnum(t[k]) || t[k] == '-'))
+      while (
+          k < stop && k < most &&
+          (alnum(t[k]) || t[k] == '-' || uint8_t(t[k]) >= 0x80 || t[k] == '\\'))
         ++k;
       if (k + 1 >= stop || t[k] != '.' || !alnum(t[k + 1]))
         return 0;
@@ -1673,12 +1677,15 @@ struct masker::impl {
       unowned_ready = false; // seg_accepted and located change each round
       // Characters some rule's boundary check refuses next to a match, or
       // a locator walks over (alnum, token and base64 characters, e-mail
-      // local-part ones).
+      // local-part ones, and the bytes of letters beyond ASCII, which an
+      // e-mail address may hold, raw or as escapes of a nested document: a
+      // superset).
       auto word = [](char ch) {
         return (ch >= '0' && ch <= '9') ||
                ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
                ch == '-' || ch == '_' || ch == '/' || ch == '=' || ch == '%' ||
-               ch == '\'' || ch == '~';
+               ch == '\'' || ch == '~' || ch == '\\' ||
+               static_cast<unsigned char>(ch) >= 0x80;
       };
       // Dots glue only when a word character follows them: not at a
       // sentence end. ("key..jane@x.com": an e-mail's local part walks over

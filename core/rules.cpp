@@ -24,6 +24,10 @@ namespace {
 #define SEP "(?:[ .\\-]" NBSPS // phones: space, dot, dash
 #define SP "(?: " NBSPS        // phones, SSNs, IBANs: space only
 #define CSEP "(?:[ \\-]" NBSPS // cards: space, dash
+// A letter of an e-mail address beyond ASCII (scan::mail_letter: Latin,
+// Greek, Cyrillic and Armenian, U+00C0-U+05BF, two bytes in UTF-8; the two
+// signs among them, × and ÷, are refused in code).
+#define MAIL_LETTER "[\\xC3-\\xD6][\\x80-\\xBF]"
 
 using P = precision;
 
@@ -162,7 +166,8 @@ const rule_def k_rules[] = {
      // alphanumeric follow within 63 domain characters (masker.cpp, in
      // code: the bounded repeat made this rule a third of pass 1), so
      // "a@a@a@..." does not hit at every '@'. The domain is walked in code.
-     "[A-Za-z0-9._%+'\\-](?:@|%40)[A-Za-z0-9]",
+     "(?:[A-Za-z0-9._%+'\\-]|" MAIL_LETTER ")(?:@|%40)(?:[A-Za-z0-9]|" MAIL_LETTER
+     ")",
      0, 254, edge::none, edge::none, check::email, context::none,
      locator::email},
     {{"phone_intl", "PHONE", P::pii, true,
@@ -254,6 +259,7 @@ const rule_def k_rules[] = {
 #undef SEP
 #undef SP
 #undef CSEP
+#undef MAIL_LETTER
 #undef NBSPS
 
 } // namespace

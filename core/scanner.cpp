@@ -26,6 +26,20 @@ bool is_hex(char c) {
 }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 
+// A letter of an e-mail address beyond ASCII: Latin, Greek, Cyrillic or
+// Armenian (U+00C0-U+05BF but '×' and '÷'), two bytes in UTF-8. Users
+// type them ("jürgen.müller@...", "info@bücher.de"); words of those
+// scripts stand apart by spaces. CJK text runs into an address with no
+// space between, and stays out of it.
+bool mail_letter(std::string_view t, size_t at) {
+  if (at + 1 >= t.size())
+    return false;
+  unsigned char lead = static_cast<unsigned char>(t[at]),
+                next = static_cast<unsigned char>(t[at + 1]);
+  return lead >= 0xC3 && lead <= 0xD6 && next >= 0x80 && next <= 0xBF &&
+         !(lead == 0xC3 && (next == 0x97 || next == 0xB7));
+}
+
 // True when text[pos-1] is the last character of a JSON escape sequence
 // that is still escaped text (a string nested in a string): "\n4155550123"
 // must not count 'n' as a letter glued to the number. Any run of
@@ -372,7 +386,7 @@ bool confirm_email(std::string_view t, candidate &c) {
   // candidate ("a@b.co" inside "a@b.com").
   if (c.to < t.size()) {
     char n = t[c.to];
-    if (is_alnum(n) || n == '-' || n == '_' || n == '@')
+    if (is_alnum(n) || n == '-' || n == '_' || n == '@' || mail_letter(t, c.to))
       return false;
     if (n == '.' && c.to + 1 < t.size() && is_alnum(t[c.to + 1]))
       return false;
@@ -381,7 +395,8 @@ bool confirm_email(std::string_view t, candidate &c) {
   // letter of an escape of a nested string ("\\nuser@...") is a boundary.
   if (c.from > 0 && !ends_escape(t, c.from)) {
     char p = t[c.from - 1];
-    if (is_alnum(p) || p == '_' || p == '%' || p == '+' || p == '-' || p == '@')
+    if (is_alnum(p) || p == '_' || p == '%' || p == '+' || p == '-' ||
+        p == '@' || (c.from >= 2 && mail_letter(t, c.from - 2)))
       return false;
   }
   return true;
@@ -568,6 +583,67 @@ uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
   return i;
 }
 
+// Where the escape of a mail letter that a JSON document nested in the
+// string spells ("\\u00fc": json.dumps writes "m\\u00fcller") begins, if
+// one ends at `end` (the backslashes of deeper levels with it); else `end`.
+uint32_t mail_escape_begin(std::string_view t, uint32_t end) {
+  if (!ends_unicode_escape(t, end))
+    return end;
+  unsigned cp = 0;
+  for (size_t k = end - 4; k < end; ++k)
+    cp = cp * 16 +
+         unsigned(is_digit(t[k]) ? t[k] - '0' : lower(t[k]) - 'a' + 10);
+  if (cp < 0xC0 || cp > 0x5BF || cp == 0xD7 || cp == 0xF7)
+    return end;
+  uint32_t b = end - 6;
+  while (b > 0 && t[b - 1] == '\\' && end - b < 6 + 8)
+    --b;
+  return b;
+}
+
+// back_over and forward_over for an e-mail's local part or domain, going
+// on over mail_letter()s, raw or spelled as nested escapes (a cold path:
+// only where the ASCII walk stops at a byte of one or at a backslash).
+[[gnu::cold]] uint32_t mail_back_over(std::string_view t, uint32_t end,
+                                      uint32_t limit, const char *extra) {
+  const uint32_t floor = end > limit ? end - limit : 0;
+  uint32_t i = back_over(t, end, end - floor, extra);
+  while (true) {
+    if (i >= floor + 2 && mail_letter(t, i - 2)) {
+      i -= 2;
+    } else if (i > floor && t[i - 1] == '\\') {
+      // The ASCII walk took the escape's "u00fc": take it whole.
+      uint32_t e = i + 5, b = e <= end ? mail_escape_begin(t, e) : e;
+      if (b == e || b < floor)
+        return i;
+      i = b;
+    } else {
+      return i;
+    }
+    i = back_over(t, i, i - floor, extra);
+  }
+}
+
+[[gnu::cold]] uint32_t mail_forward_over(std::string_view t, uint32_t from,
+                                         uint32_t limit, const char *extra) {
+  uint32_t i = forward_over(t, from, limit, extra);
+  while (true) {
+    if (i + 2 <= limit && mail_letter(t, i)) {
+      i += 2;
+    } else if (i < limit && t[i] == '\\') {
+      uint32_t u = i;
+      while (u < limit && t[u] == '\\' && u - i < 8)
+        ++u;
+      if (u + 5 > limit || mail_escape_begin(t, u + 5) != i)
+        return i;
+      i = u + 5;
+    } else {
+      return i;
+    }
+    i = forward_over(t, i, limit, extra);
+  }
+}
+
 // First occurrence at or after `from` (and before `end`) of any of the
 // '|'-separated literals in `alternatives`.
 uint32_t first_prefix(std::string_view t, uint32_t from, uint32_t end,
@@ -625,14 +701,20 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   }
   case rules::locator::email: {
     uint32_t at = back_over(t, end, 254, ".-");
+    if (at >= 1 &&
+        (static_cast<unsigned char>(t[at - 1]) >= 0x80 || t[at - 1] == '\\'))
+      at = mail_back_over(t, end, 254, ".-");
     // The '@' of a URL's query is "%40": the walk over the domain took its
     // digits.
     if (at == 0 ||
         (t[at - 1] != '@' && (t[at - 1] != '%' || t.substr(at, 2) != "40")))
       return UINT32_MAX;
     const uint32_t local_end = at - 1;
-    uint32_t start =
-        after_escape(t, back_over(t, local_end, 64, "._%+'-"), local_end);
+    uint32_t walked = back_over(t, local_end, 64, "._%+'-");
+    if (walked >= 1 && (static_cast<unsigned char>(t[walked - 1]) >= 0x80 ||
+                        t[walked - 1] == '\\'))
+      walked = mail_back_over(t, local_end, 64, "._%+'-");
+    uint32_t start = after_escape(t, walked, local_end);
     return start < local_end ? start : UINT32_MAX;
   }
   case rules::locator::url_password: {
@@ -697,6 +779,9 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
   uint32_t limit =
       uint32_t(std::min<size_t>(t.size(), size_t(from) + r.max_len));
   uint32_t i = end < limit ? forward_over(t, end, limit, extra) : end;
+  if (r.locate == rules::locator::email && i < limit &&
+      (static_cast<unsigned char>(t[i]) >= 0x80 || t[i] == '\\'))
+    i = mail_forward_over(t, end, limit, extra);
   if (r.locate == rules::locator::scheme_token)
     while (i < limit && t[i] == '=')
       ++i;

@@ -261,6 +261,10 @@ const std::string_view k_fragments[] = {
     "MT84 MALT 0110 0001 2345 MTLC AST0 01S",
     "4111\\u00a01111\\u00a01111\\u00a01111",
     "https://h.io/?e=jane%40example.com&x=1",
+    "j\xC3\xBC"
+    "rgen.m\xC3\xBC"
+    "ller@b\xC3\xBC"
+    "cher.de",
     "Bearer 8f3kA9xQ2mP7vL4tR6wZ1nB5",
     "postgres://app:s3cr3tPass@db:5432/x",
     "AKIAIOSFODNN7EXAMPLE",
