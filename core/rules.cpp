@@ -24,6 +24,8 @@ namespace {
 #define SEP "(?:[ .\\-]" NBSPS // phones: space, dot, dash
 #define SP "(?: " NBSPS        // phones, SSNs, IBANs: space only
 #define CSEP "(?:[ \\-]" NBSPS // cards: space, dash
+// An extension glued to a phone number ("415-555-0123x12"), masked with it.
+#define EXT "(?:[xX][0-9]{1,5})?"
 // A letter of an e-mail address beyond ASCII (scan::mail_letter: Latin,
 // Greek, Cyrillic and Armenian, U+00C0-U+05BF, two bytes in UTF-8; the two
 // signs among them, × and ÷, are refused in code).
@@ -175,17 +177,17 @@ const rule_def k_rules[] = {
       "a separator; or %2B, a URL's +) and country code, 8-15 digits, "
       "separators and (0) trunk allowed"},
      "(?:\\+|00|%2[Bb])[1-9](?:(?:" SEP "|" SEP "?\\(0?\\)?" SEP "?|\\)" SEP
-     "?)?[0-9]){6,16}",
-     0, 44, edge::alnum, edge::alnum, check::phone_intl, context::none},
+     "?)?[0-9]){6,16}" EXT,
+     0, 50, edge::alnum, edge::alnum, check::phone_intl, context::none},
     {{"phone_nanp", "PHONE", P::pii, true,
       "US/CA number with separators: (415) 555-0123, 415-555-0123, "
       "415.555.0123, 1-415-555-0123, +1 415 555 0123"},
      "(?:\\+?1" SEP "?)?(?:\\([2-9][0-9]{2}\\)" SEP "?|[2-9][0-9]{2}" SEP
-     ")[0-9]{3}" SEP "[0-9]{4}",
-     0, 24, edge::alnum, edge::alnum, check::phone_nanp, context::none},
+     ")[0-9]{3}" SEP "[0-9]{4}" EXT,
+     0, 30, edge::alnum, edge::alnum, check::phone_nanp, context::none},
     {{"phone_national", "PHONE", P::pii, true,
       "national formats with a trunk 0 or a distinctive grouping: UK, DE, FR, "
-      "NL, BE, CH, SE, IT/CN/IN/KR mobiles, JP, BR, AU, ZA"},
+      "NL, BE, CH, SE, ES, PL, IT, CN/IN/KR mobiles, JP, BR, MX, AU, ZA"},
      // UK 020 7946 0958 / 07700 900123; DE 030 12345678 / 0151-12345678;
      // FR 01 45 97 37 64; NL 06-12345678; BE 0470 12 34 56; CH 044 668 18 00;
      // SE 070-123 45 67; JP 03-1234-5678; KR 010-1234-5678;
@@ -209,8 +211,8 @@ const rule_def k_rules[] = {
      "|0[1-9]" SEP "[0-9]{4}" SEP "[0-9]{4}"
      "|0[1-9]-[0-9]{3}" SP "[0-9]{3}" SP "[0-9]{2}"
      "|[6-9][0-9]{2}(?:" SP "[0-9]{2}){3}"
-     "|[0-9]{2}" SP "[0-9]{3}(?:" SP "[0-9]{2}){2})",
-     0, 24, edge::alnum, edge::alnum, check::phone_digits, context::none},
+     "|[0-9]{2}" SP "[0-9]{3}(?:" SP "[0-9]{2}){2})" EXT,
+     0, 30, edge::alnum, edge::alnum, check::phone_digits, context::none},
     {{"us_ssn_context", "US_SSN", P::pii, true,
       "9 bare digits as an SSN, only after ssn/social security or under an "
       "ssn-like key"},
@@ -260,6 +262,7 @@ const rule_def k_rules[] = {
 #undef SP
 #undef CSEP
 #undef MAIL_LETTER
+#undef EXT
 #undef NBSPS
 
 } // namespace

@@ -919,12 +919,13 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::phone_digits: {
     // A URL's "%2B" (its '+') and the 00 dialling prefix are no digits of
     // the number, nor are those of the escapes of nested no-break spaces.
-    std::string_view n = s;
+    // Nor are those of an extension glued to it ("415-555-0123x12").
+    std::string_view n = s.substr(0, s.find_first_of("xX"));
     bool dialled = false;
     if (r.validator == rules::check::phone_intl && s.starts_with("%2")) {
-      n = s.substr(3);
+      n = n.substr(3);
     } else if (r.validator == rules::check::phone_intl && s.starts_with("00")) {
-      n = s.substr(2);
+      n = n.substr(2);
       dialled = true;
     }
     char buf[64];

@@ -318,6 +318,18 @@ TEST(Phone, InternationalAndNanp) {
     expect_masked_as(v, "PHONE");
 }
 
+// An extension glued to the number ("415-555-0123x12", how CRMs export
+// it): the 'x' refused the right edge, and the number leaked. The extension
+// goes with it; its digits are no digits of the number.
+TEST(Phone, GluedExtension) {
+  expect_masked_as("415-555-0123x12", "PHONE");
+  expect_masked_as("+44 20 7946 0958x123", "PHONE");
+  expect_masked_as("020 7946 0958X5", "PHONE");
+  expect_msg("Phone: 415-555-0123 x 12", "Phone: [REDACTED_PHONE] x 12");
+  expect_value_kept("415-555-0123xyz");
+  expect_value_kept("+1 234x12");
+}
+
 // A URL's query writes the '+' of an E.164 number as "%2B" (an SMS API's
 // "To=%2B14155550123", in an HTTP span's url.full): it leaked, its 2 and B
 // glued to the number. The 2 is no digit of it.
