@@ -1192,6 +1192,7 @@ struct masker::impl {
     k_dot,
     k_colon,
     k_hex_lower,
+    k_hex_upper,
     k_letter,
     k_class_count
   };
@@ -1211,7 +1212,7 @@ struct masker::impl {
       for (int ch = 'a'; ch <= 'z'; ++ch)
         c[size_t(ch)] = ch <= 'f' ? k_hex_lower : k_letter;
       for (int ch = 'A'; ch <= 'Z'; ++ch)
-        c[size_t(ch)] = k_letter;
+        c[size_t(ch)] = ch <= 'F' ? k_hex_upper : k_letter;
       return c;
     }();
     return table.data();
@@ -1298,6 +1299,7 @@ struct masker::impl {
   struct cluster_stats {
     uint32_t digits = 0, dots = 0, colons = 0, gaps = 0;
     uint32_t hex_lower = 0, other_letters = 0, other_gap = 0, spaces = 0;
+    uint32_t hex_upper = 0; // A-F (other_letters: the letters past f/F)
     // Digit runs by length (1..11, and 12+ in the last slot), longest run.
     uint16_t runs[13] = {};
     uint32_t longest_run = 0;
@@ -1341,7 +1343,7 @@ struct masker::impl {
   static bool is_decimal(const unsigned char *t, size_t first,
                          const cluster_stats &c) {
     return c.dots == 1 && c.other_gap == 0 && c.hex_lower == 0 &&
-           c.other_letters == 0 && c.colons == 0 &&
+           c.other_letters + c.hex_upper == 0 && c.colons == 0 &&
            !(first >= 1 && t[first - 1] == '+');
   }
 
@@ -1356,12 +1358,14 @@ struct masker::impl {
     // One word. Skip the shapes that hold nothing we mask:
     // digits and a-f only (a hash, UUID or hex id; not a URL's "%2b"
     // before a phone number),
-    if (c.hex_lower > 0 && c.other_letters == 0 && c.colons < 2 && !c.url_plus)
+    if (c.hex_lower > 0 && c.other_letters + c.hex_upper == 0 && c.colons < 2 &&
+        !c.url_plus)
       return cluster_kind::none;
     // one dot and nothing else between digits (a decimal number),
     if (is_decimal(t, first, c))
       return cluster_kind::none;
-    // a date-time (digits, '-', ':', '.', 'T', 'Z': no phone, card or IP),
+    // a date-time (digits, '-', ':', '.', 'T', 'Z': no phone, card or IP;
+    // an IPv6 address in capitals, "2001:DB8::1", has only hex letters),
     if (c.colons >= 2 && c.other_letters > 0 && c.hex_lower == 0 &&
         c.spaces == 0 && c.other_letters <= 2 && c.dots <= 1)
       return cluster_kind::none;
@@ -1571,6 +1575,7 @@ struct masker::impl {
       c.colons = seen[k_colon] + lead_colons;
       c.hex_lower = seen[k_hex_lower];
       c.other_letters = seen[k_letter];
+      c.hex_upper = seen[k_hex_upper];
       c.other_gap = seen[k_gap] + seen[k_space];
       c.spaces = seen[k_space];
       i = j;

@@ -871,6 +871,17 @@ TEST(Ip, V6) {
     expect_masked_as(v, "IP_ADDRESS");
 }
 
+// IPv6 written in capitals (as Windows and many network tools print it):
+// its hex letters were counted as the letters of a date-time ("T", "Z"),
+// and "2001:DB8::1" leaked.
+TEST(Ip, V6InCapitals) {
+  for (const char *v : {"2001:DB8::1", "FE80::1FF:FE23:4567:890A",
+                        "2001:0DB8:85A3:0000:0000:8A2E:0370:7334", "FE80::1"})
+    expect_masked_as(v, "IP_ADDRESS");
+  for (const char *v : {"12:30:45Z", "T12:30:45Z", "2024-01-15T12:30:45Z"})
+    expect_value_kept(v);
+}
+
 TEST(Ip, NearMissesSurvive) {
   for (const char *v :
        {"v1.2.3.4", "1.2.3.4.5", "1.3.6.1.4.1.311", "999.1.1.1", "01.02.03.04",
