@@ -1683,13 +1683,13 @@ struct masker::impl {
       // Characters some rule's boundary check refuses next to a match, or
       // a locator walks over (alnum, token and base64 characters, e-mail
       // local-part ones, and the bytes of letters beyond ASCII, which an
-      // e-mail address may hold, raw or as escapes of a nested document: a
-      // superset).
+      // e-mail address may hold: a superset; their escapes in a nested
+      // document glue too, see `touches`).
       auto word = [](char ch) {
         return (ch >= '0' && ch <= '9') ||
                ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || ch == '+' ||
                ch == '-' || ch == '_' || ch == '/' || ch == '=' || ch == '%' ||
-               ch == '\'' || ch == '~' || ch == '\\' ||
+               ch == '\'' || ch == '~' ||
                static_cast<unsigned char>(ch) >= 0x80;
       };
       // Dots glue only when a word character follows them: not at a
@@ -1739,7 +1739,8 @@ struct masker::impl {
                  (word(t[c.from - 1]) || dot_glue(c.from - 1, -1) ||
                   other_glue(c.from - 1, -1))) ||
                 (c.to < t.size() &&
-                 (word(t[c.to]) || dot_glue(c.to, 1) || other_glue(c.to, 1)));
+                 (word(t[c.to]) || dot_glue(c.to, 1) || other_glue(c.to, 1) ||
+                  (t[c.to] == '\\' && scan::starts_mail_escape(t, c.to))));
             return touches && could_find_more(t, c);
           });
       if (!glued)

@@ -90,6 +90,32 @@ size_t nested_space_end(std::string_view t, size_t pos) {
   return nbsp || narrow ? i + 5 : 0;
 }
 
+// Where the escape of a mail letter that a JSON document nested in the
+// string spells ("\\u00fc": json.dumps writes "m\\u00fcller") begins, if
+// one ends at `end` (the backslashes of deeper levels with it); else `end`.
+uint32_t mail_escape_begin(std::string_view t, uint32_t end) {
+  if (!ends_unicode_escape(t, end))
+    return end;
+  unsigned cp = 0;
+  for (size_t k = end - 4; k < end; ++k)
+    cp = cp * 16 +
+         unsigned(is_digit(t[k]) ? t[k] - '0' : lower(t[k]) - 'a' + 10);
+  if (cp < 0xC0 || cp > 0x5BF || cp == 0xD7 || cp == 0xF7)
+    return end;
+  uint32_t b = end - 6;
+  while (b > 0 && t[b - 1] == '\\' && end - b < 6 + 8)
+    --b;
+  return b;
+}
+
+bool starts_mail_escape(std::string_view t, size_t pos) {
+  size_t u = pos;
+  while (u < t.size() && t[u] == '\\' && u - pos < 8)
+    ++u;
+  return u > pos && u + 5 <= t.size() &&
+         mail_escape_begin(t, uint32_t(u + 5)) == pos;
+}
+
 namespace {
 
 // The first "\u" in t at or after i, 16 bytes a step (a nested document is
@@ -581,24 +607,6 @@ uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
   while (i < limit && in_class(t[i], extra))
     ++i;
   return i;
-}
-
-// Where the escape of a mail letter that a JSON document nested in the
-// string spells ("\\u00fc": json.dumps writes "m\\u00fcller") begins, if
-// one ends at `end` (the backslashes of deeper levels with it); else `end`.
-uint32_t mail_escape_begin(std::string_view t, uint32_t end) {
-  if (!ends_unicode_escape(t, end))
-    return end;
-  unsigned cp = 0;
-  for (size_t k = end - 4; k < end; ++k)
-    cp = cp * 16 +
-         unsigned(is_digit(t[k]) ? t[k] - '0' : lower(t[k]) - 'a' + 10);
-  if (cp < 0xC0 || cp > 0x5BF || cp == 0xD7 || cp == 0xF7)
-    return end;
-  uint32_t b = end - 6;
-  while (b > 0 && t[b - 1] == '\\' && end - b < 6 + 8)
-    --b;
-  return b;
 }
 
 // back_over and forward_over for an e-mail's local part or domain, going

@@ -69,6 +69,15 @@ bool ends_unicode_escape(std::string_view text, size_t pos);
 // core/rules.cpp).
 size_t nested_space_end(std::string_view text, size_t pos);
 
+// Where the escape of a letter an e-mail address may hold beyond ASCII
+// (Latin, Greek, Cyrillic, Armenian: U+00C0-U+05BF but × and ÷) that a JSON
+// document nested in the string spells ("\u00fc": json.dumps writes
+// "m\u00fcller") begins, if one ends at `end` (the backslashes of deeper
+// levels with it); else `end`.
+uint32_t mail_escape_begin(std::string_view text, uint32_t end);
+// Whether such an escape starts at text[pos].
+bool starts_mail_escape(std::string_view text, size_t pos);
+
 // The context words with accents spelled as nested escapes are not in
 // pass 1 (rules::escaped_context_words): in text `t` (a string with a
 // context window), each "\u" is tried as the first escape of each of
