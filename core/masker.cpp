@@ -1948,6 +1948,7 @@ struct masker::impl {
     }
     res.replacements = uint32_t(repls.size());
     res.replacements_by_rule = per_rule;
+    res.rescanned_bytes = rescanned;
     return res;
   }
 

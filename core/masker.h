@@ -51,6 +51,10 @@ struct mask_result {
   // Replacements of this document by rule index (rule_set::rule(i)); owned by
   // the masker, valid like `output`.
   std::span<const uint32_t> replacements_by_rule;
+  // Bytes of decoded text scanned again because masked values were glued to
+  // other text (see docs/architecture.md, "Overlaps"): a cost figure, near 0
+  // for ordinary bodies.
+  size_t rescanned_bytes = 0;
 
   bool ok() const { return error == error_kind::none; }
 };
