@@ -41,23 +41,22 @@ std::string_view ascii_spaces(std::string_view s, char (&buf)[160]) {
   return {buf, n};
 }
 
+namespace {
+
+bool validated(std::string_view match, bool (*validator)(std::string_view)) {
+  char buf[160];
+  return validator(has_wide_space(match) ? ascii_spaces(match, buf) : match);
+}
+
+} // namespace
+
 bool card_ok(std::string_view match) {
-  char buf[160];
-  return validate::card(has_wide_space(match) ? ascii_spaces(match, buf)
-                                              : match);
+  return validated(match, validate::card);
 }
-
 bool iban_ok(std::string_view match) {
-  char buf[160];
-  return validate::iban(has_wide_space(match) ? ascii_spaces(match, buf)
-                                              : match);
+  return validated(match, validate::iban);
 }
-
-bool ssn_ok(std::string_view match) {
-  char buf[160];
-  return validate::ssn(has_wide_space(match) ? ascii_spaces(match, buf)
-                                             : match);
-}
+bool ssn_ok(std::string_view match) { return validated(match, validate::ssn); }
 
 size_t iban_reach_end(std::string_view t, size_t pos, size_t limit) {
   while (pos < limit && iban_reach_byte(static_cast<unsigned char>(t[pos])))
