@@ -1383,10 +1383,9 @@ struct masker::impl {
   // `seps`: separators between digit groups ('-', ' ', '.', '(', ...).
   // The rules need no letter or digit around a match, so its first digit
   // group is a whole run of the cluster, and so is every group between
-  // separators.
+  // separators. (The IBAN rule is not asked: locate_iban decides.)
   static bool rule_fits(const rules::rule_def &r, const cluster_stats &c,
-                        bool plus, bool paren, bool iban_head,
-                        uint32_t region_colons) {
+                        bool plus, bool paren, uint32_t region_colons) {
     uint32_t seps = c.other_gap + c.dots;
     switch (r.validator) {
     case rules::check::phone_intl: // +49 30 ..., 0049 30 ..., %2B4930...
@@ -1405,8 +1404,6 @@ struct masker::impl {
     case rules::check::card: // compact 13-19, 4-4-4-x, 4-6-5
       return c.longest_run >= 13 || c.runs[4] >= 3 ||
              (c.runs[4] >= 1 && c.runs[6] >= 1);
-    case rules::check::iban: // two capitals and two check digits
-      return iban_head;
     case rules::check::ssn: // AAA-GG-SSSS / AAA GG SSSS (bare: context rule)
       return c.other_gap >= 2 && c.runs[3] >= 1 && c.runs[2] >= 1 &&
              c.runs[4] >= 1;
@@ -1629,7 +1626,7 @@ struct masker::impl {
             return false;
           continue;
         }
-        if (!rule_fits(r, c, plus, paren, iban_at < e, region_colons))
+        if (!rule_fits(r, c, plus, paren, region_colons))
           continue;
         // The automata cost several ns a byte: each sees only the bytes
         // its matches can start at and after.
