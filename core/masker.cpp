@@ -1395,12 +1395,13 @@ struct masker::impl {
     case rules::check::phone_digits:
       // Every national shape has a separator, and starts with a trunk 0
       // ("020 7946 0958") or a '(' ("(11) 91234-5678"), or is CN 3-4-4,
-      // IN 5-5, IT 3-3-4, or ES/BE/PL 3-2-2-2 and 2-3-2-2.
+      // IN 5-5, IT 3-3-4 and 3-7, or ES/BE/PL 3-2-2-2 and 2-3-2-2.
       return c.digits >= 8 && seps >= 1 &&
              (c.zero_lead > 0 || paren || c.runs[5] >= 2 ||
               (c.runs[3] >= 1 && c.runs[4] >= 2) ||
               (c.runs[3] >= 2 && c.runs[4] >= 1) ||
-              (c.runs[3] >= 1 && c.runs[2] >= 3));
+              (c.runs[3] >= 1 && c.runs[2] >= 3) ||
+              (c.runs[3] >= 1 && c.runs[6] + c.runs[7] >= 1));
     case rules::check::card: // compact 13-19, 4-4-4-x, 4-6-5
       return c.longest_run >= 13 || c.runs[4] >= 3 ||
              (c.runs[4] >= 1 && c.runs[6] >= 1);

@@ -194,7 +194,7 @@ const rule_def k_rules[] = {
      // CN 138 0013 8000; IN 98765 43210; IT 347 123 4567;
      // BR (11) 91234-5678; AU 0412 345 678 / (02) 9374 4000; ZA 082 123 4567;
      // IT 06 1234 5678; SE 08-123 456 78; ES 612 34 56 78 / 91 123 45 67,
-     // BE 02 123 45 67, PL 22 123 45 67; MX (55) 1234 5678
+     // BE 02 123 45 67, PL 22 123 45 67; MX (55) 1234 5678; IT 333 1234567
      "(?:0[1-9][0-9]{1,3}" SEP "[0-9]{3,4}" SEP "?[0-9]{3,4}"
      "|0[1-9][0-9]{1,4}[ /\\-][0-9]{5,8}"
      "|0[1-9](?:" SEP "[0-9]{2}){4}"
@@ -210,6 +210,7 @@ const rule_def k_rules[] = {
      "|\\(0[2-9]\\)" SP "[0-9]{4}" SP "[0-9]{4}"
      "|0[1-9]" SEP "[0-9]{4}" SEP "[0-9]{4}"
      "|0[1-9]-[0-9]{3}" SP "[0-9]{3}" SP "[0-9]{2}"
+     "|3[0-9]{2}" SP "[0-9]{6,7}"
      "|[6-9][0-9]{2}(?:" SP "[0-9]{2}){3}"
      "|[0-9]{2}" SP "[0-9]{3}(?:" SP "[0-9]{2}){2})" EXT,
      0, 30, edge::alnum, edge::alnum, check::phone_digits, context::none},
@@ -381,43 +382,23 @@ uint32_t min_digits(const rule_def &r) {
 
 namespace {
 
-constexpr std::string_view k_phone_words[] = {"phone",
-                                              "call",
-                                              "tel:",
-                                              "tel.",
-                                              "tel ",
-                                              "mobile",
-                                              "mobil",
-                                              "cell",
-                                              "reach me",
-                                              "text me",
-                                              "whatsapp",
-                                              "sms",
-                                              "fax",
-                                              "contact",
-                                              "telefon",
-                                              "handy",
-                                              "anruf",
-                                              "ruf mich",
-                                              "appel",
-                                              "t\xc3\xa9l\xc3\xa9phone",
-                                              "portable",
-                                              "joindre",
-                                              "llam",
-                                              "tel\xc3\xa9"
-                                              "fono",
-                                              "m\xc3\xb3vil",
-                                              "telefono",
-                                              "chiam",
-                                              "cellulare",
-                                              "bellen",
-                                              "telefoon",
-                                              "ligar",
-                                              "celular",
-                                              "number",
-                                              "nummer",
-                                              "num\xc3\xa9ro",
-                                              "n\xc3\xbamero"};
+constexpr std::string_view k_phone_words[] = {
+    "phone", "call", "tel:", "tel.", "tel ", "mobile", "mobil", "cell",
+    "reach me", "text me", "whatsapp", "sms", "fax", "contact", "telefon",
+    "handy", "anruf", "ruf mich", "appel", "t\xc3\xa9l\xc3\xa9phone",
+    "portable", "joindre", "llam",
+    "tel\xc3\xa9"
+    "fono",
+    "m\xc3\xb3vil", "telefono", "chiam", "cellulare", "bellen", "telefoon",
+    "ligar", "celular", "number", "numero ", "numero:", "numer ",
+    "numer:", "kom\xc3\xb3rk", "nummer", "num\xc3\xa9ro", "n\xc3\xbamero",
+    // CJK "phone" and "mobile": zh-Hans, zh-Hant and ja, ja, ko
+    // (电话 手机 電話 手機 携帯 전화 휴대폰 핸드폰)
+    "\xe7\x94\xb5\xe8\xaf\x9d", "\xe6\x89\x8b\xe6\x9c\xba",
+    "\xe9\x9b\xbb\xe8\xa9\xb1", "\xe6\x89\x8b\xe6\xa9\x9f",
+    "\xe6\x90\xba\xe5\xb8\xaf", "\xec\xa0\x84\xed\x99\x94",
+    "\xed\x9c\xb4\xeb\x8c\x80\xed\x8f\xb0",
+    "\xed\x95\xb8\xeb\x93\x9c\xed\x8f\xb0"};
 constexpr std::string_view k_ssn_words[] = {
     "ssn",  "social security", "social sec", "soc. sec", "ss#",
     "ss #", "tax id",          "taxpayer"};

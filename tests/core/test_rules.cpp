@@ -385,9 +385,10 @@ TEST(Phone, NationalFormats) {
 // Spain, Belgium and Poland. Thousands groups, dates and the 3-3-3 and
 // 2-4-4 shapes that amounts share still need context.
 TEST(Phone, MoreNationalFormats) {
-  for (const char *v : {"06 1234 5678", "02-1234-5678", "08-123 456 78",
-                        "612 34 56 78", "91 123 45 67", "02 123 45 67",
-                        "22 123 45 67", "(55) 1234 5678", "(11) 3456 7890"})
+  for (const char *v :
+       {"06 1234 5678", "02-1234-5678", "08-123 456 78", "612 34 56 78",
+        "91 123 45 67", "02 123 45 67", "22 123 45 67", "(55) 1234 5678",
+        "(11) 3456 7890", "333 1234567", "347 123456"})
     expect_masked_as(v, "PHONE");
   for (const char *v : {"12 345 678", "512 345 678", "55 1234 5678",
                         "2024 12 31", "1 234 567,89", "100 00 00"})
@@ -547,6 +548,25 @@ TEST(Phone, ContextWordsSpelledAsNestedEscapes) {
   std::string none = nested(
       R"({"content":"hotel\u00e9fono 612 345 678, tel\u00e9 612 345 678"})", 1);
   EXPECT_EQ(mask_doc(none), none);
+}
+
+// Phone words of more of the languages users write in: Polish "numer" and
+// "komórka", Italian "numero", and CJK ("电话", "携帯", "휴대폰"...), whose
+// text runs into the number without a space. Their numbers leaked. A word
+// that only starts like one ("numerous", "numeric") gives no context.
+TEST(Phone, ContextWordsInMoreLanguages) {
+  expect_msg("Mój numer to 512 345 678", "Mój numer to [REDACTED_PHONE]");
+  expect_msg("komórka: 512345678", "komórka: [REDACTED_PHONE]");
+  expect_msg("Il mio numero è 3331234567", "Il mio numero è [REDACTED_PHONE]");
+  expect_msg("我的电话是13800138000", "我的电话是[REDACTED_PHONE]");
+  expect_msg("手机：13800138000", "手机：[REDACTED_PHONE]");
+  expect_msg("私の携帯は09012345678です", "私の携帯は[REDACTED_PHONE]です");
+  expect_msg("휴대폰 01012345678", "휴대폰 [REDACTED_PHONE]");
+  // json.dumps spells them as escapes in a nested document.
+  EXPECT_EQ(mask_doc(R"({"m":"{\"c\":\"\\u7535\\u8bdd\\u662f13800138000\"}"})"),
+            R"({"m":"{\"c\":\"\\u7535\\u8bdd\\u662f[REDACTED_PHONE]\"}"})");
+  expect_kept("numerous 612 345 678 items");
+  expect_kept("numeric id 612345678");
 }
 
 // Embeddings and epoch seconds are decimals, not phones, whatever the
