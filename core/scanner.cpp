@@ -722,6 +722,12 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
     if (walked >= 1 && (static_cast<unsigned char>(t[walked - 1]) >= 0x80 ||
                         t[walked - 1] == '\\'))
       walked = mail_back_over(t, local_end, 64, "._%+'-");
+    // An earlier address's "%40" is no part of this one's local part: two
+    // addresses never share a start (drop_repeated_starts keeps the first
+    // candidate of a start), as with '@', where the walk stops.
+    size_t enc = t.substr(walked, local_end - walked).rfind("%40");
+    if (enc != std::string_view::npos)
+      walked += uint32_t(enc + 3);
     uint32_t start = after_escape(t, walked, local_end);
     return start < local_end ? start : UINT32_MAX;
   }
