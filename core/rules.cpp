@@ -131,7 +131,8 @@ const rule_def k_rules[] = {
      locator::prefix, "ya29.", "_-."},
     {{"jwt", "JWT", P::specific_secret, true,
       "JSON Web Token: eyJ header (must decode to a JSON object with alg), "
-      "payload, signature"},
+      "payload, signature; or encrypted (JWE: five segments, enc in the "
+      "header)"},
      // Pass 1 finds the header's start; the token is located in code and
      // its three segments checked by the validator (a longer trigger with
      // the dot costs pass 1 three times as much).

@@ -552,25 +552,41 @@ bool github_token(std::string_view text) {
 }
 
 bool jwt(std::string_view text) {
-  const size_t dot1 = text.find('.');
-  if (dot1 == std::string_view::npos)
+  // Compact serialization: a JWS has 3 segments, a JWE (encrypted) 5.
+  std::string_view seg[5];
+  size_t count = 0, at = 0;
+  while (count < 5) {
+    const size_t dot = text.find('.', at);
+    seg[count++] = text.substr(
+        at, dot == std::string_view::npos ? std::string_view::npos : dot - at);
+    if (dot == std::string_view::npos)
+      break;
+    at = dot + 1;
+    if (count == 5)
+      return false; // a sixth segment: not a token
+  }
+  if (count != 3 && count != 5)
     return false;
-  const size_t dot2 = text.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos)
+  const std::string_view header = seg[0];
+  if (header.size() < JWT_SEGMENT_MIN || !base64url_segment_ok(header))
     return false;
-  if (text.find('.', dot2 + 1) != std::string_view::npos)
-    return false; // 5 segments = JWE, or not a token at all
-  const std::string_view header = text.substr(0, dot1);
-  const std::string_view payload = text.substr(dot1 + 1, dot2 - dot1 - 1);
-  const std::string_view signature = text.substr(dot2 + 1);
-  if (header.size() < JWT_SEGMENT_MIN || payload.size() < JWT_SEGMENT_MIN)
-    return false;
-  if (!base64url_segment_ok(header) || !base64url_segment_ok(payload) ||
-      !base64url_segment_ok(signature))
-    return false;
+  if (count == 3) {
+    // header.payload.signature
+    if (seg[1].size() < JWT_SEGMENT_MIN || !base64url_segment_ok(seg[1]) ||
+        !base64url_segment_ok(seg[2]))
+      return false;
+  } else {
+    // header.encrypted_key.iv.ciphertext.tag; the key is empty for direct
+    // encryption ("alg":"dir").
+    if ((!seg[1].empty() && !base64url_segment_ok(seg[1])) ||
+        !base64url_segment_ok(seg[2]) || !base64url_segment_ok(seg[4]) ||
+        seg[3].size() < JWT_SEGMENT_MIN || !base64url_segment_ok(seg[3]))
+      return false;
+  }
   unsigned char decoded[HEADER_DECODED_MAX];
   const size_t n = base64url_decode(header, decoded, sizeof decoded);
-  return n > 0 && decoded[0] == '{' && contains(decoded, n, "\"alg\"");
+  return n > 0 && decoded[0] == '{' && contains(decoded, n, "\"alg\"") &&
+         (count == 3 || contains(decoded, n, "\"enc\""));
 }
 
 namespace {

@@ -996,6 +996,15 @@ TEST(Secrets, Jwt) {
              "token=[REDACTED_JWT]&x=1");
   // Header that is JSON without "alg": not a JWT.
   expect_value_kept("eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefgh");
+  // An encrypted token (JWE: five segments, "enc" in its header) whole; it
+  // leaked (a NextAuth session cookie is one).
+  const std::string jwe =
+      "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..dHdlbHZlLWJ5dGVz."
+      "Y2lwaGVydGV4dCBvZiB0aGUgc2Vzc2lvbiBjbGFpbXMsIGVuY3J5cHRlZCB3aXRoIEEyNTZH"
+      "Q00.dGFnLTE2LWJ5dGVzISEhIQ";
+  expect_masked_as(jwe, "JWT");
+  expect_msg("Cookie: next-auth.session-token=" + jwe + "; Path=/",
+             "Cookie: next-auth.session-token=[REDACTED_JWT]; Path=/");
 }
 
 TEST(Secrets, BearerTokenAndJwtMaskedOnce) {

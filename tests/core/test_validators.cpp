@@ -623,10 +623,31 @@ TEST(Jwt, SegmentStructure) {
   EXPECT_FALSE(v::jwt(h + ".." + s));                    // empty payload
   EXPECT_FALSE(v::jwt("." + p + "." + s));               // empty header
   EXPECT_FALSE(v::jwt(h + "." + p + "." + s + "." + s)); // four segments
-  EXPECT_FALSE(v::jwt(h + "." + p + "." + s + "." + s + "." + s)); // JWE
+  // Five segments under a header without "enc": no JWE either.
+  EXPECT_FALSE(v::jwt(h + "." + p + "." + s + "." + s + "." + s));
   EXPECT_FALSE(v::jwt(h));
   EXPECT_FALSE(v::jwt(""));
   EXPECT_FALSE(v::jwt(".."));
+}
+
+// An encrypted token (JWE, compact: header.key.iv.ciphertext.tag) is a JWT
+// too, and as much a credential: its header names "alg" and "enc"; the key
+// is empty for direct encryption. It leaked whole.
+TEST(Jwt, EncryptedTokens) {
+  const std::string h = base64url(R"({"alg":"RSA-OAEP","enc":"A256GCM"})");
+  const std::string dir = base64url(R"({"alg":"dir","enc":"A256GCM"})");
+  const std::string key = base64url("encrypted-content-key-bytes");
+  const std::string iv = base64url("twelve-bytes"),
+                    tag = base64url("tag-16-bytes!!!!");
+  const std::string ct = base64url("ciphertext of the claims, encrypted");
+  EXPECT_TRUE(v::jwt(h + "." + key + "." + iv + "." + ct + "." + tag));
+  EXPECT_TRUE(v::jwt(dir + ".." + iv + "." + ct + "." + tag));
+  EXPECT_FALSE(v::jwt(h + "." + key + "." + iv + ".." + tag)); // no ciphertext
+  EXPECT_FALSE(v::jwt(h + "." + key + "." + iv + "." + ct + ".")); // no tag
+  EXPECT_FALSE(v::jwt(h + "." + key + "." + iv + "." + ct + "." + tag + "." +
+                      tag)); // six segments
+  EXPECT_FALSE(v::jwt(base64url(R"({"enc":"A256GCM"})") + "." + key + "." + iv +
+                      "." + ct + "." + tag)); // no alg
 }
 
 TEST(Jwt, AlphabetAndPadding) {
