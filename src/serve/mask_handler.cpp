@@ -126,6 +126,8 @@ void mask_handler::serve_mask(const net::request &req, net::response &out) {
     if (r.replacements_by_rule[i] != 0)
       bump(metrics_.masks_by_rule[i], r.replacements_by_rule[i]);
   bump(metrics_.body_bytes_out, out.body.size());
+  if (r.rescanned_bytes != 0)
+    bump(metrics_.text_rescanned, r.rescanned_bytes);
 }
 
 void mask_handler::serve_error(const net::request &req,

@@ -132,6 +132,13 @@ void metrics_registry::render(const net::server &srv,
          sum([](const shard_metrics &m) -> const counter & {
            return m.body_bytes_out;
          }));
+  header(out, "maskd_text_rescanned_bytes_total", "counter",
+         "Decoded string text scanned again because masked values were glued "
+         "to other text (near 0 in ordinary traffic; a rise is costly input).");
+  sample(out, "maskd_text_rescanned_bytes_total", "",
+         sum([](const shard_metrics &m) -> const counter & {
+           return m.text_rescanned;
+         }));
   header(out, "maskd_masks_applied_total", "counter",
          "Replacements made, by rule id.");
   for (size_t i = 0; i < rule_count_; i++) {

@@ -39,6 +39,7 @@ struct alignas(64) shard_metrics {
   counter duration_sum_us[route_count] = {};
   counter body_bytes_in{0};
   counter body_bytes_out{0};
+  counter text_rescanned{0}; // core::mask_result::rescanned_bytes
   counter errors_by_kind[core::error_kind_count] = {};
   std::unique_ptr<counter[]> masks_by_rule;
 

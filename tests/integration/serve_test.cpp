@@ -177,6 +177,7 @@ TEST(ServeMetrics, CountWhatWasSent) {
   EXPECT_EQ(metric(t, "maskd_shards"), 2u);
   EXPECT_EQ(metric(t, "maskd_body_bytes_received_total"),
             3 * std::string(R"(["a@b.example.com"])").size() + 2);
+  EXPECT_EQ(metric(t, "maskd_text_rescanned_bytes_total"), 0u);
   EXPECT_EQ(metric(t, R"(maskd_shard_requests_total{shard="0"})") +
                 metric(t, R"(maskd_shard_requests_total{shard="1"})"),
             6u); // the /metrics request counts only after it rendered
@@ -189,6 +190,26 @@ TEST(ServeMetrics, CountWhatWasSent) {
     EXPECT_EQ(metric(t, series), 0u) << name;
   }
   EXPECT_EQ(proc.stop(SIGTERM), 0);
+}
+
+// Values glued to each other are found by scanning their string again; the
+// server counts that text, so that a rise in costly input shows.
+TEST(ServeMetrics, CountRescannedText) {
+  maskd_process proc({"--shards", "1"});
+  std::string addr = proc.wait_listening();
+  ASSERT_FALSE(addr.empty()) << proc.log();
+  uint16_t port = port_of(addr);
+  const std::string glued = "jane@example.com+14155550123";
+  client c(port);
+  http_reply r;
+  ASSERT_TRUE(c.send(post("/mask", "[\"" + glued + "\"]")) &&
+              c.read_response(&r));
+  EXPECT_EQ(r.body, R"(["[REDACTED_EMAIL][REDACTED_PHONE]"])");
+  ASSERT_TRUE(c.send("GET /metrics HTTP/1.1\r\n\r\n") && c.read_response(&r));
+  uint64_t n = metric(r.body, "maskd_text_rescanned_bytes_total");
+  // Each round scans the whole string again.
+  EXPECT_GT(n, 0u) << r.body;
+  EXPECT_EQ(n % glued.size(), 0u) << n;
 }
 
 TEST(ServeSignals, SigtermWithIdleKeepAliveConnectionExitsZero) {
