@@ -108,30 +108,6 @@ constexpr auto k_simple_escape = [] {
   return t;
 }();
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-bool read_hex4(const char *p, const char *end, uint32_t *value) {
-  if (end - p < 4)
-    return false;
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    int h = hex_value(p[i]);
-    if (h < 0)
-      return false;
-    v = (v << 4) | uint32_t(h);
-  }
-  *value = v;
-  return true;
-}
-
 size_t encode_utf8(uint32_t cp, char *out) {
   if (cp < 0x80) {
     out[0] = char(cp);

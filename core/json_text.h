@@ -16,6 +16,32 @@
 
 namespace maskd::core::json_text {
 
+// The value of a hex digit, or -1.
+inline int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// The four hex digits at p (before end) as a number: the XXXX of "\uXXXX".
+inline bool read_hex4(const char *p, const char *end, uint32_t *value) {
+  if (end - p < 4)
+    return false;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    int h = hex_value(p[i]);
+    if (h < 0)
+      return false;
+    v = (v << 4) | uint32_t(h);
+  }
+  *value = v;
+  return true;
+}
+
 // Decodes the contents of a JSON string (between the quotes) into `out`,
 // which must have room for raw.size() bytes (decoding never grows text).
 // Lone surrogate escapes decode to U+FFFD so the scanner sees valid UTF-8;

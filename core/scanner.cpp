@@ -1,5 +1,6 @@
 #include "core/scanner.h"
 
+#include "core/json_text.h"
 #include "core/spaced.h"
 #include "core/stable_sort.h"
 #include "core/validators.h"
@@ -58,10 +59,8 @@ bool ends_escape(std::string_view t, size_t pos) {
   // part of what follows.
   if (pos >= 3 && t[pos - 3] == '%' && is_hex(t[pos - 2]) &&
       is_hex(t[pos - 1])) {
-    auto val = [](char c) {
-      return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
-    };
-    char ch = char(val(t[pos - 2]) * 16 + val(t[pos - 1]));
+    char ch = char(json_text::hex_value(t[pos - 2]) * 16 +
+                   json_text::hex_value(t[pos - 1]));
     return static_cast<unsigned char>(ch) < 0x80 && !is_alnum(ch);
   }
   return ends_unicode_escape(t, pos);
@@ -94,13 +93,10 @@ size_t nested_space_end(std::string_view t, size_t pos) {
 // string spells ("\\u00fc": json.dumps writes "m\\u00fcller") begins, if
 // one ends at `end` (the backslashes of deeper levels with it); else `end`.
 uint32_t mail_escape_begin(std::string_view t, uint32_t end) {
-  if (!ends_unicode_escape(t, end))
-    return end;
-  unsigned cp = 0;
-  for (size_t k = end - 4; k < end; ++k)
-    cp = cp * 16 +
-         unsigned(is_digit(t[k]) ? t[k] - '0' : lower(t[k]) - 'a' + 10);
-  if (cp < 0xC0 || cp > 0x5BF || cp == 0xD7 || cp == 0xF7)
+  uint32_t cp = 0;
+  if (!ends_unicode_escape(t, end) ||
+      !json_text::read_hex4(t.data() + end - 4, t.data() + end, &cp) ||
+      cp < 0xC0 || cp > 0x5BF || cp == 0xD7 || cp == 0xF7)
     return end;
   uint32_t b = end - 6;
   while (b > 0 && t[b - 1] == '\\' && end - b < 6 + 8)
