@@ -1738,7 +1738,7 @@ struct masker::impl {
                   other_glue(c.from - 1, -1))) ||
                 (c.to < t.size() &&
                  (word(t[c.to]) || dot_glue(c.to, 1) || other_glue(c.to, 1) ||
-                  (t[c.to] == '\\' && scan::starts_mail_escape(t, c.to))));
+                  (t[c.to] == '\\' && scan::mail_escape_end(t, c.to) != 0)));
             return touches && could_find_more(t, c);
           });
       if (!glued)

@@ -104,12 +104,14 @@ uint32_t mail_escape_begin(std::string_view t, uint32_t end) {
   return b;
 }
 
-bool starts_mail_escape(std::string_view t, size_t pos) {
+size_t mail_escape_end(std::string_view t, size_t pos) {
   size_t u = pos;
   while (u < t.size() && t[u] == '\\' && u - pos < 8)
     ++u;
   return u > pos && u + 5 <= t.size() &&
-         mail_escape_begin(t, uint32_t(u + 5)) == pos;
+                 mail_escape_begin(t, uint32_t(u + 5)) == pos
+             ? u + 5
+             : 0;
 }
 
 namespace {
@@ -634,13 +636,9 @@ uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
   while (true) {
     if (i + 2 <= limit && mail_letter(t, i)) {
       i += 2;
-    } else if (i < limit && t[i] == '\\') {
-      uint32_t u = i;
-      while (u < limit && t[u] == '\\' && u - i < 8)
-        ++u;
-      if (u + 5 > limit || mail_escape_begin(t, u + 5) != i)
-        return i;
-      i = u + 5;
+    } else if (size_t e =
+                   i < limit ? mail_escape_end(t.substr(0, limit), i) : 0) {
+      i = uint32_t(e);
     } else {
       return i;
     }

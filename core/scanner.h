@@ -75,8 +75,8 @@ size_t nested_space_end(std::string_view text, size_t pos);
 // "m\u00fcller") begins, if one ends at `end` (the backslashes of deeper
 // levels with it); else `end`.
 uint32_t mail_escape_begin(std::string_view text, uint32_t end);
-// Whether such an escape starts at text[pos].
-bool starts_mail_escape(std::string_view text, size_t pos);
+// If such an escape starts at text[pos], the offset after it, else 0.
+size_t mail_escape_end(std::string_view text, size_t pos);
 
 // The context words with accents spelled as nested escapes are not in
 // pass 1 (rules::escaped_context_words): in text `t` (a string with a
