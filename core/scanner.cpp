@@ -507,6 +507,20 @@ bool confirm_url_password(std::string_view t, candidate &c) {
     return false;
   uint32_t from = c.from + uint32_t(colon + 1);
   uint32_t to = c.to - 1;
+  // The match ends at the password's first '@'; the userinfo ends at the
+  // authority's last (WHATWG URL), so a password written with a raw '@'
+  // goes whole. The authority ends where the path, query or fragment
+  // starts, or at a byte no password holds (the expression's class).
+  for (size_t j = c.to, stop = std::min(t.size(), size_t(from) + 256); j < stop;
+       ++j) {
+    char ch = t[j];
+    if (ch == '@')
+      to = uint32_t(j);
+    else if (ch == '/' || ch == '?' || ch == '#' || ch == '"' || ch == '\\' ||
+             ch == '<' || ch == '>' || ch == '[' || ch == ']' || ch == '\0' ||
+             ch == ' ' || (ch >= '\t' && ch <= '\r'))
+      break;
+  }
   std::string_view pw = t.substr(from, to - from);
   if (pw.empty() || validate::is_placeholder(pw))
     return false;

@@ -1065,6 +1065,25 @@ TEST(Secrets, UrlPasswordOnly) {
   expect_kept("https://example.com:8080/path?q=1");
 }
 
+// A password holding '@' (written unencoded, as people do): the userinfo
+// ends at the authority's last '@' (WHATWG URL), so all of it is masked,
+// not the part before its first '@'. A '@' after the authority's end (in
+// the path, query or fragment) is not the userinfo's.
+TEST(Secrets, UrlPasswordHoldingAnAt) {
+  expect_msg("pw: https://user:pw@ss@host.com",
+             "pw: https://user:[REDACTED_PASSWORD]@host.com");
+  expect_msg("redis://:p@ss@w0rd@cache:6379/0",
+             "redis://:[REDACTED_PASSWORD]@cache:6379/0");
+  expect_msg("mongodb://u:s3cr@t@db.local/x?a=b@c",
+             "mongodb://u:[REDACTED_PASSWORD]@db.local/x?a=b@c");
+  expect_msg("https://u:hunter2x@host.com?email=jane@example.com",
+             "https://u:[REDACTED_PASSWORD]@host.com?email=[REDACTED_EMAIL]");
+  expect_msg("https://u:hunter2x@host.com#jane@example.com",
+             "https://u:[REDACTED_PASSWORD]@host.com#[REDACTED_EMAIL]");
+  expect_msg("https://u:hunter2x@host.com mail jane@example.com",
+             "https://u:[REDACTED_PASSWORD]@host.com mail [REDACTED_EMAIL]");
+}
+
 const char k_pem_body[] =
     "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\n"
     "aFDrBz9vFqU4yQkMc/2p6Yz8Z0vW9aKv3m5Qd8XgqRz5Yb8Kt2JfE9nV3cXq1L2w\n";
