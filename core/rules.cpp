@@ -103,6 +103,22 @@ const rule_def k_rules[] = {
      "16,80}T3BlbkFJ)",
      0, 260, edge::alnum, edge::token, check::none, context::none,
      locator::prefix, "sk-", "_-"},
+    {{"ai_provider_key", "AI_API_KEY", P::specific_secret, true,
+      "API key of an AI provider: Hugging Face hf_/api_org_, Groq gsk_, "
+      "Perplexity pplx-, xAI xai-, Replicate r8_, OpenRouter sk-or-v1-, "
+      "LangSmith lsv2_pt_/lsv2_sk_ (each its own length and alphabet)"},
+     // Short trigger; the key's length and alphabet are checked in code
+     // (validate::vendor_key).
+     "(?:hf_|api_org_|gsk_|pplx-|xai-|r8_|lsv2_pt_|lsv2_sk_)[A-Za-z0-9]{16}|"
+     "sk-or-v1-[0-9a-f]{16}",
+     0, 124, edge::alnum, edge::token, check::vendor_key, context::none,
+     locator::prefix, "hf_|api_org_|gsk_|pplx-|xai-|r8_|lsv2_pt_|lsv2_sk_|"
+     "sk-or-v1-", "_-"},
+    {{"package_registry_token", "REGISTRY_TOKEN", P::specific_secret, true,
+      "package registry token: npm npm_, PyPI pypi-AgEIcHlwaS5vcmc..."},
+     "npm_[A-Za-z0-9]{16}|pypi-AgEIcHlwaS5vcmc", 0, 1020, edge::alnum,
+     edge::token, check::vendor_key, context::none,
+     locator::prefix, "npm_|pypi-", "_-"},
     {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
       "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},
      "sk-lf-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-"

@@ -41,7 +41,7 @@ enum class check : uint8_t {
   url_password, // core = password between ':' and '@'
   aws_secret,   // core = last 40 chars
   private_key,  // extend to the END marker in code
-  entropy_token,
+  vendor_key,   // core = the key of validate::vendor_key's shapes
 };
 
 enum class context : uint8_t {

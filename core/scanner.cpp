@@ -1003,9 +1003,12 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::private_key:
     ok = confirm_private_key(t, c);
     break;
-  case rules::check::entropy_token:
-    ok = validate::entropy_compare(s, 3.0) > 0;
+  case rules::check::vendor_key: {
+    size_t n = validate::vendor_key(s);
+    ok = n != 0;
+    c.to = c.from + uint32_t(n);
     break;
+  }
   }
   if (!ok)
     return false;

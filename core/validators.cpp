@@ -551,6 +551,76 @@ bool github_token(std::string_view text) {
   return true;
 }
 
+namespace {
+
+enum class alphabet : uint8_t { letters, alnum, hex, b64url };
+
+struct key_shape {
+  std::string_view prefix;
+  uint16_t min, max; // length of the run after the prefix
+  alphabet chars;
+  int8_t underscore_at; // LangSmith: 32 hex, '_', 10 hex
+};
+
+// Published formats (the vendors' documentation and the secret scanners'
+// rule sets agree on them).
+constexpr key_shape k_key_shapes[] = {
+    {"hf_", 34, 34, alphabet::letters, -1},      // Hugging Face user token
+    {"api_org_", 34, 34, alphabet::letters, -1}, // Hugging Face org token
+    {"gsk_", 52, 52, alphabet::alnum, -1},       // Groq
+    {"pplx-", 48, 48, alphabet::alnum, -1},      // Perplexity
+    {"xai-", 70, 120, alphabet::b64url, -1},     // xAI
+    {"r8_", 37, 37, alphabet::alnum, -1},        // Replicate
+    {"sk-or-v1-", 64, 64, alphabet::hex, -1},    // OpenRouter
+    {"lsv2_pt_", 43, 43, alphabet::hex, 32},     // LangSmith personal
+    {"lsv2_sk_", 43, 43, alphabet::hex, 32},     // LangSmith service
+    {"npm_", 36, 36, alphabet::alnum, -1},       // npm access token
+    {"pypi-AgEIcHlwaS5vcmc", 50, 1000, alphabet::b64url, -1}, // PyPI
+};
+
+bool in_alphabet(char c, alphabet a) {
+  switch (a) {
+  case alphabet::letters:
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  case alphabet::alnum:
+    return is_alnum(c);
+  case alphabet::hex:
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  case alphabet::b64url:
+    return is_alnum(c) || c == '_' || c == '-';
+  }
+  return false;
+}
+
+} // namespace
+
+size_t vendor_key(std::string_view text) {
+  for (const key_shape &k : k_key_shapes) {
+    if (!text.starts_with(k.prefix))
+      continue;
+    std::string_view rest = text.substr(k.prefix.size());
+    // The run ends where no key byte can follow: a letter or digit after a
+    // key of letters makes the whole run something else.
+    size_t n = 0;
+    while (n < rest.size() && (is_alnum(rest[n]) ||
+                               (k.chars == alphabet::b64url &&
+                                (rest[n] == '_' || rest[n] == '-')) ||
+                               (k.underscore_at >= 0 && rest[n] == '_')))
+      ++n;
+    if (n < k.min || n > k.max)
+      return 0;
+    std::string_view body = rest.substr(0, n);
+    for (size_t i = 0; i < n; ++i)
+      if (int(i) == k.underscore_at ? body[i] != '_'
+                                    : !in_alphabet(body[i], k.chars))
+        return 0;
+    if (is_placeholder(body) || entropy_compare(body, 3.0) <= 0)
+      return 0;
+    return k.prefix.size() + n;
+  }
+  return 0;
+}
+
 bool jwt(std::string_view text) {
   // Compact serialization: a JWS has 3 segments, a JWE (encrypted) 5.
   std::string_view seg[5];

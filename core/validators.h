@@ -3,6 +3,7 @@
 // allocation, no exceptions. Each returns true when the candidate is real.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -40,6 +41,13 @@ bool jwt(std::string_view text);
 // HTTP Basic credential: standard base64 (optional '=' padding) that
 // decodes to printable text holding a ':' ("user:password").
 bool basic_credential(std::string_view base64);
+
+// A vendor's API key or token of a known prefix and shape (Hugging Face,
+// Groq, Perplexity, xAI, Replicate, OpenRouter, LangSmith, npm, PyPI):
+// `text` starts with the prefix; the key is the run of its alphabet that
+// follows, of the vendor's length, random-looking. Returns the key's length
+// (the run may end before `text` does), 0 when it is none.
+size_t vendor_key(std::string_view text);
 
 // Shannon entropy in bits per byte.
 double shannon_entropy(std::string_view text);

@@ -961,6 +961,63 @@ TEST(Secrets, VendorTokens) {
   }
 }
 
+// The keys an LLM application holds besides OpenAI's and Anthropic's, and
+// the package-registry tokens of the same pipelines. Each has a fixed prefix
+// and a known length; a run one byte too long or short, or of the wrong
+// alphabet, is not one.
+TEST(Secrets, AiProviderAndRegistryTokens) {
+  const std::string r36 = "Xk9fQ2mL7pR4vT8wZ1nB5cD3gH6jK0sA2eYu";
+  const std::string letters = "XkfQmLpRvTwZnBcDgHjKsAeYuqMNbVcxzP"; // 34
+  const std::string hex = "0e6f44a47a05f1dad2ad7e88c4c1d6b77688157716fb1a52"
+                          "71146f7464951c96"; // 64
+  const std::string r80 = r36 + r36 + r36.substr(0, 8);
+  struct c {
+    std::string value, entity;
+  } cases[] = {
+      {"hf_" + letters, "AI_API_KEY"},
+      {"api_org_" + letters, "AI_API_KEY"},
+      {"gsk_" + r36 + r36.substr(0, 16), "AI_API_KEY"},
+      {"pplx-" + r36 + r36.substr(0, 12), "AI_API_KEY"},
+      {"xai-" + r80, "AI_API_KEY"},
+      {"r8_" + r36.substr(0, 37 - 36) + r36, "AI_API_KEY"},
+      {"sk-or-v1-" + hex, "AI_API_KEY"},
+      {"lsv2_pt_" + hex.substr(0, 32) + "_" + hex.substr(32, 10), "AI_API_KEY"},
+      {"lsv2_sk_" + hex.substr(10, 32) + "_" + hex.substr(0, 10), "AI_API_KEY"},
+      {"npm_" + r36, "REGISTRY_TOKEN"},
+      {"pypi-AgEIcHlwaS5vcmcCJGE0ZjE5ZjM0LTk0YjUtNDg0Ny1iNDMyLTc1YjQxZGRiYjFh"
+       "OAACKlszLCJlOTRkZDEzYy1mNjY2LTRlMGUtYjE2Zi0yMTUyNmRhYmVjNDQiXQAABiAz",
+       "REGISTRY_TOKEN"},
+  };
+  for (const auto &k : cases) {
+    SCOPED_TRACE(k.value);
+    expect_masked_as(k.value, k.entity);
+  }
+  // In the places they turn up: an environment dump, a header, a URL.
+  expect_msg("HF_TOKEN=hf_" + letters + "\nGROQ_API_KEY=gsk_" + r36 +
+                 r36.substr(0, 16),
+             "HF_TOKEN=[REDACTED_AI_API_KEY]\nGROQ_API_KEY=[REDACTED_AI_API_"
+             "KEY]");
+  expect_msg("Authorization: Bearer sk-or-v1-" + hex,
+             "Authorization: Bearer [REDACTED_AI_API_KEY]");
+  expect_msg("//registry.npmjs.org/:_authToken=npm_" + r36,
+             "//registry.npmjs.org/:_authToken=[REDACTED_REGISTRY_TOKEN]");
+  // Near misses: one byte short or long, the wrong alphabet, placeholders,
+  // names that merely start like a key.
+  expect_value_kept("hf_" + letters.substr(1));
+  expect_value_kept("hf_" + letters + "Q");
+  expect_value_kept("hf_" + letters.substr(0, 30) + "1234"); // digits
+  expect_value_kept("gsk_" + r36 + r36.substr(0, 15));
+  expect_value_kept("pplx-" + std::string(48, 'x'));
+  expect_value_kept("sk-or-v1-" + hex.substr(0, 63));
+  expect_value_kept("sk-or-v1-" + r36 + r36.substr(0, 28)); // not hex
+  expect_value_kept("npm_" + r36.substr(0, 35));
+  expect_value_kept("r8_" + r36 + "1x");               // 38
+  expect_value_kept("xai-" + r36 + r36.substr(0, 33)); // 69
+  expect_value_kept("hf_hub_download and gsk_config_defaults");
+  expect_value_kept("lsv2_pt_" + hex.substr(0, 42)); // no inner '_'
+  expect_value_kept("pypi-AgEIcHlwaS5vcmc");
+}
+
 TEST(Secrets, PublicKeysAndPlaceholdersSurvive) {
   expect_value_kept("pk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d");
   expect_value_kept("pk_live_Xk9fQ2mL7pR4vT8wZ1nB5cD3");
