@@ -831,8 +831,14 @@ struct masker::impl {
       for (size_t i = 0; i < cands.size(); ++i) {
         scan::candidate c = cands[i];
         if (scan::confirm(*defs[c.rule], t, c, {}) && // no context rule here
-            !in_media_reference(c))
+            !in_media_reference(c)) {
           cands[kept++] = c;
+          // An assignment is located from its '=' and masks its value: the
+          // value is what may lose to a range (OPENAI_API_KEY=sk-proj-...)
+          // and what a rescan could find again (rescan_glued).
+          if (defs[c.rule]->locate == rules::locator::assignment)
+            located[i] = c;
+        }
       }
       cands.resize(kept);
       scan::resolve_overlaps(cands, cand_scratch, claimed);

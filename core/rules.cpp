@@ -177,6 +177,24 @@ const rule_def k_rules[] = {
      0, 220, edge::none, edge::none, check::url_password, context::none,
      locator::url_password},
 
+    {{"password_assignment", "PASSWORD", P::generic_secret, true,
+      "value assigned to a password name: password=..., Password=...; in a "
+      "connection string, \"password\": \"...\" (the name stays)"},
+     // The names alone, as literals (a separator after a variable gap made
+     // each expression cost pass 1 ~5%): the separator and the value are
+     // found and judged in code (scan::confirm_assignment).
+     "password|passwd|passphrase", HS_FLAG_CASELESS, 300, edge::none,
+     edge::none, check::assignment, context::none, locator::assignment},
+    {{"secret_assignment", "SECRET", P::generic_secret, true,
+      "value assigned to a secret's name: secret, secret_key, client_secret, "
+      "api_key, X-API-Key, access/refresh/auth token, AccountKey, "
+      "SharedAccessKey (the name stays)"},
+     "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
+     "access_token|access-token|refresh_token|refresh-token|auth_token|"
+     "auth-token|accountkey|sharedaccesskey",
+     HS_FLAG_CASELESS, 300, edge::none, edge::none, check::assignment,
+     context::none, locator::assignment},
+
     // -------------------------------------------------------------------- PII
     {{"email", "EMAIL", P::pii, true,
       "e-mail address (plus tags, subdomains, apostrophes, any case; the "

@@ -42,6 +42,7 @@ enum class check : uint8_t {
   aws_secret,   // core = last 40 chars
   private_key,  // extend to the END marker in code
   vendor_key,   // core = the key of validate::vendor_key's shapes
+  assignment,   // core = the value after the separator, if one to hide
 };
 
 enum class context : uint8_t {
@@ -58,6 +59,7 @@ enum class locator : uint8_t {
   url_password, // back to "://", then over the scheme
   scheme_token, // back over the credential, spaces, then the scheme word
   tail40,       // the last 40 bytes (AWS secret after its label)
+  assignment,   // the value after a name's '=' or ':' (extended in code)
 };
 
 struct rule_def {

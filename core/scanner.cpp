@@ -529,6 +529,189 @@ bool confirm_url_password(std::string_view t, candidate &c) {
   return true;
 }
 
+// The value assigned to a name whose last byte is at `name_last`: a nested
+// document's backslashes, a closing quote and spaces, then '=' or ':' (the
+// separator: none, and there is no value), then spaces, backslashes and an
+// opening quote. A quoted value runs to its closing quote (spaces and all)
+// when that comes within `limit`, any other to the first byte that ends a
+// value in a query, a connection string, a config line or a sentence.
+struct assigned {
+  uint32_t sep, from, to; // sep == 0: no separator
+  char quote;             // the opening quote, or 0
+};
+
+// Bytes that end an unquoted value (a table: the walk runs over every byte
+// of a value up to 300).
+const std::array<bool, 256> &value_stops() {
+  static const std::array<bool, 256> table = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view(" \t\n\v\f\r&;,\"'\\<>()[]{}`"))
+      t[c] = true;
+    t[0] = true;
+    return t;
+  }();
+  return table;
+}
+
+// The separator and where the value starts; `to` is left 0.
+assigned assignment_head(std::string_view t, uint32_t name_last,
+                         uint32_t limit) {
+  uint32_t i = name_last + 1;
+  for (uint32_t n = 0; n < 3 && i < limit && t[i] == '\\'; ++n)
+    ++i;
+  if (i < limit && (t[i] == '"' || t[i] == '\''))
+    ++i;
+  for (uint32_t n = 0; n < 3 && i < limit && t[i] == ' '; ++n)
+    ++i;
+  if (i >= limit || (t[i] != '=' && t[i] != ':'))
+    return {0, 0, 0, 0};
+  const uint32_t sep = i++;
+  while (i < limit && t[i] == ' ')
+    ++i;
+  while (i < limit && t[i] == '\\')
+    ++i;
+  if (i < limit && (t[i] == '"' || t[i] == '\''))
+    return {sep, i + 1, 0, t[i]};
+  return {sep, i, 0, 0};
+}
+
+assigned assignment_value(std::string_view t, uint32_t name_last,
+                          uint32_t limit) {
+  assigned v = assignment_head(t, name_last, limit);
+  if (v.sep == 0)
+    return v;
+  uint32_t j = v.from;
+  if (v.quote) {
+    while (j < limit && t[j] != v.quote && t[j] != '\\' && t[j] != '\n' &&
+           t[j] != '\0')
+      ++j;
+    if (j < limit && (t[j] == v.quote || t[j] == '\\')) {
+      v.to = j;
+      return v;
+    }
+    v.quote = 0; // no closing quote: the value ends as an unquoted one
+    j = v.from;
+  }
+  const auto &stop = value_stops();
+  while (j < limit && !stop[static_cast<unsigned char>(t[j])])
+    ++j;
+  v.to = j;
+  return v;
+}
+
+uint32_t assignment_limit(const rules::rule_def &r, std::string_view t,
+                          uint32_t sep) {
+  return uint32_t(std::min<size_t>(t.size(), size_t(sep) + r.max_len));
+}
+
+bool equals_caseless(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if ((is_alpha(a[i]) ? char(a[i] | 0x20) : a[i]) != b[i])
+      return false;
+  return true;
+}
+
+// Letters, digits and '_', in '.'-separated parts (a variable, an
+// attribute path); `dotted` says whether there was more than one part.
+bool identifier_path(std::string_view v, bool &dotted) {
+  dotted = false;
+  bool part_start = true;
+  for (char ch : v) {
+    if (ch == '.') {
+      if (part_start)
+        return false;
+      dotted = part_start = true;
+    } else if (is_alpha(ch) || ch == '_' || (is_digit(ch) && !part_start)) {
+      part_start = false;
+    } else {
+      return false;
+    }
+  }
+  return !part_start;
+}
+
+// `v` is the name `lower` or ends with it as a part: "api_key",
+// "OPENAI_API_KEY", "self.password" (not "Hunter2Secret").
+bool names(std::string_view v, std::string_view lower) {
+  if (v.size() < lower.size() ||
+      !equals_caseless(v.substr(v.size() - lower.size()), lower))
+    return false;
+  size_t at = v.size() - lower.size();
+  return at == 0 || lower.front() == '_' || v[at - 1] == '_' ||
+         v[at - 1] == '.';
+}
+
+// An unquoted value is data, not code or prose. Code (coding agents'
+// traces are full of it) passes a call, a subscript, an attribute or a
+// variable named for the secret: "OpenAI(api_key=api_key)",
+// "os.environ['KEY']", "password = getpass.getpass()". After a ':' the
+// name may be a heading or a type ("Password: must be...", "password:
+// str"): a password must hold a digit or a sign, as a secret does and a
+// word does not; another secret must be key-like (16 bytes with a digit).
+bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
+                            const assigned &v, std::string_view val) {
+  const uint32_t sep = v.sep;
+  char after = v.to < t.size() ? t[v.to] : '\0';
+  if (after == '(' || after == '[')
+    return false;
+  bool dotted = false;
+  if (identifier_path(val, dotted)) {
+    for (std::string_view name : {"password", "passwd", "passphrase", "secret",
+                                  "apikey", "api_key", "token", "_key"})
+      if (names(val, name))
+        return false;
+    bool spaced = sep > 0 && t[sep - 1] == ' ';
+    bool digit = std::any_of(val.begin(), val.end(), is_digit);
+    if (spaced && t[sep] == '=' && (dotted || !digit))
+      return false; // "api_key = settings.KEY", "password = get_password"
+  }
+  if (t[sep] != ':')
+    return true;
+  std::string_view core = val;
+  if (core.size() > 1 && (core.back() == '.' || core.back() == '!' ||
+                          core.back() == '?' || core.back() == ':'))
+    core.remove_suffix(1);
+  bool digit = std::any_of(core.begin(), core.end(), is_digit);
+  if (r.info.entity != "PASSWORD")
+    return digit && core.size() >= 16;
+  return digit || !std::all_of(core.begin(), core.end(), is_alpha);
+}
+
+// A value worth hiding: not empty, not a reference to one kept elsewhere
+// ($VAR, %s, ${VAR}, <your password>), not a word that says there is none
+// (None, null, true, required). After a ':' outside quotes the name may be
+// a heading or a type ("Password: must be...", "password: str"): the value
+// must hold a digit or a sign, as a secret does and a word does not.
+bool confirm_assignment(const rules::rule_def &r, std::string_view t,
+                        candidate &c) {
+  // The value's end is the candidate's (extend_end walked it); a quoted
+  // value ends at its closing quote.
+  const uint32_t limit = assignment_limit(r, t, c.from);
+  assigned v = assignment_head(t, c.from, limit);
+  v.to = c.to;
+  if (v.quote && !(c.to < limit && (t[c.to] == v.quote || t[c.to] == '\\')))
+    v.quote = 0;
+  if (v.sep == 0 || v.to <= v.from)
+    return false;
+  std::string_view val = t.substr(v.from, v.to - v.from);
+  char first = val.front();
+  if (first == '=' || first == ':' || first == '$' || first == '%' ||
+      validate::is_placeholder(val))
+    return false;
+  for (std::string_view w :
+       {"none", "null", "nil", "undefined", "true", "false", "yes", "no",
+        "required", "optional", "empty", "hidden", "redacted", "masked",
+        "string", "str", "bool", "int"})
+    if (equals_caseless(val, w))
+      return false;
+  if (!v.quote && !unquoted_value_is_data(r, t, v, val))
+    return false;
+  c.from = v.from;
+  return true;
+}
+
 // Start of the credential after "Bearer " / "Basic " (the scheme word
 // and the spaces stay visible).
 uint32_t credential_start(std::string_view t, const candidate &c) {
@@ -759,6 +942,8 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   }
   case rules::locator::tail40:
     return end >= 40 ? end - 40 : UINT32_MAX;
+  case rules::locator::assignment:
+    return end - 1; // the name's last byte; confirm moves to the value
   }
   return UINT32_MAX;
 }
@@ -795,6 +980,8 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
   case rules::locator::scheme_token:
     extra = "-._~+/";
     break;
+  case rules::locator::assignment:
+    return assignment_value(t, from, assignment_limit(r, t, from)).to;
   default:
     return end;
   }
@@ -1002,6 +1189,9 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     break;
   case rules::check::private_key:
     ok = confirm_private_key(t, c);
+    break;
+  case rules::check::assignment:
+    ok = confirm_assignment(r, t, c);
     break;
   case rules::check::vendor_key: {
     size_t n = validate::vendor_key(s);

@@ -1141,6 +1141,64 @@ TEST(Secrets, UrlPasswordHoldingAnAt) {
              "https://u:[REDACTED_PASSWORD]@host.com mail [REDACTED_EMAIL]");
 }
 
+// A password or secret assigned to a name in a URL's query, a connection
+// string, an environment dump, a config line or a nested document: the
+// value is masked, the name stays readable.
+TEST(Secrets, CredentialAssignments) {
+  expect_msg("GET https://x.com/login?user=bob&password=Hunter2Secret&next=/",
+             "GET https://x.com/login?user=bob&password=[REDACTED_PASSWORD]&"
+             "next=/");
+  expect_msg("Server=tcp:db.example.net;Database=app;User ID=admin;"
+             "Password=Pa55w0rd!;Encrypt=true",
+             "Server=tcp:db.example.net;Database=app;User ID=admin;"
+             "Password=[REDACTED_PASSWORD];Encrypt=true");
+  expect_msg("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey="
+             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
+             "K1SZFPTOtr/KBHBeksoGMGw==;EndpointSuffix=core.windows.net",
+             "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=["
+             "REDACTED_SECRET];EndpointSuffix=core.windows.net");
+  expect_msg("DB_PASSWORD=s3cr3t-pw\nAPI_KEY=abc123def456\nDEBUG=1",
+             "DB_PASSWORD=[REDACTED_PASSWORD]\nAPI_KEY=[REDACTED_SECRET]\n"
+             "DEBUG=1");
+  expect_msg("spring.datasource.password: hunter2x",
+             "spring.datasource.password: [REDACTED_PASSWORD]");
+  expect_msg("curl -H 'X-API-Key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0' https://a",
+             "curl -H 'X-API-Key: [REDACTED_SECRET]' https://a");
+  expect_msg("{\"username\": \"bob\", \"password\": \"correct horse\"}",
+             "{\"username\": \"bob\", \"password\": \"[REDACTED_PASSWORD]\"}");
+  expect_msg("client_secret='GOCSPX-1a2b3c4d5e6f' and refresh_token=1//0gAbC",
+             "client_secret='[REDACTED_SECRET]' and refresh_token=[REDACTED_"
+             "SECRET]");
+  expect_msg(
+      "SECRET_KEY=django-insecure-9x!2kd0\nsecret_key = \"abc123xyz\"",
+      "SECRET_KEY=[REDACTED_SECRET]\nsecret_key = \"[REDACTED_SECRET]\"");
+  // Names without a value worth hiding, and prose.
+  expect_kept("password=${DB_PASSWORD}&user=bob");
+  expect_kept("password=$DB_PASSWORD");
+  expect_kept("api_key=None, secret=null, password=<your password>");
+  expect_kept("password=*** (hidden)");
+  expect_kept("Password: must be at least eight characters long.");
+  expect_kept("Secret: the answer lies within.");
+  expect_kept("the password field is required; api_key is optional");
+  expect_kept("passwordless=true");
+  expect_kept("max_tokens=512, access_tokens: 3");
+  expect_kept("Secret: Agent-7");
+  // Code, which coding agents' traces are full of: the value is a call, a
+  // subscript, an attribute or a variable named for the secret.
+  expect_kept("client = OpenAI(api_key=api_key)");
+  expect_kept("api_key=os.environ['OPENAI_API_KEY']");
+  expect_kept("api_key=os.getenv(\"GROQ_API_KEY\")");
+  expect_kept("password = getpass.getpass()");
+  expect_kept("secret = secrets.token_hex(16)");
+  expect_kept("api_key = settings.OPENAI_API_KEY");
+  expect_kept("connect(password=DB_PASSWORD, user=db_user)");
+  // A record printed by a logger (Kotlin, Java, Python reprs) is data.
+  expect_msg("User(name=bob, password=hunter2x)",
+             "User(name=bob, password=[REDACTED_PASSWORD])");
+  expect_msg("[client] password = s3cret-pw", "[client] password = "
+                                              "[REDACTED_PASSWORD]");
+}
+
 const char k_pem_body[] =
     "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\n"
     "aFDrBz9vFqU4yQkMc/2p6Yz8Z0vW9aKv3m5Qd8XgqRz5Yb8Kt2JfE9nV3cXq1L2w\n";
