@@ -402,6 +402,19 @@ TEST(Phone, MoreNationalFormats) {
     expect_value_kept(v);
 }
 
+// The trunk area code in brackets, as UK and German numbers are printed.
+TEST(Phone, BracketedTrunkAreaCode) {
+  for (const char *v : {"(020) 7946 0958", "(020) 7946-0958", "(0161) 496 0000",
+                        "(01632) 960000", "(030) 1234 5678", "(089) 12345678",
+                        "(0)20 7946 0958"})
+    expect_masked_as(v, "PHONE");
+  expect_msg("Tel. (089) 12345678", "Tel. [REDACTED_PHONE]");
+  // A bracketed number that is no area code: a count, a year, a footnote.
+  for (const char *v :
+       {"(0) 1234 5678", "(2024) 1234 5678", "(012) 34", "(010) 1.234.567"})
+    expect_value_kept(v);
+}
+
 TEST(Phone, BareDigitsNeedContext) {
   expect_msg("call me on 4155550123", "call me on [REDACTED_PHONE]");
   expect_msg("Phone: 4155550123", "Phone: [REDACTED_PHONE]");
