@@ -676,6 +676,22 @@ std::string gen_cluster_text(rng &r) {
   return s;
 }
 
+// The international phone rule's variant for nested no-break-space escapes
+// is too large for a start-of-match automaton, so the reference takes the
+// plain expression and misses such a phone. After an SSN word it then
+// masks the SSN-shaped digits inside it instead: as many labels, less
+// masked (found by the fuzzer). The anchored locator masks the phone whole.
+TEST(Differential, ReferenceMissesPhonesJoinedByNestedEscapes) {
+  core::masker fast(builtin_rules());
+  core::masker ref(som_reference_rules());
+  const std::string doc = R"(["ssn.+3\\u00a0133333400"])";
+  verdict a = run(fast, doc, 0), b = run(ref, doc, 0);
+  EXPECT_EQ(a.output, R"(["ssn.[REDACTED_PHONE]"])");
+  EXPECT_EQ(b.output, R"(["ssn.+3\\u00a0[REDACTED_US_SSN]"])");
+  EXPECT_TRUE(masked_more(a.output, b.output));
+  EXPECT_FALSE(masked_more(b.output, a.output));
+}
+
 TEST(Differential, AnchoredLocatorMasksWhatStartOfMatchMasks) {
   ASSERT_TRUE(builtin_rules() && som_reference_rules());
   core::masker fast(builtin_rules());
@@ -708,9 +724,11 @@ TEST(Differential, AnchoredLocatorMasksWhatStartOfMatchMasks) {
       return;
     }
     // Different: the anchored output must be the reference's output with
-    // more masked, i.e. masking the reference's output finds what differs.
+    // more masked, i.e. masking the reference's output finds what differs,
+    // or the reference kept all the anchored output keeps and more.
     verdict c = run(fast, b.output, 0);
-    if (a.replacements <= b.replacements || c.output != a.output) {
+    if ((a.replacements <= b.replacements || c.output != a.output) &&
+        !masked_more(a.output, b.output)) {
       ADD_FAILURE() << what << ": anchored " << a.replacements
                     << " replacements vs start-of-match " << b.replacements
                     << "\n  " << first_difference(a.output, b.output);
