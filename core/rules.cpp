@@ -195,6 +195,13 @@ const rule_def k_rules[] = {
      HS_FLAG_CASELESS, 300, edge::none, edge::none, check::assignment,
      context::none, locator::assignment},
 
+    {{"authorization_header", "CREDENTIAL", P::generic_secret, true,
+      "credential of an Authorization header of another scheme than Bearer "
+      "and Basic (Token, ApiKey, Key, Digest...), or a bare one (the "
+      "scheme stays)"},
+     "authorization", HS_FLAG_CASELESS, 300, edge::none, edge::none,
+     check::authorization, context::none, locator::assignment},
+
     // -------------------------------------------------------------------- PII
     {{"email", "EMAIL", P::pii, true,
       "e-mail address (plus tags, subdomains, apostrophes, any case; the "

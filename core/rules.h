@@ -36,13 +36,14 @@ enum class check : uint8_t {
   ipv6,
   github_token,
   jwt,
-  bearer,       // core = credential after the scheme word
-  basic_auth,   // core = base64 credential, must decode to user:pass
-  url_password, // core = password between ':' and '@'
-  aws_secret,   // core = last 40 chars
-  private_key,  // extend to the END marker in code
-  vendor_key,   // core = the key of validate::vendor_key's shapes
-  assignment,   // core = the value after the separator, if one to hide
+  bearer,        // core = credential after the scheme word
+  basic_auth,    // core = base64 credential, must decode to user:pass
+  url_password,  // core = password between ':' and '@'
+  aws_secret,    // core = last 40 chars
+  private_key,   // extend to the END marker in code
+  vendor_key,    // core = the key of validate::vendor_key's shapes
+  assignment,    // core = the value after the separator, if one to hide
+  authorization, // as assignment, after a scheme word (not Bearer, Basic)
 };
 
 enum class context : uint8_t {

@@ -538,6 +538,7 @@ bool confirm_url_password(std::string_view t, candidate &c) {
 struct assigned {
   uint32_t sep, from, to; // sep == 0: no separator
   char quote;             // the opening quote, or 0
+  uint32_t scheme = 0;    // where an Authorization scheme word starts, or 0
 };
 
 // Bytes that end an unquoted value (a table: the walk runs over every byte
@@ -553,9 +554,11 @@ const std::array<bool, 256> &value_stops() {
   return table;
 }
 
-// The separator and where the value starts; `to` is left 0.
-assigned assignment_head(std::string_view t, uint32_t name_last,
-                         uint32_t limit) {
+// The separator and where the value starts; `to` is left 0. With `scheme`
+// (an Authorization header), a word of up to 25 letters, digits and '-'
+// followed by spaces and more is the scheme: the value starts after it.
+assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
+                         bool scheme) {
   uint32_t i = name_last + 1;
   for (uint32_t n = 0; n < 3 && i < limit && t[i] == '\\'; ++n)
     ++i;
@@ -570,14 +573,30 @@ assigned assignment_head(std::string_view t, uint32_t name_last,
     ++i;
   while (i < limit && t[i] == '\\')
     ++i;
-  if (i < limit && (t[i] == '"' || t[i] == '\''))
-    return {sep, i + 1, 0, t[i]};
-  return {sep, i, 0, 0};
+  assigned v{sep, i, 0, 0};
+  if (i < limit && (t[i] == '"' || t[i] == '\'')) {
+    v.quote = t[i];
+    v.from = ++i;
+  }
+  if (scheme && i < limit && is_alpha(t[i])) {
+    uint32_t w = i;
+    while (w < limit && w - i < 25 && (is_alnum(t[w]) || t[w] == '-'))
+      ++w;
+    uint32_t k = w;
+    while (k < limit && t[k] == ' ')
+      ++k;
+    if (k > w && k < limit &&
+        !value_stops()[static_cast<unsigned char>(t[k])]) {
+      v.scheme = i;
+      v.from = k;
+    }
+  }
+  return v;
 }
 
 assigned assignment_value(std::string_view t, uint32_t name_last,
-                          uint32_t limit) {
-  assigned v = assignment_head(t, name_last, limit);
+                          uint32_t limit, bool scheme) {
+  assigned v = assignment_head(t, name_last, limit, scheme);
   if (v.sep == 0)
     return v;
   uint32_t j = v.from;
@@ -689,7 +708,16 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   // The value's end is the candidate's (extend_end walked it); a quoted
   // value ends at its closing quote.
   const uint32_t limit = assignment_limit(r, t, c.from);
-  assigned v = assignment_head(t, c.from, limit);
+  const bool scheme = r.validator == rules::check::authorization;
+  assigned v = assignment_head(t, c.from, limit, scheme);
+  // Bearer and Basic credentials are their rules' (labels of their own).
+  if (v.scheme != 0) {
+    std::string_view word = t.substr(v.scheme, v.from - v.scheme);
+    while (!word.empty() && word.back() == ' ')
+      word.remove_suffix(1);
+    if (equals_caseless(word, "bearer") || equals_caseless(word, "basic"))
+      return false;
+  }
   v.to = c.to;
   if (v.quote && !(c.to < limit && (t[c.to] == v.quote || t[c.to] == '\\')))
     v.quote = 0;
@@ -981,7 +1009,9 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
     extra = "-._~+/";
     break;
   case rules::locator::assignment:
-    return assignment_value(t, from, assignment_limit(r, t, from)).to;
+    return assignment_value(t, from, assignment_limit(r, t, from),
+                            r.validator == rules::check::authorization)
+        .to;
   default:
     return end;
   }
@@ -1191,6 +1221,7 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     ok = confirm_private_key(t, c);
     break;
   case rules::check::assignment:
+  case rules::check::authorization:
     ok = confirm_assignment(r, t, c);
     break;
   case rules::check::vendor_key: {

@@ -1212,6 +1212,33 @@ TEST(Secrets, CredentialAssignments) {
                                               "[REDACTED_PASSWORD]");
 }
 
+// An Authorization header of a scheme other than Bearer and Basic (which
+// have their own rules and labels): the credential after the scheme word,
+// or a bare credential, is masked; the scheme stays readable.
+TEST(Secrets, AuthorizationHeaderOfOtherSchemes) {
+  expect_msg(
+      "curl -H 'Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b'",
+      "curl -H 'Authorization: Token [REDACTED_CREDENTIAL]'");
+  expect_msg("Authorization: ApiKey VnVoQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAy",
+             "Authorization: ApiKey [REDACTED_CREDENTIAL]");
+  expect_msg("{\"Authorization\": \"Key 3f9a2b7c\"}",
+             "{\"Authorization\": \"Key [REDACTED_CREDENTIAL]\"}");
+  expect_msg("authorization=a1b2c3d4e5f6a7b8c9d0e1f2",
+             "authorization=[REDACTED_CREDENTIAL]");
+  expect_msg("Proxy-Authorization: Digest 7e3d1f0a9c8b6a5e4d3c2b1a0f9e8d7c",
+             "Proxy-Authorization: Digest [REDACTED_CREDENTIAL]");
+  // Bearer and Basic keep their own labels.
+  expect_msg("Authorization: Bearer 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b",
+             "Authorization: Bearer [REDACTED_BEARER_TOKEN]");
+  expect_msg("Authorization: Basic dXNlcjpwYXNzd29yZA==",
+             "Authorization: Basic [REDACTED_BASIC_AUTH]");
+  // Prose and code.
+  expect_kept("Authorization: the server checks the caller's token first.");
+  expect_kept("Authorization: see RFC 7235 section 4.2");
+  expect_kept("headers = {'Authorization': f'Token {token}'}");
+  expect_kept("authorization_code=abc123def456");
+}
+
 const char k_pem_body[] =
     "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\n"
     "aFDrBz9vFqU4yQkMc/2p6Yz8Z0vW9aKv3m5Qd8XgqRz5Yb8Kt2JfE9nV3cXq1L2w\n";
