@@ -250,6 +250,33 @@ bool sentence_end_before(std::string_view t, size_t i, size_t from) {
          (ch == '\\' && i < from && (t[i] == 'n' || t[i] == 'r'));
 }
 
+// Whether the '.' at `dot` ends an abbreviation a phone or SSN number
+// follows ("Tel.", "Mobile No.", "Soc. Sec."), not a sentence: the word
+// before it, alone, is one of these (ASCII letters in any case).
+bool abbreviation_before(std::string_view t, size_t dot) {
+  static constexpr std::string_view k_abbreviations[] = {
+      "no", "nr", "tel", "t\xc3\xa9l", "t\xc3\x89l", "mob", "soc", "sec", "num",
+      // тел, Тел, моб, Моб
+      "\xd1\x82\xd0\xb5\xd0\xbb", "\xd0\xa2\xd0\xb5\xd0\xbb",
+      "\xd0\xbc\xd0\xbe\xd0\xb1", "\xd0\x9c\xd0\xbe\xd0\xb1"};
+  for (std::string_view a : k_abbreviations) {
+    if (dot < a.size())
+      continue;
+    size_t b = dot - a.size();
+    if (b > 0 &&
+        (is_alnum(t[b - 1]) || static_cast<unsigned char>(t[b - 1]) >= 0x80))
+      continue;
+    bool same = true;
+    for (size_t k = 0; k < a.size() && same; ++k) {
+      char ch = t[b + k];
+      same = (is_alpha(ch) ? char(ch | 0x20) : ch) == a[k];
+    }
+    if (same)
+      return true;
+  }
+  return false;
+}
+
 // If t[..i) ends with one of our labels, where that label starts; else i.
 size_t label_start_before(std::string_view t, size_t i) {
   if (i == 0 || t[i - 1] != ']')
@@ -315,7 +342,8 @@ bool walk_reach(std::string_view t, uint32_t from,
       piece_end = i;
       continue;
     }
-    if (sentence_end_before(t, i, from))
+    if (sentence_end_before(t, i, from) &&
+        !(t[i - 1] == '.' && abbreviation_before(t, i - 1)))
       break;
     --i;
     --budget;

@@ -433,6 +433,40 @@ TEST(Phone, BareDigitsNeedContext) {
             R"({"socialSecurity":"[REDACTED_US_SSN]"})");
 }
 
+// The phone words of more languages: French typography's space before the
+// colon, Dutch, German compounds, Russian (both cases), Arabic, Hindi.
+TEST(Phone, MoreContextWords) {
+  for (const char *w :
+       {"Telefon: ", "t\xc3\xa9l : ", "T\xc3\xa9l. ", "mobiel: ", "Rufnummer ",
+        "Telefonnummer: ",
+        "\xd1\x82\xd0\xb5\xd0\xbb\xd0\xb5\xd1\x84\xd0\xbe\xd0\xbd ", // телефон
+        "\xd0\xa2\xd0\xb5\xd0\xbb\xd0\xb5\xd1\x84\xd0\xbe\xd0\xbd: ", // Телефон
+        "\xd1\x82\xd0\xb5\xd0\xbb.: ",                                // тел.
+        "\xd0\xbc\xd0\xbe\xd0\xb1. ",                                 // моб.
+        "\xd9\x87\xd8\xa7\xd8\xaa\xd9\x81 ",                 // هاتف
+        "\xd8\xac\xd9\x88\xd8\xa7\xd9\x84 ",                 // جوال
+        "\xe0\xa4\xab\xe0\xa5\x8b\xe0\xa4\xa8 ",             // फोन
+        "\xe0\xa4\xab\xe0\xa4\xbc\xe0\xa5\x8b\xe0\xa4\xa8 ", // फ़ोन
+        "\xe0\xa4\xae\xe0\xa5\x8b\xe0\xa4\xac\xe0\xa4\xbe\xe0\xa4\x87\xe0"
+        "\xa4\xb2 "}) { // मोबाइल
+    SCOPED_TRACE(w);
+    expect_msg(std::string(w) + "03012345678",
+               std::string(w) + "[REDACTED_PHONE]");
+    expect_msg(std::string(w) + "89161234567",
+               std::string(w) + "[REDACTED_PHONE]");
+  }
+  // The full stop of an abbreviation ends no sentence: "Tel." and "No."
+  // reach the number (they did not: only a '.' glued to it did).
+  expect_msg("Tel. 4155550123", "Tel. [REDACTED_PHONE]");
+  expect_msg("Mobile No. 9876543210", "Mobile No. [REDACTED_PHONE]");
+  expect_msg("Soc. Sec. No. 536228726", "Soc. Sec. No. [REDACTED_US_SSN]");
+  expect_kept("Call me. Invoice 4155550123 was paid.");
+  expect_kept("I said no. Invoice 4155550123 was paid.");
+  // Thirteen digits after a phone word are an epoch in milliseconds as
+  // often as a number: kept.
+  expect_value_kept("phone 1742593247409");
+}
+
 // Masked text between the word and the number does not count against the
 // word's reach, however long it is: the first pass masks what a second pass
 // (which sees a short label there) would.
