@@ -833,7 +833,7 @@ struct masker::impl {
         if (scan::confirm(*defs[c.rule], t, c, {}) && // no context rule here
             !in_media_reference(c)) {
           cands[kept++] = c;
-          // An assignment is located from its '=' and masks its value: the
+          // An assignment is located from its name and masks its value: the
           // value is what may lose to a range (OPENAI_API_KEY=sk-proj-...)
           // and what a rescan could find again (rescan_glued).
           if (defs[c.rule]->locate == rules::locator::assignment)

@@ -728,9 +728,7 @@ bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
 
 // A value worth hiding: not empty, not a reference to one kept elsewhere
 // ($VAR, %s, ${VAR}, <your password>), not a word that says there is none
-// (None, null, true, required). After a ':' outside quotes the name may be
-// a heading or a type ("Password: must be...", "password: str"): the value
-// must hold a digit or a sign, as a secret does and a word does not.
+// (None, null, true, required), and unquoted, data (unquoted_value_is_data).
 bool confirm_assignment(const rules::rule_def &r, std::string_view t,
                         candidate &c) {
   // The value's end is the candidate's (extend_end walked it); a quoted
@@ -998,8 +996,14 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   }
   case rules::locator::tail40:
     return end >= 40 ? end - 40 : UINT32_MAX;
-  case rules::locator::assignment:
-    return end - 1; // the name's last byte; confirm moves to the value
+  case rules::locator::assignment: {
+    // From the name's last byte (confirm moves to the value); a name with
+    // no separator after it ("passwordless", "secrets.token_hex") is none.
+    uint32_t last = end - 1;
+    return assignment_head(t, last, assignment_limit(r, t, last), false).sep
+               ? last
+               : UINT32_MAX;
+  }
   }
   return UINT32_MAX;
 }
