@@ -588,15 +588,19 @@ const std::array<bool, 256> &value_stops() {
 assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
                          bool scheme) {
   uint32_t i = name_last + 1;
-  for (uint32_t n = 0; n < 3 && i < limit && t[i] == '\\'; ++n)
+  // A name given with its separator ("?token="): the value follows.
+  if (t[name_last] != '=') {
+    for (uint32_t n = 0; n < 3 && i < limit && t[i] == '\\'; ++n)
+      ++i;
+    if (i < limit && (t[i] == '"' || t[i] == '\''))
+      ++i;
+    for (uint32_t n = 0; n < 3 && i < limit && t[i] == ' '; ++n)
+      ++i;
+    if (i >= limit || (t[i] != '=' && t[i] != ':'))
+      return {0, 0, 0, 0};
     ++i;
-  if (i < limit && (t[i] == '"' || t[i] == '\''))
-    ++i;
-  for (uint32_t n = 0; n < 3 && i < limit && t[i] == ' '; ++n)
-    ++i;
-  if (i >= limit || (t[i] != '=' && t[i] != ':'))
-    return {0, 0, 0, 0};
-  const uint32_t sep = i++;
+  }
+  const uint32_t sep = i - 1;
   while (i < limit && t[i] == ' ')
     ++i;
   while (i < limit && t[i] == '\\')

@@ -1246,6 +1246,38 @@ TEST(Secrets, CredentialAssignments) {
                                               "[REDACTED_PASSWORD]");
 }
 
+// A signed URL is a credential until it expires: S3's presigned URLs carry
+// a session token and a signature, Azure's SAS URLs a signature, many APIs
+// a token, in the query. Those values go; the rest of the URL stays.
+TEST(Secrets, SignedUrlsAndQueryTokens) {
+  expect_msg(
+      "https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+      "&X-Amz-Date=20241207T000000Z&X-Amz-Security-Token=IQoJb3JpZ2luX2"
+      "VjEJr%2F%2F%2FwEaCXVzLWVhc3QtMSJHMEUCIQD&X-Amz-SignedHeaders=host"
+      "&X-Amz-Signature=3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8"
+      "f7a6b5c4d3e2f1a",
+      "https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+      "&X-Amz-Date=20241207T000000Z&X-Amz-Security-Token=[REDACTED_"
+      "SECRET]&X-Amz-SignedHeaders=host&X-Amz-Signature=[REDACTED_"
+      "SECRET]");
+  expect_msg("https://a.blob.core.windows.net/c/f.pdf?sv=2022-11-02&sp=r&sig="
+             "AbCdEf0123456789%2BghIJklMNopQRstuVWxyz%3D",
+             "https://a.blob.core.windows.net/c/f.pdf?sv=2022-11-02&sp=r&sig=["
+             "REDACTED_SECRET]");
+  expect_msg("GET /v1/data?token=9f8e7d6c5b4a39281706f5e4d3c2b1a0&page=2",
+             "GET /v1/data?token=[REDACTED_SECRET]&page=2");
+  // The signature of an AWS request's Authorization header (its credential
+  // holds the access key id, which aws_access_key_id masks).
+  expect_msg("Authorization: AWS4-HMAC-SHA256 Credential=x, Signature="
+             "3f1c2a9b8d7e6f5a4b3c2d1e0f9a8b7c",
+             "Authorization: AWS4-HMAC-SHA256 Credential=x, Signature=["
+             "REDACTED_SECRET]");
+  // Words, not query parameters.
+  expect_kept("the token count was 512; sig figs matter");
+  expect_kept("max_tokens=512&stream=true");
+  expect_kept("def verify(signature: str) -> bool:");
+}
+
 // An Authorization header of a scheme other than Bearer and Basic (which
 // have their own rules and labels): the credential after the scheme word,
 // or a bare credential, is masked; the scheme stays readable.
