@@ -758,6 +758,10 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   if (first == '=' || first == ':' || first == '$' || first == '%' ||
       validate::is_placeholder(val))
     return false;
+  // A link ("Reset password: https://..."), not a password (a URL's own
+  // password is url_password's).
+  if (val.find("://") != std::string_view::npos)
+    return false;
   for (std::string_view w :
        {"none", "null", "nil", "undefined", "true", "false", "yes", "no",
         "required", "optional", "empty", "hidden", "redacted", "masked",

@@ -1225,6 +1225,7 @@ TEST(Secrets, CredentialAssignments) {
   expect_kept("api_key=None, secret=null, password=<your password>");
   expect_kept("password=*** (hidden)");
   expect_kept("Password: must be at least eight characters long.");
+  expect_kept("Reset password: https://example.com/reset?id=42");
   expect_kept("Secret: the answer lies within.");
   expect_kept("the password field is required; api_key is optional");
   expect_kept("passwordless=true");
