@@ -188,12 +188,13 @@ const rule_def k_rules[] = {
     {{"secret_assignment", "SECRET", P::generic_secret, true,
       "value assigned to a secret's name: secret, secret_key, client_secret, "
       "api_key, X-API-Key, access/refresh/auth token, AccountKey, "
-      "SharedAccessKey, S3's X-Amz-Security-Token and signatures, and a "
+      "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
+      "X-Amz-Security-Token and signatures, and a "
       "URL's token= and (Azure SAS) sig= (the name stays)"},
      "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
      "access_token|access-token|refresh_token|refresh-token|auth_token|"
      "auth-token|accountkey|sharedaccesskey|security-token|security_token|"
-     "signature|"
+     "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query
      // parameter, the separator in the literal.
      "[?&]token=|[?&]sig=",

@@ -1211,6 +1211,8 @@ TEST(Secrets, CredentialAssignments) {
              "spring.datasource.password: [REDACTED_PASSWORD]");
   expect_msg("curl -H 'X-API-Key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0' https://a",
              "curl -H 'X-API-Key: [REDACTED_SECRET]' https://a");
+  expect_msg("Ocp-Apim-Subscription-Key: 0123456789abcdef0123456789abcdef",
+             "Ocp-Apim-Subscription-Key: [REDACTED_SECRET]");
   expect_msg("{\"username\": \"bob\", \"password\": \"correct horse\"}",
              "{\"username\": \"bob\", \"password\": \"[REDACTED_PASSWORD]\"}");
   expect_msg("client_secret='GOCSPX-1a2b3c4d5e6f' and refresh_token=1//0gAbC",
