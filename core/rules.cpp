@@ -448,6 +448,8 @@ constexpr std::string_view k_phone_words[] = {
     // tel is, so that télévision is none), Dutch, German compounds
     "t\xc3\xa9l:", "t\xc3\xa9l.", "t\xc3\xa9l ", "t\xc3\x89l:", "t\xc3\x89l.",
     "t\xc3\x89l ", "mobiel", "rufnummer", "telefonnummer",
+    // Ph: and Ph. (ended: "photo", "phase" are none)
+    "ph:", "ph.",
     // Russian телефон, тел (ended), моб(ильный): both cases of the first
     // letter
     "\xd1\x82\xd0\xb5\xd0\xbb\xd0\xb5\xd1\x84\xd0\xbe\xd0\xbd",

@@ -256,6 +256,7 @@ bool sentence_end_before(std::string_view t, size_t i, size_t from) {
 bool abbreviation_before(std::string_view t, size_t dot) {
   static constexpr std::string_view k_abbreviations[] = {
       "no", "nr", "tel", "t\xc3\xa9l", "t\xc3\x89l", "mob", "soc", "sec", "num",
+      "ph",
       // тел, Тел, моб, Моб
       "\xd1\x82\xd0\xb5\xd0\xbb", "\xd0\xa2\xd0\xb5\xd0\xbb",
       "\xd0\xbc\xd0\xbe\xd0\xb1", "\xd0\x9c\xd0\xbe\xd0\xb1"};

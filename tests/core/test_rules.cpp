@@ -460,6 +460,10 @@ TEST(Phone, MoreContextWords) {
   expect_msg("Tel. 4155550123", "Tel. [REDACTED_PHONE]");
   expect_msg("Mobile No. 9876543210", "Mobile No. [REDACTED_PHONE]");
   expect_msg("Soc. Sec. No. 536228726", "Soc. Sec. No. [REDACTED_US_SSN]");
+  expect_msg("Ph: 4155550123", "Ph: [REDACTED_PHONE]");
+  expect_msg("Ph. 4155550123", "Ph. [REDACTED_PHONE]");
+  expect_kept("photo 4155550123");
+  expect_kept("graph: 4155550123");
   expect_kept("Call me. Invoice 4155550123 was paid.");
   expect_kept("I said no. Invoice 4155550123 was paid.");
   // Thirteen digits after a phone word are an epoch in milliseconds as
