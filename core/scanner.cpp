@@ -267,12 +267,7 @@ bool abbreviation_before(std::string_view t, size_t dot) {
     if (b > 0 &&
         (is_alnum(t[b - 1]) || static_cast<unsigned char>(t[b - 1]) >= 0x80))
       continue;
-    bool same = true;
-    for (size_t k = 0; k < a.size() && same; ++k) {
-      char ch = t[b + k];
-      same = (is_alpha(ch) ? char(ch | 0x20) : ch) == a[k];
-    }
-    if (same)
+    if (validate::equals_ignore_case(t.substr(b, a.size()), a))
       return true;
   }
   return false;
@@ -656,15 +651,6 @@ uint32_t assignment_limit(const rules::rule_def &r, std::string_view t,
   return uint32_t(std::min<size_t>(t.size(), size_t(sep) + r.max_len));
 }
 
-bool equals_caseless(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if ((is_alpha(a[i]) ? char(a[i] | 0x20) : a[i]) != b[i])
-      return false;
-  return true;
-}
-
 // Letters, digits and '_', in '.'-separated parts (a variable, an
 // attribute path); `dotted` says whether there was more than one part.
 bool identifier_path(std::string_view v, bool &dotted) {
@@ -684,15 +670,14 @@ bool identifier_path(std::string_view v, bool &dotted) {
   return !part_start;
 }
 
-// `v` is the name `lower` or ends with it as a part: "api_key",
+// `v` is the name `name` or ends with it as a part: "api_key",
 // "OPENAI_API_KEY", "self.password" (not "Hunter2Secret").
-bool names(std::string_view v, std::string_view lower) {
-  if (v.size() < lower.size() ||
-      !equals_caseless(v.substr(v.size() - lower.size()), lower))
+bool names(std::string_view v, std::string_view name) {
+  if (v.size() < name.size() ||
+      !validate::equals_ignore_case(v.substr(v.size() - name.size()), name))
     return false;
-  size_t at = v.size() - lower.size();
-  return at == 0 || lower.front() == '_' || v[at - 1] == '_' ||
-         v[at - 1] == '.';
+  size_t at = v.size() - name.size();
+  return at == 0 || name.front() == '_' || v[at - 1] == '_' || v[at - 1] == '.';
 }
 
 // An unquoted value is data, not code or prose. Code (coding agents'
@@ -746,7 +731,8 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
     std::string_view word = t.substr(v.scheme, v.from - v.scheme);
     while (!word.empty() && word.back() == ' ')
       word.remove_suffix(1);
-    if (equals_caseless(word, "bearer") || equals_caseless(word, "basic"))
+    if (validate::equals_ignore_case(word, "bearer") ||
+        validate::equals_ignore_case(word, "basic"))
       return false;
   }
   v.to = c.to;
@@ -767,7 +753,7 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
        {"none", "null", "nil", "undefined", "true", "false", "yes", "no",
         "required", "optional", "empty", "hidden", "redacted", "masked",
         "string", "str", "bool", "int"})
-    if (equals_caseless(val, w))
+    if (validate::equals_ignore_case(val, w))
       return false;
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
     return false;

@@ -25,6 +25,13 @@ constexpr bool is_hex(char c) {
 }
 constexpr char to_lower(char c) { return is_upper(c) ? char(c + 32) : c; }
 
+bool starts_with_ignore_case(std::string_view text, std::string_view word) {
+  return text.size() >= word.size() &&
+         equals_ignore_case(text.substr(0, word.size()), word);
+}
+
+} // namespace
+
 bool equals_ignore_case(std::string_view text, std::string_view word) {
   if (text.size() != word.size())
     return false;
@@ -34,10 +41,7 @@ bool equals_ignore_case(std::string_view text, std::string_view word) {
   return true;
 }
 
-bool starts_with_ignore_case(std::string_view text, std::string_view word) {
-  return text.size() >= word.size() &&
-         equals_ignore_case(text.substr(0, word.size()), word);
-}
+namespace {
 
 // ---------------------------------------------------------------- CRC32
 

@@ -49,6 +49,9 @@ bool basic_credential(std::string_view base64);
 // (the run may end before `text` does), 0 when it is none.
 size_t vendor_key(std::string_view text);
 
+// Equal but for the case of ASCII letters.
+bool equals_ignore_case(std::string_view text, std::string_view word);
+
 // Shannon entropy in bits per byte.
 double shannon_entropy(std::string_view text);
 
