@@ -71,6 +71,7 @@ struct key_rec {
   uint32_t raw_len;
   bool classified;
   scan::key_context ctx;
+  int8_t secret; // the scan::keyed_secret it names; -1: not asked yet
 };
 
 struct hit {
@@ -331,6 +332,12 @@ struct masker::impl {
   uint32_t cur_window_begin = 0;  // for on_located and on_end
   size_t cur_window_end = 0;      // for on_end
   unsigned email_rule = UINT_MAX; // the e-mail rule's index, if enabled
+  // By scan::keyed_secret: the rule that masks a value under a key named
+  // for such a secret, or UINT16_MAX (none, or the rule is off).
+  std::array<uint16_t, 5> keyed_rule{};
+  uint16_t cookie_rule = UINT16_MAX;   // cookie_header's index, if enabled
+  bool any_keyed_rule = false;         // one of keyed_rule is on
+  std::vector<scan::candidate> wholes; // scan_segment: cookie candidates
 
   impl(std::shared_ptr<const rule_set> r, limits l)
       : rules(std::move(r)), in(&rules->internals()), lim(l) {
@@ -346,6 +353,24 @@ struct masker::impl {
     for (size_t i = 0; i < in->defs.size(); ++i)
       if (in->defs[i]->locate == rules::locator::email)
         email_rule = unsigned(i);
+    // The rules whose values a key named for a secret gives whole.
+    keyed_rule.fill(UINT16_MAX);
+    for (size_t i = 0; i < rules->rule_count(); ++i) {
+      if (!rules->enabled(i))
+        continue;
+      std::string_view id = rules->rule(i).id;
+      auto kind = id == "password_assignment" ? scan::keyed_secret::password
+                  : id == "secret_assignment" ? scan::keyed_secret::secret
+                  : id == "authorization_header"
+                      ? scan::keyed_secret::authorization
+                  : id == "cookie_header" ? scan::keyed_secret::cookie
+                                          : scan::keyed_secret::none;
+      if (kind != scan::keyed_secret::none)
+        keyed_rule[size_t(kind)] = uint16_t(i);
+    }
+    cookie_rule = keyed_rule[size_t(scan::keyed_secret::cookie)];
+    any_keyed_rule = std::any_of(keyed_rule.begin(), keyed_rule.end(),
+                                 [](uint16_t r) { return r != UINT16_MAX; });
     for (size_t i = 0; i < rules->rule_count(); ++i)
       labels.push_back("[REDACTED_" + std::string(rules->rule(i).entity) + "]");
   }
@@ -411,8 +436,11 @@ struct masker::impl {
       return fail(error_kind::internal, offset_of(raw.data()));
     if (!c.key.empty() && c.key.data() != last_key_ptr) {
       // Once per distinct key occurrence: every value under it shares it.
-      keys.push_back(
-          {uint32_t(c.key.data() - base), uint32_t(c.key.size()), false, {}});
+      keys.push_back({uint32_t(c.key.data() - base),
+                      uint32_t(c.key.size()),
+                      false,
+                      {},
+                      -1});
       last_key_ptr = c.key.data();
     }
     int32_t key = c.key.empty() ? -1 : int32_t(keys.size() - 1);
@@ -786,7 +814,7 @@ struct masker::impl {
       const context_window *wfirst = w;
       while (w != we && w->first < seg_end)
         ++w;
-      if (first == h && cfirst == c && wfirst == w)
+      if (first == h && cfirst == c && wfirst == w && keyed_rule_of(s) < 0)
         continue; // nothing located in this string: nothing to check
       size_t before = repls.size();
       if (!scan_segment(s, first, h, cfirst, c, wfirst, w))
@@ -838,6 +866,7 @@ struct masker::impl {
       // Media references are rare: look for one once per string, not per
       // candidate (a long nested document can hold hundreds of candidates).
       find_media_references(t);
+      bool cookie_seen = false;
       for (size_t i = 0; i < cands.size(); ++i) {
         scan::candidate c = cands[i];
         if (scan::confirm(*defs[c.rule], t, c, {}) && // no context rule here
@@ -846,13 +875,20 @@ struct masker::impl {
           // An assignment is located from its name and masks its value: the
           // value is what may lose to a range (OPENAI_API_KEY=sk-proj-...)
           // and what a rescan could find again (rescan_glued).
-          if (defs[c.rule]->locate == rules::locator::assignment)
+          if (defs[c.rule]->locate == rules::locator::assignment) {
             located[i] = c;
+            cookie_seen |= c.rule == cookie_rule;
+          }
         }
       }
       cands.resize(kept);
-      scan::resolve_overlaps(cands, cand_scratch, claimed);
+      if (cookie_seen)
+        absorb_cookies();
     }
+    if (s.key >= 0 && any_keyed_rule)
+      add_keyed_candidate(s, t);
+    if (!cands.empty())
+      scan::resolve_overlaps(cands, cand_scratch, claimed);
     // Context rules are checked last, against what the others masked: the
     // distance to a context word must not count masked text, so that a
     // second pass (which sees labels there) decides the same.
@@ -958,6 +994,67 @@ struct masker::impl {
     take_before(UINT32_MAX);
     cands.assign(ctx_merged.begin(), ctx_merged.end());
     return true;
+  }
+
+  // The rule that masks string `s` whole for the key it sits under (a key
+  // named for a secret), or -1.
+  int keyed_rule_of(const span_rec &s) {
+    if (s.key < 0 || !any_keyed_rule)
+      return -1;
+    key_rec &k = keys[size_t(s.key)];
+    if (k.secret < 0) {
+      std::string_view name(base + k.raw_begin, k.raw_len);
+      if (!short_and_plain(name) && name.find('\\') != name.npos)
+        name = decoded_name(name);
+      k.secret = int8_t(scan::secret_named(name));
+    }
+    uint16_t rule = keyed_rule[size_t(k.secret)];
+    return rule == UINT16_MAX ? -1 : int(rule);
+  }
+
+  // A string under a key named for a secret is that secret: its value goes
+  // whole, as one candidate that takes the place of those inside it (a JWT
+  // in a cookie would leave the cookie's other pairs), unless a specific
+  // secret's candidate spans the same bytes (it keeps its label: "Bearer
+  // ghp_..." under "Authorization").
+  [[gnu::noinline]] void add_keyed_candidate(const span_rec &s,
+                                             std::string_view t) {
+    int rule = keyed_rule_of(s);
+    if (rule < 0)
+      return;
+    scan::candidate k{0, 0, uint16_t(rule)};
+    if (scan::keyed_value(scan::keyed_secret(keys[size_t(s.key)].secret), t, k))
+      absorb(k);
+  }
+
+  // A cookie header's value goes whole: a token inside would leave the
+  // other pairs, and a label next to them (not idempotent).
+  [[gnu::noinline]] void absorb_cookies() {
+    wholes.clear();
+    size_t others = 0;
+    for (const scan::candidate &c : cands)
+      if (c.rule == cookie_rule)
+        wholes.push_back(c);
+      else
+        cands[others++] = c;
+    cands.resize(others);
+    for (const scan::candidate &k : wholes)
+      absorb(k);
+  }
+
+  // Adds `k`, a value masked whole, to `cands` in place of the candidates
+  // inside it, unless one of a specific secret spans the same bytes.
+  void absorb(const scan::candidate &k) {
+    for (const scan::candidate &c : cands)
+      if (c.from == k.from && c.to == k.to &&
+          rules->rule(c.rule).klass == precision::specific_secret)
+        return;
+    size_t kept = 0;
+    for (const scan::candidate &c : cands)
+      if (c.from < k.from || c.to > k.to)
+        cands[kept++] = c;
+    cands.resize(kept);
+    cands.push_back(k);
   }
 
   // Whether the key the string sits under gives context `need` (then no

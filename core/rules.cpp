@@ -207,6 +207,11 @@ const rule_def k_rules[] = {
       "scheme stays)"},
      "authorization", HS_FLAG_CASELESS, 300, edge::none, edge::none,
      check::authorization, context::none, locator::assignment},
+    {{"cookie_header", "CREDENTIAL", P::generic_secret, true,
+      "value of a Cookie or Set-Cookie header, to the end of its line "
+      "(session cookies are credentials; the header name stays)"},
+     "cookie", HS_FLAG_CASELESS, 4096, edge::none, edge::none, check::cookie,
+     context::none, locator::assignment},
 
     // -------------------------------------------------------------------- PII
     {{"email", "EMAIL", P::pii, true,

@@ -44,6 +44,7 @@ enum class check : uint8_t {
   vendor_key,    // core = the key of validate::vendor_key's shapes
   assignment,    // core = the value after the separator, if one to hide
   authorization, // as assignment, after a scheme word (not Bearer, Basic)
+  cookie,        // a Cookie header's value: to the end of its line
 };
 
 enum class context : uint8_t {

@@ -623,8 +623,9 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
 }
 
 assigned assignment_value(std::string_view t, uint32_t name_last,
-                          uint32_t limit, bool scheme) {
-  assigned v = assignment_head(t, name_last, limit, scheme);
+                          uint32_t limit, rules::check kind) {
+  assigned v =
+      assignment_head(t, name_last, limit, kind == rules::check::authorization);
   if (v.sep == 0)
     return v;
   uint32_t j = v.from;
@@ -638,6 +639,16 @@ assigned assignment_value(std::string_view t, uint32_t name_last,
     }
     v.quote = 0; // no closing quote: the value ends as an unquoted one
     j = v.from;
+  }
+  if (kind == rules::check::cookie) {
+    // "a=b; c=d" runs to the end of the line (or of a nested string).
+    while (j < limit && t[j] != '\n' && t[j] != '\r' && t[j] != '"' &&
+           t[j] != '\\' && t[j] != '\0')
+      ++j;
+    while (j > v.from && t[j - 1] == ' ')
+      --j;
+    v.to = j;
+    return v;
   }
   const auto &stop = value_stops();
   while (j < limit && !stop[static_cast<unsigned char>(t[j])])
@@ -716,6 +727,17 @@ bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
   return digit || !std::all_of(core.begin(), core.end(), is_alpha);
 }
 
+// A word in a secret's place that says there is none, or names a type.
+bool says_none(std::string_view val) {
+  for (std::string_view w :
+       {"none", "null", "nil", "undefined", "true", "false", "yes", "no",
+        "required", "optional", "empty", "hidden", "redacted", "masked",
+        "string", "str", "bool", "int"})
+    if (validate::equals_ignore_case(val, w))
+      return true;
+  return false;
+}
+
 // A value worth hiding: not empty, not a reference to one kept elsewhere
 // ($VAR, %s, ${VAR}, <your password>), not a word that says there is none
 // (None, null, true, required), and unquoted, data (unquoted_value_is_data).
@@ -749,13 +771,25 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   // password is url_password's).
   if (val.find("://") != std::string_view::npos)
     return false;
-  for (std::string_view w :
-       {"none", "null", "nil", "undefined", "true", "false", "yes", "no",
-        "required", "optional", "empty", "hidden", "redacted", "masked",
-        "string", "str", "bool", "int"})
-    if (validate::equals_ignore_case(val, w))
-      return false;
+  if (says_none(val))
+    return false;
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
+    return false;
+  c.from = v.from;
+  return true;
+}
+
+// A Cookie or Set-Cookie header ("Cookie: sid=...; theme=dark"; in a
+// nested document "cookie": "sid=..."): name=value pairs after a ':'.
+bool confirm_cookie(const rules::rule_def &r, std::string_view t,
+                    candidate &c) {
+  const uint32_t limit = assignment_limit(r, t, c.from);
+  assigned v = assignment_head(t, c.from, limit, false);
+  if (v.sep == 0 || t[v.sep] != ':' || c.to <= v.from)
+    return false;
+  std::string_view val = t.substr(v.from, c.to - v.from);
+  if (val.find('=') == std::string_view::npos ||
+      validate::is_placeholder(val) || val.front() == '$')
     return false;
   c.from = v.from;
   return true;
@@ -1036,8 +1070,7 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
     extra = "-._~+/";
     break;
   case rules::locator::assignment:
-    return assignment_value(t, from, assignment_limit(r, t, from),
-                            r.validator == rules::check::authorization)
+    return assignment_value(t, from, assignment_limit(r, t, from), r.validator)
         .to;
   default:
     return end;
@@ -1119,6 +1152,73 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
   });
 }
 
+// A key whose letters and digits (lower case, every other byte dropped)
+// end with the name of a secret. Not "token" alone (logprobs: {"token":
+// " Hello"}), nor "signature" (Anthropic's thinking blocks), nor "pwd" (the
+// working directory of an environment dump). The last byte picks the few
+// names to compare: every scanned string under a key asks (a table of 24
+// suffixes compared in turn cost the medium bench body ~10%).
+keyed_secret secret_named(std::string_view key) {
+  // Whether the key's letters and digits end with `name`, compared from
+  // the end: most keys differ at their last byte or the one before.
+  auto ends = [key](std::string_view name) {
+    size_t i = key.size(), j = name.size();
+    while (j > 0) {
+      while (i > 0 && !is_alnum(key[i - 1]))
+        --i;
+      if (i == 0 || lower(key[i - 1]) != name[j - 1])
+        return false;
+      --i;
+      --j;
+    }
+    return true;
+  };
+  size_t last = key.size();
+  while (last > 0 && !is_alnum(key[last - 1]))
+    --last;
+  if (last == 0)
+    return keyed_secret::none;
+  switch (lower(key[last - 1])) {
+  case 'd':
+    if (ends("password") || ends("passwd"))
+      return keyed_secret::password;
+    break;
+  case 'e':
+    if (ends("passphrase"))
+      return keyed_secret::password;
+    if (ends("cookie"))
+      return keyed_secret::cookie;
+    break;
+  case 't':
+    if (ends("secret"))
+      return keyed_secret::secret;
+    break;
+  case 'y':
+    if (!ends("key"))
+      break;
+    for (std::string_view name :
+         {"secretkey", "apikey", "accesskey", "privatekey", "accountkey",
+          "subscriptionkey", "encryptionkey", "signingkey", "masterkey"})
+      if (ends(name))
+        return keyed_secret::secret;
+    break;
+  case 'n':
+    if (ends("authorization"))
+      return keyed_secret::authorization;
+    if (!ends("token"))
+      break;
+    for (std::string_view name :
+         {"accesstoken", "refreshtoken", "authtoken", "idtoken", "apitoken",
+          "bearertoken", "sessiontoken", "securitytoken"})
+      if (ends(name))
+        return keyed_secret::secret;
+    break;
+  default:
+    break;
+  }
+  return keyed_secret::none;
+}
+
 key_context classify_key(std::string_view key) {
   key_context k;
   // Split on non-letters and camelCase humps; compare whole tokens.
@@ -1148,6 +1248,59 @@ key_context classify_key(std::string_view key) {
       k.ssn = true;
   }
   return k;
+}
+
+bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
+  auto space = [](char ch) {
+    return ch == ' ' || (ch >= '\t' && ch <= '\r') || ch == '\0';
+  };
+  uint32_t from = 0, to = uint32_t(t.size());
+  while (from < to && space(t[from]))
+    ++from;
+  while (to > from && space(t[to - 1]))
+    --to;
+  std::string_view val = t.substr(from, to - from);
+  auto has_space = [&](std::string_view v) {
+    return std::any_of(v.begin(), v.end(), space);
+  };
+  if (kind == keyed_secret::authorization) {
+    // "Token abc", "Bearer abc": the scheme stays (a bare credential goes
+    // whole).
+    size_t w = 0;
+    while (w < val.size() && w <= 25 && (is_alnum(val[w]) || val[w] == '-'))
+      ++w;
+    size_t k = w;
+    while (k < val.size() && val[k] == ' ')
+      ++k;
+    if (w > 0 && k > w && k < val.size()) {
+      from += uint32_t(k);
+      val.remove_prefix(k);
+    }
+  }
+  if (val.empty() || validate::is_placeholder(val) || says_none(val) ||
+      val.front() == '$' || val.find("://") != std::string_view::npos)
+    return false;
+  switch (kind) {
+  case keyed_secret::secret:
+  case keyed_secret::authorization:
+    if (has_space(val))
+      return false; // prose, or a credential of another shape
+    break;
+  case keyed_secret::password: {
+    char last = val.back();
+    if (has_space(val) && (last == '.' || last == '!' || last == '?'))
+      return false; // "This password is too short."
+    break;
+  }
+  case keyed_secret::cookie:
+  case keyed_secret::none:
+    break;
+  }
+  if (kind == keyed_secret::none)
+    return false;
+  c.from = from;
+  c.to = to;
+  return true;
 }
 
 bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
@@ -1250,6 +1403,9 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::assignment:
   case rules::check::authorization:
     ok = confirm_assignment(r, t, c);
+    break;
+  case rules::check::cookie:
+    ok = confirm_cookie(r, t, c);
     break;
   case rules::check::vendor_key: {
     size_t n = validate::vendor_key(s);

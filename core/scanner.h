@@ -21,6 +21,16 @@ struct candidate {
 
 // Context known from the JSON structure around the string (the attribute
 // key or object member name it sits under).
+// What a key named for a secret says its string values are (the value is
+// the secret, whole: "password": "...", http.request.header.cookie).
+enum class keyed_secret : uint8_t {
+  none,
+  password,      // password, passwd, passphrase: password_assignment
+  secret,        // secret, api_key, access_token...: secret_assignment
+  authorization, // an Authorization header: authorization_header
+  cookie,        // a Cookie or Set-Cookie header: cookie_header
+};
+
 struct key_context {
   bool phone = false;
   bool ssn = false;
@@ -29,6 +39,21 @@ struct key_context {
 // Classifies an attribute key / member name (raw JSON text, escapes left as
 // is: an escaped key simply does not match, which only loses context).
 key_context classify_key(std::string_view key);
+
+// The secret a key names, by its last letters and digits: "password",
+// "db_password", "OPENAI_API_KEY", "x-api-key",
+// "http.request.header.authorization". Cheap: every scanned string under a
+// key asks.
+keyed_secret secret_named(std::string_view key);
+
+// The secret in string `t`, a value under a key that names one of kind
+// `kind`: `t` less the spaces around it and, for an Authorization header,
+// its scheme word. False when there is nothing to hide: empty, a
+// placeholder or a label, a word that says there is none (null, true,
+// required...), a link; for a secret, a value with spaces (prose, not a
+// key); for a password, a sentence (a validation message: "This field is
+// required.").
+bool keyed_value(keyed_secret kind, std::string_view t, candidate &c);
 
 // Where the candidate of a code-located rule (rule.locate != som) that ends
 // at `end` starts, or UINT32_MAX when there is none.

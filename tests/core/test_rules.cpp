@@ -1111,8 +1111,8 @@ TEST(Secrets, Jwt) {
       "Y2lwaGVydGV4dCBvZiB0aGUgc2Vzc2lvbiBjbGFpbXMsIGVuY3J5cHRlZCB3aXRoIEEyNTZH"
       "Q00.dGFnLTE2LWJ5dGVzISEhIQ";
   expect_masked_as(jwe, "JWT");
-  expect_msg("Cookie: next-auth.session-token=" + jwe + "; Path=/",
-             "Cookie: next-auth.session-token=[REDACTED_JWT]; Path=/");
+  expect_msg("next-auth.session-token=" + jwe + "; Path=/",
+             "next-auth.session-token=[REDACTED_JWT]; Path=/");
 }
 
 TEST(Secrets, BearerTokenAndJwtMaskedOnce) {
@@ -1310,6 +1310,99 @@ TEST(Secrets, AuthorizationHeaderOfOtherSchemes) {
   expect_kept("Authorization: see RFC 7235 section 4.2");
   expect_kept("headers = {'Authorization': f'Token {token}'}");
   expect_kept("authorization_code=abc123def456");
+}
+
+// A Cookie or Set-Cookie header is a session credential: its value goes
+// whole, to the end of its line, with the tokens in it (a JWT left as its
+// own label would leave the other pairs, and labels glued to them).
+TEST(Secrets, CookieHeaderMaskedWhole) {
+  expect_msg("Cookie: sid=s%3A9f8e7d6c5b4a39281706f5e4d3c2b1a0.AbCdEfGh; "
+             "theme=dark\nnext line",
+             "Cookie: [REDACTED_CREDENTIAL]\nnext line");
+  expect_msg("Set-Cookie: sessionid=38afes7a8; Path=/; HttpOnly",
+             "Set-Cookie: [REDACTED_CREDENTIAL]");
+  expect_msg("{\"cookie\": \"sid=abc123\", \"accept\": \"*/*\"}",
+             "{\"cookie\": \"[REDACTED_CREDENTIAL]\", \"accept\": \"*/*\"}");
+  const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYWxpY2UifQ."
+                          "Xf3kq9sZ8d7Lm2N4p6R8t0V2x4Z6b8D0f2H4j6L8n0P";
+  expect_msg("Cookie: session=" + jwt + "; lang=en",
+             "Cookie: [REDACTED_CREDENTIAL]");
+  // Not a header of cookies: no name=value pair, or no ':'.
+  expect_kept("cookie: chocolate chip, two dozen");
+  expect_kept("Cookie: <your cookie here>");
+  expect_kept("the cookie banner = annoying");
+}
+
+// A string under a key named for a secret is the secret, whole: in a
+// document of any shape ("password": "...", "x-api-key": "...") and in an
+// OTLP attribute (http.request.header.cookie holds an array of strings).
+TEST(Secrets, ValueUnderAKeyNamedForASecret) {
+  EXPECT_EQ(mask_doc(R"({"user":"bob","password":"hunter2x9"})"),
+            R"({"user":"bob","password":"[REDACTED_PASSWORD]"})");
+  EXPECT_EQ(mask_doc(R"({"db_password":"correct horse battery"})"),
+            R"({"db_password":"[REDACTED_PASSWORD]"})");
+  EXPECT_EQ(mask_doc(R"({"headers":{"X-API-Key":"7f3a9b2c1d4e","cookie":)"
+                     R"("sid=abc; theme=dark"}})"),
+            R"({"headers":{"X-API-Key":"[REDACTED_SECRET]","cookie":)"
+            R"("[REDACTED_CREDENTIAL]"}})");
+  EXPECT_EQ(mask_doc(R"({"clientSecret":"abc","OPENAI_API_KEY":"k-1"})"),
+            R"({"clientSecret":"[REDACTED_SECRET]","OPENAI_API_KEY":)"
+            R"("[REDACTED_SECRET]"})");
+  EXPECT_EQ(mask_doc(R"({"access_token":["a1","b2"]})"),
+            R"({"access_token":["[REDACTED_SECRET]","[REDACTED_SECRET]"]})");
+  // The scheme of an Authorization header stays; a specific secret spanning
+  // the same bytes keeps its own label.
+  EXPECT_EQ(mask_doc(R"({"Authorization":"Token abc"})"),
+            R"({"Authorization":"Token [REDACTED_CREDENTIAL]"})");
+  EXPECT_EQ(mask_doc(R"({"authorization":"Bearer short"})"),
+            R"({"authorization":"Bearer [REDACTED_CREDENTIAL]"})");
+  EXPECT_EQ(mask_doc(R"({"authorization":"Bearer )"
+                     R"(ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R"})"),
+            R"({"authorization":"Bearer [REDACTED_GITHUB_TOKEN]"})");
+  EXPECT_EQ(mask_doc(otlp_attr("password", "pw")),
+            otlp_attr("password", "[REDACTED_PASSWORD]"));
+  const std::string cookies =
+      R"([{"resource":{"attributes":[{"key":"http.request.header.cookie",)"
+      R"("value":{"arrayValue":{"values":[{"stringValue":"%s"}]}}}]},)"
+      R"("scopeSpans":[]}])";
+  auto with = [&](std::string_view v) {
+    std::string d = cookies;
+    d.replace(d.find("%s"), 2, v);
+    return d;
+  };
+  EXPECT_EQ(mask_doc(with("sid=9f8e7d")), with("[REDACTED_CREDENTIAL]"));
+  // What is not a secret there: nothing, a placeholder, a word that says
+  // there is none, a reference, a link, prose.
+  for (const char *doc :
+       {R"({"password":""})", R"({"password":"   "})",
+        R"({"password":"<your password>"})", R"({"api_key":"${API_KEY}"})",
+        R"({"api_key":"$OPENAI_API_KEY"})", R"({"secret":"null"})",
+        R"({"password":"required"})", R"({"has_secret":"false"})",
+        R"({"access_token":"[REDACTED_SECRET]"})",
+        R"({"authorization_url":"https://example.com/oauth"})",
+        R"({"authorization":"https://example.com/oauth"})",
+        R"({"errors":{"password":["This password is too short."]}})",
+        R"({"secret":"The secret is to start small"})"})
+    EXPECT_EQ(mask_doc(doc), doc);
+  // Keys that only look like it: logprobs' "token", Anthropic's thinking
+  // "signature", the working directory of an environment dump, a count.
+  for (const char *doc :
+       {R"({"token":" Hello","logprob":-0.1})", R"({"tokens":"12"})",
+        R"({"signature":"EqQBCgIYAhIM1gbcDa9GJwZA"})", R"({"PWD":"/home/x"})",
+        R"({"max_tokens":"256"})", R"({"password_min_length":"12"})",
+        R"({"secretary":"Ann"})"})
+    EXPECT_EQ(mask_doc(doc), doc);
+  // Off with its rule.
+  std::string err;
+  auto rs = core::rule_set::compile({{"password_assignment"}}, &err);
+  ASSERT_TRUE(rs) << err;
+  core::masker m(rs);
+  EXPECT_EQ(mask_copy(m, R"({"password":"pw1","api_key":"k1"})"),
+            R"({"password":"[REDACTED_PASSWORD]","api_key":"k1"})");
+  // Idempotent.
+  std::string once = mask_doc(
+      R"({"password":"a b c","Authorization":"Token x","cookie":"a=b"})");
+  EXPECT_EQ(mask_doc(once), once);
 }
 
 const char k_pem_body[] =
