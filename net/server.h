@@ -103,6 +103,9 @@ struct alignas(64) shard_stats {
   std::atomic<uint64_t> recv_buffers_exhausted{0}; // -ENOBUFS seen
   std::atomic<uint64_t> recv_paused{0};  // pipelined backlog full: reads paused
   std::atomic<uint64_t> cq_overflows{0}; // turns that found the CQ overflowed
+  // Receives the kernel never completed though the socket held data, an end
+  // or an error (found by shard_loop's probe of silent connections).
+  std::atomic<uint64_t> recv_stalls{0};
   // Submissions made inside a batch of completions because handling it took
   // long (large bodies): their responses left before the batch was done.
   std::atomic<uint64_t> early_submits{0};

@@ -55,6 +55,9 @@ constexpr uint64_t flush_after_us = 200;
 // Bodies and headers above this are freed after their request, so an idle
 // keep-alive connection does not pin a once-large buffer.
 constexpr size_t retain_bytes = size_t{1} << 20;
+// How long a connection with its receive armed stays silent before
+// probe_silent() looks at its socket, and then how often.
+constexpr uint64_t probe_after_ms = 1000;
 
 } // namespace
 
@@ -412,6 +415,32 @@ void shard_loop::check_deadlines() {
     else
       close_now(c);
   }
+  for (auto &cp : conns_)
+    if (cp->in_use && !cp->closing && cp->recv_armed && !cp->writing &&
+        now_ms_ - cp->heard_ms >= probe_after_ms &&
+        now_ms_ - cp->probed_ms >= probe_after_ms)
+      probe_silent(*cp);
+}
+
+// A multishot receive can miss the wakeup of its socket: under load, a
+// client's reset (a client that gave up halfway through a body) went
+// unreported and the connection stayed open, its receive armed, until the
+// body deadline (seen in NetServer.MixedTrafficSoak; a peek then found
+// ECONNRESET waiting). A connection silent for probe_after_ms gets one
+// non-blocking peek a period: an end or an error closes it now; bytes the
+// receive did not deliver restart it (cancelled, re-armed by on_recv).
+void shard_loop::probe_silent(conn &c) {
+  c.probed_ms = now_ms_;
+  char byte;
+  ssize_t n = ::recv(c.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return; // nothing waits: the receive is right to wait
+  bump(stats_[index_].recv_stalls);
+  if (n > 0)
+    return cancel_recv(c);
+  if (n == 0)
+    return on_eof(c);
+  close_now(c);
 }
 
 // ---- acceptor ------------------------------------------------------------
@@ -548,6 +577,7 @@ void shard_loop::adopt(int fd) {
   active_++;
   c.fd = fd;
   c.in_use = true;
+  c.heard_ms = c.probed_ms = now_ms_;
   set_deadline(c, deadline_kind::idle, cfg_.idle_timeout_ms);
   if (!arm_recv(c))
     retry_later(c);
@@ -617,6 +647,7 @@ void shard_loop::run_retries() {
 }
 
 void shard_loop::on_recv(conn &c, int res, uint32_t flags) {
+  c.heard_ms = now_ms_;
   if (!(flags & IORING_CQE_F_MORE)) {
     c.recv_armed = false; // multishot ended: re-armed below if still wanted
     c.inflight--;

@@ -39,6 +39,8 @@ struct conn {
   bool writing = false;   // a final response is queued or being sent
   bool close_after = false;
   bool in_retry = false;
+  uint64_t heard_ms = 0;  // the last completion of a receive (or adoption)
+  uint64_t probed_ms = 0; // the last probe_silent() look at the socket
   deadline_kind dkind = deadline_kind::none;
   uint64_t deadline_ms = 0;
   request_parser parser;
@@ -102,6 +104,7 @@ private:
   void start_linger(conn &c);
   void close_now(conn &c);
   void cancel_recv(conn &c);
+  void probe_silent(conn &c);
   void check_release(conn &c);
   bool wants_recv(const conn &c) const;
   void set_deadline(conn &c, deadline_kind kind, uint32_t timeout_ms);

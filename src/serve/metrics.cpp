@@ -209,6 +209,11 @@ void metrics_registry::render(const net::server &srv,
       {"maskd_cq_overflows_total",
        "Loop turns that found the completion queue overflowed.",
        &net::shard_stats::cq_overflows},
+      {"maskd_recv_stalls_total",
+       "Receives the kernel had not completed though their socket held "
+       "data, an end or an error (found by the probe of silent "
+       "connections).",
+       &net::shard_stats::recv_stalls},
       {"maskd_early_submits_total",
        "Submissions inside a batch of completions, so that responses to "
        "large bodies leave before the batch is done.",

@@ -184,7 +184,8 @@ TEST(ServeMetrics, CountWhatWasSent) {
   // Ring pressure is exported per shard; this light load never hits it.
   for (const char *name :
        {"maskd_recv_buffers_exhausted_total", "maskd_recv_paused_total",
-        "maskd_cq_overflows_total", "maskd_early_submits_total"}) {
+        "maskd_cq_overflows_total", "maskd_early_submits_total",
+        "maskd_recv_stalls_total"}) {
     std::string series = std::string(name) + R"({shard="1"})";
     EXPECT_NE(t.find(series + " "), std::string::npos) << name;
     EXPECT_EQ(metric(t, series), 0u) << name;
