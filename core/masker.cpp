@@ -1014,7 +1014,7 @@ struct masker::impl {
 
   // A string under a key named for a secret is that secret: its value goes
   // whole, as one candidate that takes the place of those inside it (a JWT
-  // in a cookie would leave the cookie's other pairs), unless a specific
+  // in a cookie would leave the cookie's other pairs), unless another
   // secret's candidate spans the same bytes (it keeps its label: "Bearer
   // ghp_..." under "Authorization").
   [[gnu::noinline]] void add_keyed_candidate(const span_rec &s,
@@ -1043,11 +1043,13 @@ struct masker::impl {
   }
 
   // Adds `k`, a value masked whole, to `cands` in place of the candidates
-  // inside it, unless one of a specific secret spans the same bytes.
+  // inside it, unless another secret's spans the same bytes: that one keeps
+  // its label, as in text ("Bearer [REDACTED_BEARER_TOKEN]" under an
+  // Authorization key as after "Authorization:").
   void absorb(const scan::candidate &k) {
     for (const scan::candidate &c : cands)
       if (c.from == k.from && c.to == k.to &&
-          rules->rule(c.rule).klass == precision::specific_secret)
+          rules->rule(c.rule).klass != precision::pii)
         return;
     size_t kept = 0;
     for (const scan::candidate &c : cands)

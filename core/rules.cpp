@@ -179,12 +179,14 @@ const rule_def k_rules[] = {
 
     {{"password_assignment", "PASSWORD", P::generic_secret, true,
       "value assigned to a password name: password=..., Password=...; in a "
-      "connection string, \"password\": \"...\" (the name stays)"},
+      "connection string (also PWD=), \"password\": \"...\", a query's "
+      "pass= / pw=, \"my password is ...\" (the name stays)"},
      // The names alone, as literals (a separator after a variable gap made
      // each expression cost pass 1 ~5%): the separator and the value are
      // found and judged in code (scan::confirm_assignment).
-     "password|passwd|passphrase", HS_FLAG_CASELESS, 300, edge::none,
-     edge::none, check::assignment, context::none, locator::assignment},
+     "password|passwd|passphrase|pwd|[?&;]pass=|[?&;]pw=", HS_FLAG_CASELESS,
+     300, edge::none, edge::none, check::password, context::none,
+     locator::assignment},
     {{"secret_assignment", "SECRET", P::generic_secret, true,
       "value assigned to a secret's name: secret, secret_key, client_secret, "
       "api_key, X-API-Key, access/refresh/auth token, AccountKey, "

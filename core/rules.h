@@ -43,6 +43,7 @@ enum class check : uint8_t {
   private_key,   // extend to the END marker in code
   vendor_key,    // core = the key of validate::vendor_key's shapes
   assignment,    // core = the value after the separator, if one to hide
+  password,      // as assignment; also after "is" / "was" ("password is ...")
   authorization, // as assignment, after a scheme word (not Bearer, Basic)
   cookie,        // a Cookie header's value: to the end of its line
 };

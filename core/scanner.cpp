@@ -563,6 +563,7 @@ struct assigned {
   uint32_t sep, from, to; // sep == 0: no separator
   char quote;             // the opening quote, or 0
   uint32_t scheme = 0;    // where an Authorization scheme word starts, or 0
+  bool verb = false;      // "is" / "was" stands for the separator
 };
 
 // Bytes that end an unquoted value (a table: the walk runs over every byte
@@ -578,21 +579,42 @@ const std::array<bool, 256> &value_stops() {
   return table;
 }
 
-// The separator and where the value starts; `to` is left 0. With `scheme`
-// (an Authorization header), a word of up to 25 letters, digits and '-'
-// followed by spaces and more is the scheme: the value starts after it.
+// The separator and where the value starts; `to` is left 0. For an
+// Authorization header (check::authorization), a word of up to 25 letters,
+// digits and '-' followed by spaces and more is the scheme: the value
+// starts after it. For a password (check::password), "is" or "was" between
+// spaces may stand for the separator ("my password is ...", "the password
+// was: ..."): `verb` says so.
 assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
-                         bool scheme) {
+                         rules::check kind) {
+  const bool scheme = kind == rules::check::authorization;
   uint32_t i = name_last + 1;
+  bool verb = false;
   // A name given with its separator ("?token="): the value follows.
   if (t[name_last] != '=') {
     for (uint32_t n = 0; n < 3 && i < limit && t[i] == '\\'; ++n)
       ++i;
     if (i < limit && (t[i] == '"' || t[i] == '\''))
       ++i;
+    const uint32_t spaced = i;
     for (uint32_t n = 0; n < 3 && i < limit && t[i] == ' '; ++n)
       ++i;
-    if (i >= limit || (t[i] != '=' && t[i] != ':'))
+    if (i < limit && i > spaced && kind == rules::check::password) {
+      // "is" or "was", then a space or ':' (the separator: the last of a
+      // space and a ':' after the verb).
+      for (std::string_view word : {"is", "was"}) {
+        uint32_t w = i + uint32_t(word.size());
+        if (w + 1 < limit && (t[w] == ' ' || t[w] == ':') &&
+            validate::equals_ignore_case(t.substr(i, word.size()), word)) {
+          verb = true;
+          i = w;
+          if (t[i] == ' ' && t[i + 1] == ':')
+            ++i;
+          break;
+        }
+      }
+    }
+    if (!verb && (i >= limit || (t[i] != '=' && t[i] != ':')))
       return {0, 0, 0, 0};
     ++i;
   }
@@ -602,6 +624,7 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
   while (i < limit && t[i] == '\\')
     ++i;
   assigned v{sep, i, 0, 0};
+  v.verb = verb;
   if (i < limit && (t[i] == '"' || t[i] == '\'')) {
     v.quote = t[i];
     v.from = ++i;
@@ -624,8 +647,7 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
 
 assigned assignment_value(std::string_view t, uint32_t name_last,
                           uint32_t limit, rules::check kind) {
-  assigned v =
-      assignment_head(t, name_last, limit, kind == rules::check::authorization);
+  assigned v = assignment_head(t, name_last, limit, kind);
   if (v.sep == 0)
     return v;
   uint32_t j = v.from;
@@ -715,15 +737,20 @@ bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
     if (spaced && t[sep] == '=' && (dotted || !digit))
       return false; // "api_key = settings.KEY", "password = get_password"
   }
-  if (t[sep] != ':')
+  if (t[sep] != ':' && !v.verb)
     return true;
   std::string_view core = val;
-  if (core.size() > 1 && (core.back() == '.' || core.back() == '!' ||
-                          core.back() == '?' || core.back() == ':'))
+  if (core.size() > 1 &&
+      (core.back() == '.' || core.back() == '!' || core.back() == '?' ||
+       core.back() == ':' || core.back() == ','))
     core.remove_suffix(1);
   bool digit = std::any_of(core.begin(), core.end(), is_digit);
-  if (r.info.entity != "PASSWORD")
+  if (r.validator != rules::check::password)
     return digit && core.size() >= 16;
+  // After "is": prose says how a password is ("is case-sensitive", "is 12
+  // characters long"); one with a digit, 6 bytes or more, is one.
+  if (v.verb)
+    return digit && core.size() >= 6;
   return digit || !std::all_of(core.begin(), core.end(), is_alpha);
 }
 
@@ -746,8 +773,7 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   // The value's end is the candidate's (extend_end walked it); a quoted
   // value ends at its closing quote.
   const uint32_t limit = assignment_limit(r, t, c.from);
-  const bool scheme = r.validator == rules::check::authorization;
-  assigned v = assignment_head(t, c.from, limit, scheme);
+  assigned v = assignment_head(t, c.from, limit, r.validator);
   // Bearer and Basic credentials are their rules' (labels of their own).
   if (v.scheme != 0) {
     std::string_view word = t.substr(v.scheme, v.from - v.scheme);
@@ -771,11 +797,20 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   // password is url_password's).
   if (val.find("://") != std::string_view::npos)
     return false;
+  // PWD=/home/bob in an environment dump is the working directory.
+  if ((first == '/' || first == '~') && c.from >= 2 &&
+      validate::equals_ignore_case(t.substr(c.from - 2, 3), "pwd"))
+    return false;
   if (says_none(val))
     return false;
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
     return false;
   c.from = v.from;
+  // A sentence's own full stop or comma stays ("my password is X1abcd.").
+  char last = val.back();
+  if (v.verb && !v.quote && val.size() > 1 &&
+      (last == '.' || last == ',' || last == '!' || last == '?'))
+    --c.to;
   return true;
 }
 
@@ -784,7 +819,7 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
 bool confirm_cookie(const rules::rule_def &r, std::string_view t,
                     candidate &c) {
   const uint32_t limit = assignment_limit(r, t, c.from);
-  assigned v = assignment_head(t, c.from, limit, false);
+  assigned v = assignment_head(t, c.from, limit, rules::check::cookie);
   if (v.sep == 0 || t[v.sep] != ':' || c.to <= v.from)
     return false;
   std::string_view val = t.substr(v.from, c.to - v.from);
@@ -1029,7 +1064,8 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
     // From the name's last byte (confirm moves to the value); a name with
     // no separator after it ("passwordless", "secrets.token_hex") is none.
     uint32_t last = end - 1;
-    return assignment_head(t, last, assignment_limit(r, t, last), false).sep
+    return assignment_head(t, last, assignment_limit(r, t, last), r.validator)
+                   .sep
                ? last
                : UINT32_MAX;
   }
@@ -1402,6 +1438,7 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     break;
   case rules::check::assignment:
   case rules::check::authorization:
+  case rules::check::password:
     ok = confirm_assignment(r, t, c);
     break;
   case rules::check::cookie:

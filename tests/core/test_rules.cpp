@@ -1256,6 +1256,35 @@ TEST(Secrets, CredentialAssignments) {
 // A signed URL is a credential until it expires: S3's presigned URLs carry
 // a session token and a signature, Azure's SAS URLs a signature, many APIs
 // a token, in the query. Those values go; the rest of the URL stays.
+// A password told in a sentence ("my password is ..."), an ODBC
+// connection string's PWD=, a query's pass= and pw=.
+TEST(Secrets, PasswordToldOrAbbreviated) {
+  expect_msg("The password is Tr0ub4dor3 for now",
+             "The password is [REDACTED_PASSWORD] for now");
+  expect_msg("my password was: hunter22, ok",
+             "my password was: [REDACTED_PASSWORD], ok");
+  expect_msg("Password is P@ssw0rd123. Keep it safe",
+             "Password is [REDACTED_PASSWORD]. Keep it safe");
+  expect_msg("my password is \"correct-horse\"",
+             "my password is \"[REDACTED_PASSWORD]\"");
+  expect_msg("Server=db;UID=sa;PWD=Sup3rSecret;Database=app",
+             "Server=db;UID=sa;PWD=[REDACTED_PASSWORD];Database=app");
+  expect_msg("GET /login?user=bob&pass=s3cr3t99&next=/",
+             "GET /login?user=bob&pass=[REDACTED_PASSWORD]&next=/");
+  expect_msg("GET /login?user=bob&pw=s3cr3t99",
+             "GET /login?user=bob&pw=[REDACTED_PASSWORD]");
+  // What a sentence says about a password, and the working directory.
+  for (const char *kept :
+       {"The password is incorrect.", "Your password is case-sensitive.",
+        "The password is 12 characters long.", "Password is required",
+        "the password was reset yesterday", "the password is 2048 bits",
+        "The new password is the same as the old one.",
+        "password is valid for 90 days", "PWD=/home/bob/project",
+        "OLDPWD=~/src", "run pwd to see the directory", "compass=north",
+        "bypass=true"})
+    expect_kept(kept);
+}
+
 TEST(Secrets, SignedUrlsAndQueryTokens) {
   expect_msg(
       "https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
@@ -1356,6 +1385,11 @@ TEST(Secrets, ValueUnderAKeyNamedForASecret) {
             R"({"Authorization":"Token [REDACTED_CREDENTIAL]"})");
   EXPECT_EQ(mask_doc(R"({"authorization":"Bearer short"})"),
             R"({"authorization":"Bearer [REDACTED_CREDENTIAL]"})");
+  EXPECT_EQ(mask_doc(R"({"authorization":"Bearer )"
+                     R"(9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"})"),
+            R"({"authorization":"Bearer [REDACTED_BEARER_TOKEN]"})");
+  EXPECT_EQ(mask_doc(R"({"password":"jane@example.com"})"),
+            R"({"password":"[REDACTED_PASSWORD]"})");
   EXPECT_EQ(mask_doc(R"({"authorization":"Bearer )"
                      R"(ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R"})"),
             R"({"authorization":"Bearer [REDACTED_GITHUB_TOKEN]"})");
