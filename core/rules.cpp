@@ -119,6 +119,21 @@ const rule_def k_rules[] = {
      "npm_[A-Za-z0-9]{16}|pypi-AgEIcHlwaS5vcmc", 0, 1020, edge::alnum,
      edge::token, check::vendor_key, context::none,
      locator::prefix, "npm_|pypi-", "_-"},
+    {{"saas_api_key", "API_KEY", P::specific_secret, true,
+      "API key or token of a service an agent's tools call: SendGrid SG., "
+      "Shopify shpat_/shpca_/shppa_/shpss_, DigitalOcean dop_/doo_/dor_v1_, "
+      "Docker Hub dckr_pat_, HashiCorp Vault hvs., Databricks dapi, "
+      "Supabase sbp_, Linear lin_api_, Postman PMAK-, Grafana glsa_, New "
+      "Relic NRAK-, Tavily tvly-, Firecrawl fc- (each its own length and "
+      "alphabet)"},
+     "(?:SG\\.|hvs\\.|dckr_pat_)[A-Za-z0-9_\\-]{16}|"
+     "(?:shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|dapi|sbp_|"
+     "lin_api_|PMAK-|glsa_|NRAK-|tvly-dev-|tvly-|fc-)[A-Za-z0-9]{16}",
+     0, 210, edge::alnum, edge::token, check::vendor_key, context::none,
+     locator::prefix,
+     "SG.|hvs.|dckr_pat_|shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|"
+     "dapi|sbp_|lin_api_|PMAK-|glsa_|NRAK-|tvly-|fc-",
+     "_-."},
     {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
       "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},
      "sk-lf-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-"

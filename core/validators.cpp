@@ -563,7 +563,8 @@ struct key_shape {
   std::string_view prefix;
   uint16_t min, max; // length of the run after the prefix
   alphabet chars;
-  int8_t underscore_at; // LangSmith: 32 hex, '_', 10 hex
+  int8_t sep_at = -1; // where the run holds `sep` (LangSmith: 32 hex, '_')
+  char sep = '_';
 };
 
 // Published formats (the vendors' documentation and the secret scanners'
@@ -580,6 +581,26 @@ constexpr key_shape k_key_shapes[] = {
     {"lsv2_sk_", 43, 43, alphabet::hex, 32},     // LangSmith service
     {"npm_", 36, 36, alphabet::alnum, -1},       // npm access token
     {"pypi-AgEIcHlwaS5vcmc", 50, 1000, alphabet::b64url, -1}, // PyPI
+    // Services an agent's tools call (saas_api_key).
+    {"SG.", 66, 66, alphabet::b64url, 22, '.'},  // SendGrid: 22 '.' 43
+    {"shpat_", 32, 32, alphabet::hex, -1},       // Shopify access token
+    {"shpca_", 32, 32, alphabet::hex, -1},       // Shopify custom app
+    {"shppa_", 32, 32, alphabet::hex, -1},       // Shopify private app
+    {"shpss_", 32, 32, alphabet::hex, -1},       // Shopify shared secret
+    {"dop_v1_", 64, 64, alphabet::hex, -1},      // DigitalOcean personal
+    {"doo_v1_", 64, 64, alphabet::hex, -1},      // DigitalOcean OAuth
+    {"dor_v1_", 64, 64, alphabet::hex, -1},      // DigitalOcean refresh
+    {"dckr_pat_", 27, 27, alphabet::b64url, -1}, // Docker Hub
+    {"hvs.", 90, 200, alphabet::b64url, -1},     // HashiCorp Vault service
+    {"dapi", 32, 32, alphabet::hex, -1},         // Databricks
+    {"sbp_", 40, 40, alphabet::hex, -1},         // Supabase
+    {"lin_api_", 40, 40, alphabet::alnum, -1},   // Linear
+    {"PMAK-", 59, 59, alphabet::hex, 24, '-'},   // Postman: 24 '-' 34
+    {"glsa_", 41, 41, alphabet::alnum, 32},      // Grafana service account
+    {"NRAK-", 27, 27, alphabet::alnum, -1},      // New Relic user key
+    {"tvly-dev-", 32, 32, alphabet::alnum, -1},  // Tavily (development)
+    {"tvly-", 32, 32, alphabet::alnum, -1},      // Tavily
+    {"fc-", 32, 32, alphabet::hex, -1},          // Firecrawl
 };
 
 bool in_alphabet(char c, alphabet a) {
@@ -609,14 +630,14 @@ size_t vendor_key(std::string_view text) {
     while (n < rest.size() && (is_alnum(rest[n]) ||
                                (k.chars == alphabet::b64url &&
                                 (rest[n] == '_' || rest[n] == '-')) ||
-                               (k.underscore_at >= 0 && rest[n] == '_')))
+                               (k.sep_at >= 0 && rest[n] == k.sep)))
       ++n;
     if (n < k.min || n > k.max)
       return 0;
     std::string_view body = rest.substr(0, n);
     for (size_t i = 0; i < n; ++i)
-      if (int(i) == k.underscore_at ? body[i] != '_'
-                                    : !in_alphabet(body[i], k.chars))
+      if (int(i) == k.sep_at ? body[i] != k.sep
+                             : !in_alphabet(body[i], k.chars))
         return 0;
     if (is_placeholder(body) || entropy_compare(body, 3.0) <= 0)
       return 0;

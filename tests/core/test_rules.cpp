@@ -1069,6 +1069,52 @@ TEST(Secrets, AiProviderAndRegistryTokens) {
   expect_value_kept("pypi-AgEIcHlwaS5vcmc");
 }
 
+// Keys of the services an agent's tools call, each its vendor's length and
+// alphabet.
+TEST(Secrets, ServiceApiKeys) {
+  const std::string hex = "0e6f44a47a05f1dad2ad7e88c4c1d6b77688157716fb1a52"
+                          "71146f7464951c96"; // 64
+  const std::string r36 = "Xk9fQ2mL7pR4vT8wZ1nB5cD3gH6jK0sA2eYu";
+  const std::string r72 = r36 + "Qm3-Zt8_Lp2x" + r36.substr(0, 24);
+  for (const std::string &key :
+       {"SG." + r36.substr(0, 22) + "." + r36 + r36.substr(0, 7),
+        "shpat_" + hex.substr(0, 32), "shpca_" + hex.substr(8, 32),
+        "shppa_" + hex.substr(16, 32), "shpss_" + hex.substr(32, 32),
+        "dop_v1_" + hex, "doo_v1_" + hex, "dor_v1_" + hex,
+        "dckr_pat_" + r36.substr(0, 27), "hvs." + r72 + r36.substr(0, 20),
+        "dapi" + hex.substr(0, 32), "sbp_" + hex.substr(0, 40),
+        "lin_api_" + r36 + r36.substr(0, 4),
+        "PMAK-" + hex.substr(0, 24) + "-" + hex.substr(24, 34),
+        "glsa_" + r36.substr(0, 32) + "_" + hex.substr(0, 8),
+        "tvly-" + r36.substr(0, 32), "tvly-dev-" + r36.substr(4, 32),
+        "fc-" + hex.substr(0, 32)}) {
+    SCOPED_TRACE(key);
+    expect_masked_as(key, "API_KEY");
+  }
+  expect_masked_as("NRAK-9QX2M7KF4T8ZB1NC5RD3GH6JP4W", "API_KEY");
+  // Where they turn up: an environment dump, a header, a URL.
+  expect_msg("SENDGRID_API_KEY=SG." + r36.substr(0, 22) + "." + r36 +
+                 r36.substr(0, 7) + "\nTAVILY_API_KEY=tvly-" +
+                 r36.substr(0, 32),
+             "SENDGRID_API_KEY=[REDACTED_API_KEY]\nTAVILY_API_KEY=[REDACTED_"
+             "API_KEY]");
+  expect_msg("X-Shopify-Access-Token: shpat_" + hex.substr(0, 32),
+             "X-Shopify-Access-Token: [REDACTED_API_KEY]");
+  // Databricks' "-2" after the key names a version, and stays.
+  expect_msg("token dapi" + hex.substr(0, 32) + "-2 ok",
+             "token [REDACTED_API_KEY]-2 ok");
+  // Near misses: a length off by one, the wrong alphabet, words that start
+  // like a key, no randomness.
+  for (const std::string &kept :
+       {"shpat_" + hex.substr(0, 31), "dop_v1_" + hex.substr(0, 63),
+        "sbp_" + r36 + "abcd", "tvly-" + r36.substr(0, 31),
+        "PMAK-" + hex.substr(0, 24) + hex.substr(24, 35),
+        std::string("NRAK-9QX2M7KF4T8ZB1NC5RD3GH6JP"),
+        "dapi" + std::string(32, '0'), std::string("SG.com is a domain"),
+        std::string("dapi_version=2 fc-barcelona hvs.short")})
+    expect_value_kept(kept);
+}
+
 TEST(Secrets, PublicKeysAndPlaceholdersSurvive) {
   expect_value_kept("pk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d");
   expect_value_kept("pk_live_Xk9fQ2mL7pR4vT8wZ1nB5cD3");
