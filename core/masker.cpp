@@ -875,7 +875,8 @@ struct masker::impl {
           // An assignment is located from its name and masks its value: the
           // value is what may lose to a range (OPENAI_API_KEY=sk-proj-...)
           // and what a rescan could find again (rescan_glued).
-          if (defs[c.rule]->locate == rules::locator::assignment) {
+          if (defs[c.rule]->locate == rules::locator::assignment ||
+              defs[c.rule]->locate == rules::locator::command) {
             located[i] = c;
             cookie_seen |= c.rule == cookie_rule;
           }

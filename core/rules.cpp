@@ -218,6 +218,16 @@ const rule_def k_rules[] = {
      HS_FLAG_CASELESS, 300, edge::none, edge::none, check::assignment,
      context::none, locator::assignment},
 
+    {{"cli_password", "PASSWORD", P::generic_secret, true,
+      "password given on a command line: curl -u/--user user:PASSWORD, "
+      "mysql/mariadb/mysqldump/mysqladmin -pPASSWORD, redis-cli -a PASSWORD, "
+      "sshpass -p PASSWORD, docker login -p/--password PASSWORD (the command "
+      "stays)"},
+     // The command names; the options are parsed in code
+     // (scan::confirm_cli_password) up to the end of the command.
+     "curl|mysql|mariadb|mysqldump|mysqladmin|redis-cli|sshpass|docker", 0,
+     400, edge::none, edge::none, check::cli_password, context::none,
+     locator::command},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,
       "credential of an Authorization header of another scheme than Bearer "
       "and Basic (Token, ApiKey, Key, Digest...), or a bare one (the "

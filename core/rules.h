@@ -46,6 +46,7 @@ enum class check : uint8_t {
   password,      // as assignment; also after "is" / "was" ("password is ...")
   authorization, // as assignment, after a scheme word (not Bearer, Basic)
   cookie,        // a Cookie header's value: to the end of its line
+  cli_password,  // the password option of the command named at the match
 };
 
 enum class context : uint8_t {
@@ -63,6 +64,7 @@ enum class locator : uint8_t {
   scheme_token, // back over the credential, spaces, then the scheme word
   tail40,       // the last 40 bytes (AWS secret after its label)
   assignment,   // the value after a name's '=' or ':' (extended in code)
+  command,      // the rest of a command line after its name (parsed in code)
 };
 
 struct rule_def {

@@ -830,6 +830,109 @@ bool confirm_cookie(const rules::rule_def &r, std::string_view t,
   return true;
 }
 
+// The password a command line gives (c: from the command name's last byte
+// to the end of the command): curl's -u/--user user:PW, mysql's -pPW (glued:
+// "-p PW" asks, and PW is then the database), redis-cli's -a PW and --pass
+// PW, sshpass's -p PW, docker login's -p/--password PW. Words are split at
+// spaces outside quotes ('...' or "..."); the quotes stay.
+bool confirm_cli_password(std::string_view t, candidate &c) {
+  uint32_t name_end = c.from + 1, name = name_end;
+  while (name > 0 && (is_alpha(t[name - 1]) || t[name - 1] == '-'))
+    --name;
+  if (name > 0 && (is_alnum(t[name - 1]) || t[name - 1] == '_' ||
+                   t[name - 1] == '.' || t[name - 1] == '-'))
+    return false; // "libcurl", "my_mysql", "x.docker"
+  const std::string_view cmd = t.substr(name, name_end - name);
+  struct word {
+    uint32_t from, to; // without its quotes
+  };
+  word words[24];
+  size_t n = 0;
+  uint32_t i = name_end;
+  if (i < c.to && t[i] != ' ')
+    return false; // "curling", "mysql.connector"
+  while (n < std::size(words)) {
+    while (i < c.to && t[i] == ' ')
+      ++i;
+    if (i >= c.to)
+      break;
+    // A word runs to a space outside quotes ("-p'two words'").
+    uint32_t from = i, to = i;
+    while (to < c.to && t[to] != ' ') {
+      if (t[to] == '\'' || t[to] == '"') {
+        const char q = t[to];
+        ++to;
+        while (to < c.to && t[to] != q)
+          ++to;
+      }
+      if (to < c.to)
+        ++to;
+    }
+    i = to;
+    // A quoted word whole: without its quotes.
+    if (to - from >= 2 && (t[from] == '\'' || t[from] == '"') &&
+        t[to - 1] == t[from]) {
+      ++from;
+      --to;
+    }
+    words[n++] = {from, to};
+  }
+  auto text = [&](const word &w) { return t.substr(w.from, w.to - w.from); };
+  size_t first = 0;
+  if (cmd == "docker") {
+    if (n == 0 || text(words[0]) != "login")
+      return false;
+    first = 1;
+  }
+  word pw{0, 0};
+  for (size_t k = first; k < n && pw.to == 0; ++k) {
+    std::string_view w = text(words[k]);
+    bool next = k + 1 < n;
+    if (cmd == "curl") {
+      word v{0, 0};
+      if ((w == "-u" || w == "--user") && next)
+        v = words[k + 1];
+      else if (w.starts_with("--user="))
+        v = {words[k].from + 7, words[k].to};
+      else if (w.starts_with("-u") && w.size() > 2 && w[2] != '-')
+        v = {words[k].from + 2, words[k].to};
+      size_t colon = text(v).find(':');
+      if (v.to != 0 && colon != std::string_view::npos)
+        pw = {v.from + uint32_t(colon) + 1, v.to};
+    } else if (cmd == "redis-cli") {
+      if ((w == "-a" || w == "--pass") && next)
+        pw = words[k + 1];
+    } else if (cmd == "sshpass") {
+      if (w == "-p" && next)
+        pw = words[k + 1];
+      else if (w.starts_with("-p") && w.size() > 2)
+        pw = {words[k].from + 2, words[k].to};
+    } else if (cmd == "docker") {
+      if ((w == "-p" || w == "--password") && next)
+        pw = words[k + 1];
+    } else if (cmd == "mysql" || cmd == "mariadb" || cmd == "mysqldump" ||
+               cmd == "mysqladmin") {
+      if (w.starts_with("-p") && w.size() > 2 && w[2] != '-')
+        pw = {words[k].from + 2, words[k].to};
+    }
+  }
+  // -p'pw', user:"pw": the quotes stay.
+  if (pw.to - pw.from >= 2 && (t[pw.from] == '\'' || t[pw.from] == '"') &&
+      t[pw.to - 1] == t[pw.from]) {
+    ++pw.from;
+    --pw.to;
+  }
+  if (pw.to <= pw.from)
+    return false;
+  std::string_view val = t.substr(pw.from, pw.to - pw.from);
+  if (validate::is_placeholder(val) || val.front() == '$' ||
+      val.front() == '%' || val.front() == '-' || says_none(val))
+    return false;
+  c.from = pw.from;
+  c.to = pw.to;
+  return true;
+}
+
 // Start of the credential after "Bearer " / "Basic " (the scheme word
 // and the spaces stay visible).
 uint32_t credential_start(std::string_view t, const candidate &c) {
@@ -1060,6 +1163,11 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   }
   case rules::locator::tail40:
     return end >= 40 ? end - 40 : UINT32_MAX;
+  case rules::locator::command:
+    // From the command name's last byte: confirm_cli_password reads the
+    // name back and the options forward. Only a name a space follows is a
+    // command ("mysql://..." in a URL is not: no walk to its line's end).
+    return end < t.size() && t[end] == ' ' ? end - 1 : UINT32_MAX;
   case rules::locator::assignment: {
     // From the name's last byte (confirm moves to the value); a name with
     // no separator after it ("passwordless", "secrets.token_hex") is none.
@@ -1108,6 +1216,18 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
   case rules::locator::assignment:
     return assignment_value(t, from, assignment_limit(r, t, from), r.validator)
         .to;
+  case rules::locator::command: {
+    // To the end of the command: a line break (also a nested document's
+    // "\n"), a pipe, ';', '&' or the end of the string.
+    uint32_t limit =
+        uint32_t(std::min<size_t>(t.size(), size_t(from) + r.max_len));
+    uint32_t i = from + 1;
+    while (i < limit && t[i] != '\n' && t[i] != '\r' && t[i] != '|' &&
+           t[i] != ';' && t[i] != '&' && t[i] != '\0' &&
+           !(t[i] == '\\' && i + 1 < limit && t[i + 1] == 'n'))
+      ++i;
+    return i;
+  }
   default:
     return end;
   }
@@ -1443,6 +1563,9 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     break;
   case rules::check::cookie:
     ok = confirm_cookie(r, t, c);
+    break;
+  case rules::check::cli_password:
+    ok = confirm_cli_password(t, c);
     break;
   case rules::check::vendor_key: {
     size_t n = validate::vendor_key(s);

@@ -1331,6 +1331,39 @@ TEST(Secrets, PasswordToldOrAbbreviated) {
     expect_kept(kept);
 }
 
+// Coding agents run shell commands: a password given as an option is
+// masked, the command and its other options stay.
+TEST(Secrets, PasswordOnACommandLine) {
+  expect_msg("$ curl -u admin:S3cretPw https://api.example.com/v1",
+             "$ curl -u admin:[REDACTED_PASSWORD] https://api.example.com/v1");
+  expect_msg("curl --user \"bob:p@ss w0rd\" -X POST https://x",
+             "curl --user \"bob:[REDACTED_PASSWORD]\" -X POST https://x");
+  expect_msg("curl -s -uadmin:hunter22 http://localhost:9200",
+             "curl -s -uadmin:[REDACTED_PASSWORD] http://localhost:9200");
+  expect_msg("mysql -h db -u root -pS3cr3t! appdb",
+             "mysql -h db -u root -p[REDACTED_PASSWORD] appdb");
+  expect_msg("mysqldump -uroot -p'Tr1cky pw' shop > dump.sql",
+             "mysqldump -uroot -p'[REDACTED_PASSWORD]' shop > dump.sql");
+  expect_msg("redis-cli -h cache -a R3disPass ping",
+             "redis-cli -h cache -a [REDACTED_PASSWORD] ping");
+  expect_msg("sshpass -p 'Sup3r' ssh deploy@host",
+             "sshpass -p '[REDACTED_PASSWORD]' ssh deploy@host");
+  expect_msg("docker login -u me -p D0ckerPw registry.example.com",
+             "docker login -u me -p [REDACTED_PASSWORD] registry.example.com");
+  expect_msg("cd /srv && /usr/bin/mysql -uroot -pN3sted db\nls",
+             "cd /srv && /usr/bin/mysql -uroot -p[REDACTED_PASSWORD] db\nls");
+  // No password there: a prompt, a variable, another command's -p, a word
+  // that starts like a command.
+  for (const char *kept :
+       {"curl -u admin https://x", "mysql -p appdb", "mysql -u root -p -h db",
+        "curl -u $USER:$PASS https://x", "mysql -p$MYSQL_PWD db",
+        "docker run -p 8080:80 nginx", "docker login -u me --password-stdin",
+        "libcurl -u a:bcdef", "curling -u a:bcdef", "mysql.connector -pX1",
+        "sshpass -f file ssh host", "redis-cli -a", "mkdir -p build",
+        "mysql --protocol=tcp -P 3306 | grep -p foo"})
+    expect_kept(kept);
+}
+
 TEST(Secrets, SignedUrlsAndQueryTokens) {
   expect_msg(
       "https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
