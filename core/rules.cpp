@@ -220,13 +220,17 @@ const rule_def k_rules[] = {
 
     {{"cli_password", "PASSWORD", P::generic_secret, true,
       "password given on a command line: curl -u/--user user:PASSWORD, "
-      "mysql/mariadb/mysqldump/mysqladmin -pPASSWORD, redis-cli -a PASSWORD, "
-      "sshpass -p PASSWORD, docker login -p/--password PASSWORD (the command "
+      "mysql/mariadb/mysqldump/mysqladmin -pPASSWORD, redis-cli -a, sshpass "
+      "-p, docker login -p/--password, sqlcmd -P, mongo/mongosh -p, "
+      "ldapsearch/ldapadd/ldapmodify/ldapdelete -w, keytool -storepass/"
+      "-keypass, openssl -passin/-passout/-pass pass:PASSWORD (the command "
       "stays)"},
      // The command names; the options are parsed in code
      // (scan::confirm_cli_password) up to the end of the command.
-     "curl|mysql|mariadb|mysqldump|mysqladmin|redis-cli|sshpass|docker", 0,
-     400, edge::none, edge::none, check::cli_password, context::none,
+     "curl|mysql|mariadb|mysqldump|mysqladmin|redis-cli|sshpass|docker|"
+     "sqlcmd|mongo|mongosh|ldapsearch|ldapadd|ldapmodify|ldapdelete|keytool|"
+     "openssl",
+     0, 400, edge::none, edge::none, check::cli_password, context::none,
      locator::command},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,
       "credential of an Authorization header of another scheme than Bearer "

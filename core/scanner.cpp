@@ -830,6 +830,48 @@ bool confirm_cookie(const rules::rule_def &r, std::string_view t,
   return true;
 }
 
+// How a command takes its password, after which option.
+enum class takes : uint8_t {
+  next,       // the next word ("-a PW"), or "--option=PW"
+  glued,      // the rest of the option's word only ("-pPW": "-p PW" asks)
+  user_colon, // user:PW, the next word or glued ("-u user:PW", "-uuser:PW")
+  openssl,    // pass:PW, the next word (not env:VAR, file:PATH, stdin)
+};
+struct cli_option {
+  std::string_view command, option;
+  takes how;
+};
+constexpr cli_option k_cli_options[] = {
+    {"curl", "--user", takes::user_colon},
+    {"curl", "-u", takes::user_colon},
+    {"mysql", "-p", takes::glued},
+    {"mariadb", "-p", takes::glued},
+    {"mysqldump", "-p", takes::glued},
+    {"mysqladmin", "-p", takes::glued},
+    {"redis-cli", "--pass", takes::next},
+    {"redis-cli", "-a", takes::next},
+    {"sshpass", "-p", takes::next},
+    {"sshpass", "-p", takes::glued},
+    {"docker", "--password", takes::next}, // docker login
+    {"docker", "-p", takes::next},
+    {"sqlcmd", "-P", takes::next},
+    {"mongo", "--password", takes::next},
+    {"mongo", "-p", takes::next},
+    {"mongosh", "--password", takes::next},
+    {"mongosh", "-p", takes::next},
+    {"ldapsearch", "-w", takes::next},
+    {"ldapadd", "-w", takes::next},
+    {"ldapmodify", "-w", takes::next},
+    {"ldapdelete", "-w", takes::next},
+    {"keytool", "-storepass", takes::next},
+    {"keytool", "-keypass", takes::next},
+    {"keytool", "-srcstorepass", takes::next},
+    {"keytool", "-deststorepass", takes::next},
+    {"openssl", "-passin", takes::openssl},
+    {"openssl", "-passout", takes::openssl},
+    {"openssl", "-pass", takes::openssl},
+};
+
 // The password a command line gives (c: from the command name's last byte
 // to the end of the command): curl's -u/--user user:PW, mysql's -pPW (glued:
 // "-p PW" asks, and PW is then the database), redis-cli's -a PW and --pass
@@ -886,34 +928,35 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
   }
   word pw{0, 0};
   for (size_t k = first; k < n && pw.to == 0; ++k) {
-    std::string_view w = text(words[k]);
-    bool next = k + 1 < n;
-    if (cmd == "curl") {
+    const std::string_view w = text(words[k]);
+    for (const cli_option &o : k_cli_options) {
+      if (o.command != cmd || !w.starts_with(o.option))
+        continue;
+      const uint32_t after = words[k].from + uint32_t(o.option.size());
       word v{0, 0};
-      if ((w == "-u" || w == "--user") && next)
-        v = words[k + 1];
-      else if (w.starts_with("--user="))
-        v = {words[k].from + 7, words[k].to};
-      else if (w.starts_with("-u") && w.size() > 2 && w[2] != '-')
-        v = {words[k].from + 2, words[k].to};
-      size_t colon = text(v).find(':');
-      if (v.to != 0 && colon != std::string_view::npos)
-        pw = {v.from + uint32_t(colon) + 1, v.to};
-    } else if (cmd == "redis-cli") {
-      if ((w == "-a" || w == "--pass") && next)
-        pw = words[k + 1];
-    } else if (cmd == "sshpass") {
-      if (w == "-p" && next)
-        pw = words[k + 1];
-      else if (w.starts_with("-p") && w.size() > 2)
-        pw = {words[k].from + 2, words[k].to};
-    } else if (cmd == "docker") {
-      if ((w == "-p" || w == "--password") && next)
-        pw = words[k + 1];
-    } else if (cmd == "mysql" || cmd == "mariadb" || cmd == "mysqldump" ||
-               cmd == "mysqladmin") {
-      if (w.starts_with("-p") && w.size() > 2 && w[2] != '-')
-        pw = {words[k].from + 2, words[k].to};
+      if (w.size() == o.option.size()) {
+        if (o.how != takes::glued && k + 1 < n)
+          v = words[k + 1]; // "-a PW"
+      } else if (o.how == takes::glued || o.how == takes::user_colon) {
+        if (w[o.option.size()] != '-')
+          v = {after, words[k].to}; // "-pPW", "-uuser:PW"
+      } else if (o.option.starts_with("--") && w[o.option.size()] == '=') {
+        v = {after + 1, words[k].to}; // "--pass=PW"
+      }
+      if (v.to == 0)
+        continue;
+      const std::string_view value = text(v);
+      if (o.how == takes::user_colon) {
+        size_t colon = value.find(':');
+        if (colon != std::string_view::npos)
+          pw = {v.from + uint32_t(colon) + 1, v.to};
+      } else if (o.how == takes::openssl) {
+        if (value.starts_with("pass:")) // not env:VAR, file:PATH, stdin
+          pw = {v.from + 5, v.to};
+      } else {
+        pw = v;
+      }
+      break;
     }
   }
   // -p'pw', user:"pw": the quotes stay.

@@ -1352,6 +1352,20 @@ TEST(Secrets, PasswordOnACommandLine) {
              "docker login -u me -p [REDACTED_PASSWORD] registry.example.com");
   expect_msg("cd /srv && /usr/bin/mysql -uroot -pN3sted db\nls",
              "cd /srv && /usr/bin/mysql -uroot -p[REDACTED_PASSWORD] db\nls");
+  expect_msg("sqlcmd -S srv -U sa -P Passw0rd1 -Q \"select 1\"",
+             "sqlcmd -S srv -U sa -P [REDACTED_PASSWORD] -Q \"select 1\"");
+  expect_msg("mongosh -u admin -p M0ngoPw --authenticationDatabase admin",
+             "mongosh -u admin -p [REDACTED_PASSWORD] --authenticationDatabase "
+             "admin");
+  expect_msg("ldapsearch -x -D cn=admin -w LdapPw9 -b dc=ex",
+             "ldapsearch -x -D cn=admin -w [REDACTED_PASSWORD] -b dc=ex");
+  expect_msg("keytool -list -keystore ks.jks -storepass St0rePw",
+             "keytool -list -keystore ks.jks -storepass [REDACTED_PASSWORD]");
+  expect_msg(
+      "openssl pkcs12 -in a.p12 -passin pass:P12pw -nodes",
+      "openssl pkcs12 -in a.p12 -passin pass:[REDACTED_PASSWORD] -nodes");
+  expect_msg("redis-cli --pass=R3dis9 ping",
+             "redis-cli --pass=[REDACTED_PASSWORD] ping");
   // No password there: a prompt, a variable, another command's -p, a word
   // that starts like a command.
   for (const char *kept :
@@ -1360,6 +1374,8 @@ TEST(Secrets, PasswordOnACommandLine) {
         "docker run -p 8080:80 nginx", "docker login -u me --password-stdin",
         "libcurl -u a:bcdef", "curling -u a:bcdef", "mysql.connector -pX1",
         "sshpass -f file ssh host", "redis-cli -a", "mkdir -p build",
+        "openssl enc -pass env:KEY -in f", "mongosh mongodb://h/db -p",
+        "mongodb://h:27017/db", "keytool -storepass:env STOREPW",
         "mysql --protocol=tcp -P 3306 | grep -p foo"})
     expect_kept(kept);
 }
