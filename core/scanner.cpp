@@ -1419,8 +1419,17 @@ keyed_secret secret_named(std::string_view key) {
 }
 
 key_context classify_key(std::string_view key) {
-  key_context k;
-  // Split on non-letters and camelCase humps; compare whole tokens.
+  // Split on non-letters and camelCase humps; the last words count: the
+  // key names what its value is ("customer_phone", "user.mobileNumber",
+  // "socialSecurity"), not what it is about ("phone_verified_at",
+  // "sms_sent_at" and "social_media_followers" hold epoch seconds and
+  // counts, "phone_id" an id).
+  struct word {
+    char s[16];
+    uint8_t n = 0;
+    std::string_view view() const { return {s, n}; }
+  };
+  word last[3]; // last[0]: the last word
   size_t i = 0;
   while (i < key.size()) {
     while (i < key.size() && !is_alpha(key[i]))
@@ -1433,19 +1442,27 @@ key_context classify_key(std::string_view key) {
       ++i;
     if (start >= key.size())
       break;
-    char tok[16];
-    size_t n = std::min<size_t>(i - start, sizeof tok);
-    for (size_t j = 0; j < n; ++j)
-      tok[j] = lower(key[start + j]);
-    std::string_view w(tok, n);
-    if (w == "phone" || w == "tel" || w == "telephone" || w == "mobile" ||
-        w == "cell" || w == "cellphone" || w == "fax" || w == "msisdn" ||
-        w == "whatsapp" || w == "telefon" || w == "telefono" || w == "handy" ||
-        w == "sms")
-      k.phone = true;
-    if (w == "ssn" || w == "social" || w == "socialsecurity")
-      k.ssn = true;
+    last[2] = last[1];
+    last[1] = last[0];
+    last[0].n = uint8_t(std::min<size_t>(i - start, sizeof last[0].s));
+    for (size_t j = 0; j < last[0].n; ++j)
+      last[0].s[j] = lower(key[start + j]);
   }
+  // "phone_number", "tel_no", "ssn_nr": the word before names it.
+  size_t w = 0;
+  std::string_view end = last[0].view();
+  if (end == "number" || end == "no" || end == "num" || end == "nr" ||
+      end == "nummer" || end == "numero")
+    w = 1;
+  const std::string_view name = last[w].view();
+  key_context k;
+  k.phone = name == "phone" || name == "tel" || name == "telephone" ||
+            name == "mobile" || name == "cell" || name == "cellphone" ||
+            name == "fax" || name == "msisdn" || name == "whatsapp" ||
+            name == "telefon" || name == "telefono" || name == "handy" ||
+            name == "sms";
+  k.ssn = name == "ssn" || name == "socialsecurity" ||
+          (name == "security" && w < 2 && last[w + 1].view() == "social");
   return k;
 }
 

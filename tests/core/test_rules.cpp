@@ -421,12 +421,25 @@ TEST(Phone, BareDigitsNeedContext) {
   expect_msg("my number is 612 345 678", "my number is [REDACTED_PHONE]");
   EXPECT_EQ(mask_doc(R"({"phone":"4155550123"})"),
             R"({"phone":"[REDACTED_PHONE]"})");
-  // Any token of the key counts, whatever separates the tokens; "tel" alone.
-  for (const char *key :
-       {"customer_phone", "user.mobileNumber", "tel", "msisdn", "tel_number"})
+  // The key's last word names a phone (or the word before a last
+  // "number"), whatever separates the words; "tel" alone.
+  for (const char *key : {"customer_phone", "user.mobileNumber", "tel",
+                          "msisdn", "tel_number", "PHONE_NO", "contact.phone1"})
     EXPECT_EQ(mask_doc(otlp_attr(key, "4155550123")),
               otlp_attr(key, "[REDACTED_PHONE]"))
         << key;
+  // A key about a phone holds something else: epoch seconds, a count, an
+  // id. Its words do not make a bare number a phone or an SSN.
+  for (const char *key :
+       {"phone_verified_at", "sms_sent_at", "phone_count", "phone_id",
+        "cell_size", "social_media_followers", "ssn_hash_ts"})
+    EXPECT_EQ(mask_doc(otlp_attr(key, "1700000000")),
+              otlp_attr(key, "1700000000"))
+        << key;
+  EXPECT_EQ(mask_doc(R"({"social_media_followers":"536228726"})"),
+            R"({"social_media_followers":"536228726"})");
+  EXPECT_EQ(mask_doc(R"({"social_security_number":"536228726"})"),
+            R"({"social_security_number":"[REDACTED_US_SSN]"})");
   EXPECT_EQ(mask_doc(R"({"tel":"4155550123"})"),
             R"({"tel":"[REDACTED_PHONE]"})");
   EXPECT_EQ(mask_doc(R"({"socialSecurity":"536228726"})"),
