@@ -335,9 +335,11 @@ struct masker::impl {
   // By scan::keyed_secret: the rule that masks a value under a key named
   // for such a secret, or UINT16_MAX (none, or the rule is off).
   std::array<uint16_t, 5> keyed_rule{};
-  uint16_t cookie_rule = UINT16_MAX;   // cookie_header's index, if enabled
-  bool any_keyed_rule = false;         // one of keyed_rule is on
-  std::vector<scan::candidate> wholes; // scan_segment: cookie candidates
+  uint16_t cookie_rule = UINT16_MAX; // cookie_header's index, if enabled
+  bool any_keyed_rule = false;
+  uint16_t phone_value_rule = UINT16_MAX; // phone_context's, if enabled // one
+                                          // of keyed_rule is on
+  std::vector<scan::candidate> wholes;    // scan_segment: cookie candidates
 
   impl(std::shared_ptr<const rule_set> r, limits l)
       : rules(std::move(r)), in(&rules->internals()), lim(l) {
@@ -369,6 +371,9 @@ struct masker::impl {
         keyed_rule[size_t(kind)] = uint16_t(i);
     }
     cookie_rule = keyed_rule[size_t(scan::keyed_secret::cookie)];
+    for (size_t i = 0; i < rules->rule_count(); ++i)
+      if (rules->enabled(i) && rules->rule(i).id == "phone_context")
+        phone_value_rule = uint16_t(i);
     any_keyed_rule = std::any_of(keyed_rule.begin(), keyed_rule.end(),
                                  [](uint16_t r) { return r != UINT16_MAX; });
     for (size_t i = 0; i < rules->rule_count(); ++i)
@@ -814,7 +819,8 @@ struct masker::impl {
       const context_window *wfirst = w;
       while (w != we && w->first < seg_end)
         ++w;
-      if (first == h && cfirst == c && wfirst == w && keyed_rule_of(s) < 0)
+      if (first == h && cfirst == c && wfirst == w && keyed_rule_of(s) < 0 &&
+          !maybe_phone_value(s))
         continue; // nothing located in this string: nothing to check
       size_t before = repls.size();
       if (!scan_segment(s, first, h, cfirst, c, wfirst, w))
@@ -895,7 +901,19 @@ struct masker::impl {
     // second pass (which sees labels there) decides the same.
     if (!add_context_candidates(s, t, wb, we))
       return false;
+    if (cands.empty() && phone_value_rule != UINT16_MAX && s.key >= 0)
+      add_phone_value(s, t);
     return emit(s);
+  }
+
+  // A string under a key naming a phone that nothing else masked and that
+  // is a phone number whole ("phone": "555-0123": a local number is too
+  // short for the context rule, which wants 9-11 digits anywhere).
+  [[gnu::noinline]] void add_phone_value(const span_rec &s,
+                                         std::string_view t) {
+    scan::candidate c{0, 0, phone_value_rule};
+    if (key_context_of(s).phone && scan::phone_value(t, c))
+      cands.push_back(c);
   }
 
   // The context words with accents spelled as nested escapes are not in
@@ -995,6 +1013,17 @@ struct masker::impl {
     take_before(UINT32_MAX);
     cands.assign(ctx_merged.begin(), ctx_merged.end());
     return true;
+  }
+
+  // A quick look for add_phone_value: a short string that starts like a
+  // phone number, under a key, with the rule on.
+  bool maybe_phone_value(const span_rec &s) const {
+    if (phone_value_rule == UINT16_MAX || s.key < 0 || s.text_len > 40 ||
+        s.text_len < 7)
+      return false;
+    char first = text[s.text_begin];
+    return (first >= '0' && first <= '9') || first == '+' || first == '(' ||
+           first == ' ';
   }
 
   // The rule that masks string `s` whole for the key it sits under (a key

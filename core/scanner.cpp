@@ -1466,6 +1466,74 @@ key_context classify_key(std::string_view key) {
   return k;
 }
 
+bool phone_value(std::string_view t, candidate &c) {
+  uint32_t from = 0, to = uint32_t(t.size());
+  while (from < to && t[from] == ' ')
+    ++from;
+  while (to > from && t[to - 1] == ' ')
+    --to;
+  if (to - from > 40 || from == to)
+    return false;
+  uint32_t i = from, digits = 0, last_digit = 0;
+  if (t[i] == '+')
+    ++i;
+  uint32_t seps[2] = {0, 0}, nseps = 0;
+  for (; i < to; ++i) {
+    char ch = t[i];
+    if (is_digit(ch)) {
+      ++digits;
+      last_digit = i;
+    } else if (ch == ' ' || ch == '-' || ch == '.' || ch == '/' || ch == '(' ||
+               ch == ')') {
+      if (nseps < 2)
+        seps[nseps] = i - from;
+      ++nseps;
+    } else {
+      break; // the extension, or not a phone
+    }
+  }
+  if (i < to) {
+    // An extension: "x12", " ext. 12", "#12" to the end.
+    std::string_view rest = t.substr(i, to - i);
+    size_t k = 0;
+    if (rest[0] == '#')
+      k = 1;
+    else if ((rest[0] | 0x20) == 'x')
+      k = 1;
+    else if (rest.size() >= 3 &&
+             validate::equals_ignore_case(rest.substr(0, 3), "ext"))
+      k = 3;
+    else
+      return false;
+    if (k < rest.size() && rest[k] == '.')
+      ++k;
+    while (k < rest.size() && rest[k] == ' ')
+      ++k;
+    if (k == rest.size())
+      return false;
+    for (; k < rest.size(); ++k)
+      if (!is_digit(rest[k]))
+        return false;
+  }
+  if (digits < 7 || digits > 15)
+    return false;
+  const std::string_view v = t.substr(from, last_digit + 1 - from);
+  if (std::all_of(v.begin(), v.end(),
+                  [&](char ch) { return !is_digit(ch) || ch == v.back(); }))
+    return false; // 0000000
+  // A decimal number: one '.' and no other separator (an embedding's
+  // 0.0622501812, an amount).
+  if (nseps == 1 && v[seps[0]] == '.' && v.front() != '+')
+    return false;
+  // Dates: 2024-01-15, 2024/01/15, 15.01.2024, 01/15/2024.
+  if (v.size() == 10 && digits == 8 && nseps == 2 && v[seps[0]] == v[seps[1]] &&
+      ((seps[0] == 4 && seps[1] == 7) || (seps[0] == 2 && seps[1] == 5)))
+    return false;
+  c.from = from;
+  c.to = last_digit + 1;
+  return true;
+}
+
 bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
   auto space = [](char ch) {
     return ch == ' ' || (ch >= '\t' && ch <= '\r') || ch == '\0';

@@ -55,6 +55,14 @@ keyed_secret secret_named(std::string_view key);
 // required.").
 bool keyed_value(keyed_secret kind, std::string_view t, candidate &c);
 
+// A whole string that is a phone number and nothing else, as a value under
+// a key naming a phone holds one: an optional '+', 7 to 15 digits between
+// spaces, '-', '.', '/' and brackets, then maybe an extension (" ext. 12",
+// "x12", "#12", which stays). Sets c to the number (spaces around it and
+// the extension left out). Not a date (2024-01-15, 15.01.2024), not a
+// decimal number (one '.', no other separator), not one repeated digit.
+bool phone_value(std::string_view t, candidate &c);
+
 // Where the candidate of a code-located rule (rule.locate != som) that ends
 // at `end` starts, or UINT32_MAX when there is none.
 uint32_t locate_start(const rules::rule_def &rule, std::string_view text,

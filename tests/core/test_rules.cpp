@@ -446,6 +446,25 @@ TEST(Phone, BareDigitsNeedContext) {
             R"({"socialSecurity":"[REDACTED_US_SSN]"})");
 }
 
+// Under a key naming a phone, a value that is a phone number whole is
+// masked though too short for the context rule (a local number).
+TEST(Phone, WholeValueUnderAPhoneKey) {
+  for (const char *v :
+       {"555-0123", "5550123", "(0)30 1234", "98765 4321", "+33 1 23 45 67"})
+    EXPECT_EQ(mask_doc(otlp_attr("customer_phone", v)),
+              otlp_attr("customer_phone", "[REDACTED_PHONE]"))
+        << v;
+  EXPECT_EQ(mask_doc(R"({"tel":" 555-0123 ext. 12"})"),
+            R"({"tel":" [REDACTED_PHONE] ext. 12"})");
+  // Not a phone number whole, or not under a phone's key: a date, a
+  // decimal, one repeated digit, too few digits, words around it.
+  for (const char *v : {"2024-01-15", "15.01.2024", "1234567.89", "0000000",
+                        "555-012", "555-0123 please", "call 555-0123"})
+    EXPECT_EQ(mask_doc(otlp_attr("phone", v)), otlp_attr("phone", v)) << v;
+  EXPECT_EQ(mask_doc(R"({"phone_id":"555-0123","zip":"9410-3123"})"),
+            R"({"phone_id":"555-0123","zip":"9410-3123"})");
+}
+
 // The phone words of more languages: French typography's space before the
 // colon, Dutch, German compounds, Russian (both cases), Arabic, Hindi.
 TEST(Phone, MoreContextWords) {
