@@ -532,7 +532,7 @@ struct masker::impl {
     if (peek() == '}')
       return ++pos, true;
     bool first = true;
-    std::string_view attr_key; // OTLP: the sibling "key" of a "value"
+    std::string_view attr_key; // the sibling "key" (or "name") of a "value"
     while (true) {
       std::string_view key, name;
       if (!read_key(&key, &name))
@@ -553,6 +553,15 @@ struct masker::impl {
         }
       } else {
         child.key = key;
+        // A name/value pair ({"name": "password", "value": "..."}, a
+        // form's field, a Postman variable's "key"): the name is the key
+        // of the value, as an OTLP attribute's is.
+        if (!attr_key.empty() && is(name, "value"))
+          child.key = attr_key;
+        if ((is(name, "key") || is(name, "name")) && peek() == '"') {
+          std::string_view t = token();
+          attr_key = t.substr(1, t.size() >= 2 ? t.size() - 2 : 0);
+        }
         if (depth == 1 &&
             (is(name, "resourceSpans") || is(name, "resource_spans")))
           child.mode = doc_mode::probe; // {"resourceSpans":[...]}

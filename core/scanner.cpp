@@ -564,6 +564,7 @@ struct assigned {
   char quote;             // the opening quote, or 0
   uint32_t scheme = 0;    // where an Authorization scheme word starts, or 0
   bool verb = false;      // "is" / "was" stands for the separator
+  bool xml = false;       // <name>value</name>: the value runs to '<'
 };
 
 // Bytes that end an unquoted value (a table: the walk runs over every byte
@@ -589,7 +590,7 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
                          rules::check kind) {
   const bool scheme = kind == rules::check::authorization;
   uint32_t i = name_last + 1;
-  bool verb = false;
+  bool verb = false, xml = false;
   // A name given with its separator ("?token="): the value follows.
   if (t[name_last] != '=') {
     for (uint32_t n = 0; n < 3 && i < limit && t[i] == '\\'; ++n)
@@ -614,7 +615,23 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
         }
       }
     }
-    if (!verb && (i >= limit || (t[i] != '=' && t[i] != ':')))
+    // <add key="ApiKey" value="..."/> (.NET configuration): the value
+    // attribute after the name's is its value.
+    if (!verb && i + 6 <= limit && i > name_last + 1 &&
+        (t[name_last + 1] == '"' || t[name_last + 1] == '\'') &&
+        validate::equals_ignore_case(t.substr(i, 6), "value="))
+      i += 5;
+    // <password>...</password>: an XML element named for the secret.
+    if (!verb && i < limit && t[i] == '>' && i == name_last + 1) {
+      uint32_t k = name_last;
+      while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_' ||
+                       t[k - 1] == '-' || t[k - 1] == '.' || t[k - 1] == ':'))
+        --k;
+      xml = k > 0 && t[k - 1] == '<';
+      if (!xml)
+        return {0, 0, 0, 0};
+    }
+    if (!verb && !xml && (i >= limit || (t[i] != '=' && t[i] != ':')))
       return {0, 0, 0, 0};
     ++i;
   }
@@ -625,6 +642,7 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
     ++i;
   assigned v{sep, i, 0, 0};
   v.verb = verb;
+  v.xml = xml;
   if (i < limit && (t[i] == '"' || t[i] == '\'')) {
     v.quote = t[i];
     v.from = ++i;
@@ -661,6 +679,16 @@ assigned assignment_value(std::string_view t, uint32_t name_last,
     }
     v.quote = 0; // no closing quote: the value ends as an unquoted one
     j = v.from;
+  }
+  if (v.xml) {
+    // To the closing tag; without one, no element ("user:<password>@db").
+    while (j < limit && t[j] != '<' && t[j] != '\0' && t[j] != '\n' &&
+           t[j] != '\r' && t[j] != '\\')
+      ++j;
+    v.to = j < limit && t[j] == '<' && j + 1 < limit && t[j + 1] == '/'
+               ? j
+               : v.from;
+    return v;
   }
   if (kind == rules::check::cookie) {
     // "a=b; c=d" runs to the end of the line (or of a nested string).
@@ -737,6 +765,11 @@ bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
     if (spaced && t[sep] == '=' && (dotted || !digit))
       return false; // "api_key = settings.KEY", "password = get_password"
   }
+  // Text in an element: a component's label ("<Password>Enter your
+  // password</Password>"), not a password.
+  if (v.xml)
+    return std::none_of(val.begin(), val.end(),
+                        [](char ch) { return ch == ' '; });
   if (t[sep] != ':' && !v.verb)
     return true;
   std::string_view core = val;

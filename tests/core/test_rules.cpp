@@ -1363,6 +1363,38 @@ TEST(Secrets, PasswordToldOrAbbreviated) {
     expect_kept(kept);
 }
 
+// XML elements named for a secret (Maven's settings.xml, SOAP), .NET's
+// <add key="..." value="..."/>, and JSON name/value pairs (a form's
+// fields, a Postman environment).
+TEST(Secrets, SecretsInMarkupAndNameValuePairs) {
+  expect_msg("<server><id>r</id><password>Mvn$ecret9</password></server>",
+             "<server><id>r</id><password>[REDACTED_PASSWORD]</password>"
+             "</server>");
+  expect_msg("<api_key>k9x8y7z6w5v4u3t2</api_key>",
+             "<api_key>[REDACTED_SECRET]</api_key>");
+  expect_msg("<add key=\"ApiKey\" value=\"a1b2c3d4e5f6a7b8c9d0\"/>",
+             "<add key=\"ApiKey\" value=\"[REDACTED_SECRET]\"/>");
+  expect_msg("<input type=\"password\" name=\"password\" value=\"Hunter22\">",
+             "<input type=\"password\" name=\"password\" "
+             "value=\"[REDACTED_PASSWORD]\">");
+  for (const char *kept :
+       {"<Password>Enter your password</Password>", "<password></password>",
+        "<password>{{ pw }}</password>", "<password>${DB_PW}</password>",
+        "<label for=password>Password</label>",
+        "<input type=\"password\" name=\"password\" value=\"\">"})
+    expect_kept(kept);
+  EXPECT_EQ(mask_doc(R"({"fields":[{"name":"user","value":"bob"},)"
+                     R"({"name":"password","value":"Hunter22"}]})"),
+            R"({"fields":[{"name":"user","value":"bob"},)"
+            R"({"name":"password","value":"[REDACTED_PASSWORD]"}]})");
+  EXPECT_EQ(mask_doc(R"({"values":[{"key":"apiKey","value":"xyz123abc"}]})"),
+            R"({"values":[{"key":"apiKey","value":"[REDACTED_SECRET]"}]})");
+  EXPECT_EQ(mask_doc(R"({"name":"phone","value":"555-0123"})"),
+            R"({"name":"phone","value":"[REDACTED_PHONE]"})");
+  EXPECT_EQ(mask_doc(R"({"name":"Jane","value":"Hunter22"})"),
+            R"({"name":"Jane","value":"Hunter22"})");
+}
+
 // Coding agents run shell commands: a password given as an option is
 // masked, the command and its other options stay.
 TEST(Secrets, PasswordOnACommandLine) {
