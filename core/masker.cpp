@@ -862,10 +862,21 @@ struct masker::impl {
       }
       const rules::rule_def &r = *defs[h->rule];
       uint32_t end = h->end - s.text_begin;
-      uint32_t from = scan::locate_start(r, t, end, token_runs[h->rule]);
+      // A Cookie header's value runs to its line's end (8 KiB at most): a
+      // hit inside the last one's is part of it, not walked again (a line
+      // of thousands of "Cookie: " took quadratic time, 5 s a MB). Each
+      // command is parsed from its own name (400 bytes at most): a line of
+      // several has a password for each.
+      scan::token_run &run = token_runs[h->rule];
+      const bool to_line_end = r.validator == rules::check::cookie;
+      if (to_line_end && run.end != UINT32_MAX && end <= run.end)
+        continue;
+      uint32_t from = scan::locate_start(r, t, end, run);
       if (from >= end)
         continue;
       uint32_t to = scan::extend_end(r, t, from, end);
+      if (to_line_end)
+        run.end = to;
       cands.push_back({from, to, h->rule});
     }
     if (wb != we)

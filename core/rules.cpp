@@ -241,7 +241,7 @@ const rule_def k_rules[] = {
     {{"cookie_header", "CREDENTIAL", P::generic_secret, true,
       "value of a Cookie or Set-Cookie header, to the end of its line "
       "(session cookies are credentials; the header name stays)"},
-     "cookie", HS_FLAG_CASELESS, 4096, edge::none, edge::none, check::cookie,
+     "cookie", HS_FLAG_CASELESS, 8192, edge::none, edge::none, check::cookie,
      context::none, locator::assignment},
 
     // -------------------------------------------------------------------- PII

@@ -856,8 +856,11 @@ bool confirm_cookie(const rules::rule_def &r, std::string_view t,
   if (v.sep == 0 || t[v.sep] != ':' || c.to <= v.from)
     return false;
   std::string_view val = t.substr(v.from, c.to - v.from);
+  // A value masked before (its line ran past max_len: the rest follows
+  // the label) stays as it is.
   if (val.find('=') == std::string_view::npos ||
-      validate::is_placeholder(val) || val.front() == '$')
+      validate::is_placeholder(val) || val.front() == '$' ||
+      val.starts_with("[REDACTED_"))
     return false;
   c.from = v.from;
   return true;

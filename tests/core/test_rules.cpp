@@ -1521,6 +1521,29 @@ TEST(Secrets, CookieHeaderMaskedWhole) {
   expect_kept("the cookie banner = annoying");
 }
 
+// Lines longer than a value's reach: a Cookie line past 8 KiB, a line of
+// thousands of commands. Each hit is walked once (linear), every command's
+// password goes, and a second pass changes nothing.
+TEST(Secrets, LongLinesOfCookiesAndCommands) {
+  std::string cookies, commands;
+  for (int i = 0; i < 2000; ++i) {
+    cookies += "Cookie: sid=s3ss10n; ";
+    commands += "mysql -u r mysql -pX" + std::to_string(i) + " ";
+  }
+  // 42 KB of cookies on one line: a label for each 8 KiB, and what a cut
+  // leaves of the pair it falls in before the next "Cookie:" (5 of 2,000).
+  std::string once = mask_doc(msg_doc(cookies));
+  size_t seen = 0;
+  for (size_t at = once.find("s3ss10n"); at != std::string::npos;
+       at = once.find("s3ss10n", at + 1))
+    ++seen;
+  EXPECT_LE(seen, 6u);
+  EXPECT_EQ(mask_doc(once), once);
+  std::string masked = mask_doc(msg_doc(commands));
+  EXPECT_EQ(masked.find("-pX"), std::string::npos);
+  EXPECT_EQ(mask_doc(masked), masked);
+}
+
 // A string under a key named for a secret is the secret, whole: in a
 // document of any shape ("password": "...", "x-api-key": "...") and in an
 // OTLP attribute (http.request.header.cookie holds an array of strings).
