@@ -1035,15 +1035,20 @@ struct masker::impl {
     return true;
   }
 
-  // A quick look for add_phone_value: a short string that starts like a
-  // phone number, under a key, with the rule on.
-  bool maybe_phone_value(const span_rec &s) const {
+  // Whether add_phone_value would add a candidate: a short string that
+  // starts like a phone number (a quick look first), under a key naming a
+  // phone, with the rule on. Most strings fail the first look.
+  bool maybe_phone_value(const span_rec &s) {
     if (phone_value_rule == UINT16_MAX || s.key < 0 || s.text_len > 40 ||
         s.text_len < 7)
       return false;
     char first = text[s.text_begin];
-    return (first >= '0' && first <= '9') || first == '+' || first == '(' ||
-           first == ' ';
+    if (!((first >= '0' && first <= '9') || first == '+' || first == '(' ||
+          first == ' '))
+      return false;
+    scan::candidate c{0, 0, phone_value_rule};
+    return scan::phone_value({text.data() + s.text_begin, s.text_len}, c) &&
+           key_context_of(s).phone;
   }
 
   // The rule that masks string `s` whole for the key it sits under (a key
