@@ -1004,8 +1004,13 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
   if (pw.to <= pw.from)
     return false;
   std::string_view val = t.substr(pw.from, pw.to - pw.from);
+  // A quote inside (not around) the password, or a label at its start: the
+  // words would split otherwise once it is masked (a second pass must find
+  // what the first did), or it was masked before.
   if (validate::is_placeholder(val) || val.front() == '$' ||
-      val.front() == '%' || val.front() == '-' || says_none(val))
+      val.front() == '%' || val.front() == '-' || says_none(val) ||
+      val.find_first_of("'\"") != std::string_view::npos ||
+      val.starts_with("[REDACTED_"))
     return false;
   c.from = pw.from;
   c.to = pw.to;
