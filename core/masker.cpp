@@ -335,10 +335,9 @@ struct masker::impl {
   // By scan::keyed_secret: the rule that masks a value under a key named
   // for such a secret, or UINT16_MAX (none, or the rule is off).
   std::array<uint16_t, 5> keyed_rule{};
-  uint16_t cookie_rule = UINT16_MAX; // cookie_header's index, if enabled
-  bool any_keyed_rule = false;
-  uint16_t phone_value_rule = UINT16_MAX; // phone_context's, if enabled // one
-                                          // of keyed_rule is on
+  uint16_t cookie_rule = UINT16_MAX;      // cookie_header's index, if enabled
+  bool any_keyed_rule = false;            // one of keyed_rule is on
+  uint16_t phone_value_rule = UINT16_MAX; // phone_context's, if enabled
   std::vector<scan::candidate> wholes;    // scan_segment: cookie candidates
 
   impl(std::shared_ptr<const rule_set> r, limits l)
