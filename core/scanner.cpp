@@ -1518,17 +1518,21 @@ bool phone_value(std::string_view t, candidate &c) {
   uint32_t i = from, digits = 0, last_digit = 0;
   if (t[i] == '+')
     ++i;
-  uint32_t seps[2] = {0, 0}, nseps = 0;
+  // Separators between digits: how many, where the first two are (from
+  // `from`). One after the last digit ("555-0123)") is not counted.
+  uint32_t seps[2] = {0, 0}, nseps = 0, pending = 0;
   for (; i < to; ++i) {
     char ch = t[i];
     if (is_digit(ch)) {
       ++digits;
       last_digit = i;
+      nseps += pending;
+      pending = 0;
     } else if (ch == ' ' || ch == '-' || ch == '.' || ch == '/' || ch == '(' ||
                ch == ')') {
-      if (nseps < 2)
-        seps[nseps] = i - from;
-      ++nseps;
+      if (nseps + pending < 2)
+        seps[nseps + pending] = i - from;
+      ++pending;
     } else {
       break; // the extension, or not a phone
     }

@@ -456,6 +456,12 @@ TEST(Phone, WholeValueUnderAPhoneKey) {
         << v;
   EXPECT_EQ(mask_doc(R"({"tel":" 555-0123 ext. 12"})"),
             R"({"tel":" [REDACTED_PHONE] ext. 12"})");
+  // A separator after the last digit is not one of the number's (the
+  // decimal check once read past the number for it).
+  EXPECT_EQ(mask_doc(R"({"phone":"5550123-"})"),
+            R"({"phone":"[REDACTED_PHONE]-"})");
+  EXPECT_EQ(mask_doc(R"x({"phone":"555.0123)"})x"),
+            R"x({"phone":"555.0123)"})x");
   // Not a phone number whole, or not under a phone's key: a date, a
   // decimal, one repeated digit, too few digits, words around it.
   for (const char *v : {"2024-01-15", "15.01.2024", "1234567.89", "0000000",
