@@ -825,6 +825,7 @@ void shard_loop::on_send(conn &c, int res) {
 
 void shard_loop::response_sent(conn &c) {
   c.writing = false;
+  c.heard_ms = now_ms_; // waiting for input starts now (probe_silent)
   if (c.close_after)
     return start_linger(c);
   c.parser.next();

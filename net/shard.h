@@ -39,7 +39,7 @@ struct conn {
   bool writing = false;   // a final response is queued or being sent
   bool close_after = false;
   bool in_retry = false;
-  uint64_t heard_ms = 0;  // the last completion of a receive (or adoption)
+  uint64_t heard_ms = 0;  // the last receive completion, adoption or response
   uint64_t probed_ms = 0; // the last probe_silent() look at the socket
   deadline_kind dkind = deadline_kind::none;
   uint64_t deadline_ms = 0;
