@@ -630,7 +630,7 @@ size_t vendor_key(std::string_view text) {
     while (n < rest.size() && (is_alnum(rest[n]) ||
                                (k.chars == alphabet::b64url &&
                                 (rest[n] == '_' || rest[n] == '-')) ||
-                               (k.sep_at >= 0 && rest[n] == k.sep)))
+                               (int(n) == k.sep_at && rest[n] == k.sep)))
       ++n;
     if (n < k.min || n > k.max)
       return 0;
