@@ -354,12 +354,15 @@ struct masker::impl {
     for (size_t i = 0; i < in->defs.size(); ++i)
       if (in->defs[i]->locate == rules::locator::email)
         email_rule = unsigned(i);
-    // The rules whose values a key named for a secret gives whole.
+    // The rules whose values a key gives whole: one named for a secret,
+    // or for a phone (phone_context).
     keyed_rule.fill(UINT16_MAX);
     for (size_t i = 0; i < rules->rule_count(); ++i) {
       if (!rules->enabled(i))
         continue;
       std::string_view id = rules->rule(i).id;
+      if (id == "phone_context")
+        phone_value_rule = uint16_t(i);
       auto kind = id == "password_assignment" ? scan::keyed_secret::password
                   : id == "secret_assignment" ? scan::keyed_secret::secret
                   : id == "authorization_header"
@@ -370,9 +373,6 @@ struct masker::impl {
         keyed_rule[size_t(kind)] = uint16_t(i);
     }
     cookie_rule = keyed_rule[size_t(scan::keyed_secret::cookie)];
-    for (size_t i = 0; i < rules->rule_count(); ++i)
-      if (rules->enabled(i) && rules->rule(i).id == "phone_context")
-        phone_value_rule = uint16_t(i);
     any_keyed_rule = std::any_of(keyed_rule.begin(), keyed_rule.end(),
                                  [](uint16_t r) { return r != UINT16_MAX; });
     for (size_t i = 0; i < rules->rule_count(); ++i)
