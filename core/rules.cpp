@@ -274,7 +274,8 @@ const rule_def k_rules[] = {
       "NL, BE, CH, SE, ES, PL, IT, CN/IN/KR mobiles, JP, BR, MX, AU, ZA"},
      // UK 020 7946 0958 / 07700 900123; DE 030 12345678 / 0151-12345678;
      // FR 01 45 97 37 64; NL 06-12345678; BE 0470 12 34 56; CH 044 668 18 00;
-     // SE 070-123 45 67; JP 03-1234-5678; KR 010-1234-5678;
+     // SE 070-123 45 67, NL 020-123 45 67; DE 030 / 901820;
+     // JP 03-1234-5678; KR 010-1234-5678;
      // CN 138 0013 8000; IN 98765 43210; IT 347 123 4567;
      // BR (11) 91234-5678; AU 0412 345 678 / (02) 9374 4000; ZA 082 123 4567;
      // IT 06 1234 5678; SE 08-123 456 78; ES 612 34 56 78 / 91 123 45 67,
@@ -282,12 +283,12 @@ const rule_def k_rules[] = {
      // the trunk area code in brackets: UK (020) 7946 0958 / (01632) 960000,
      // DE (030) 1234 5678 / (089) 12345678; UK (0)20 7946 0958
      "(?:0[1-9][0-9]{1,3}" SEP "[0-9]{3,4}" SEP "?[0-9]{3,4}"
-     "|0[1-9][0-9]{1,4}[ /\\-][0-9]{5,8}"
+     "|0[1-9][0-9]{1,4}(?:[ /\\-]| / )[0-9]{5,8}"
      "|0[1-9](?:" SEP "[0-9]{2}){4}"
      "|06[ \\-][0-9]{8}"
      "|04[0-9]{2}(?:" SP "[0-9]{2}){3}"
      "|0[1-9][0-9]" SP "[0-9]{3}" SP "[0-9]{2}" SP "[0-9]{2}"
-     "|07[0-9]-[0-9]{3}" SP "[0-9]{2}" SP "[0-9]{2}"
+     "|0[1-9][0-9]-[0-9]{3}" SP "[0-9]{2}" SP "[0-9]{2}"
      "|0[1-9][0-9]{0,3}-[0-9]{1,4}-[0-9]{4}"
      "|1[3-9][0-9]" SEP "[0-9]{4}" SEP "[0-9]{4}"
      "|[6-9][0-9]{4}" SP "[0-9]{5}"
@@ -308,9 +309,14 @@ const rule_def k_rules[] = {
      "[0-9]{9}", 0, 9, edge::alnum, edge::alnum, check::ssn, context::ssn},
     {{"phone_context", "PHONE", P::pii, true,
       "bare or loosely grouped numbers (4155550123, 612 345 678, 55 1234 "
-      "5678) only after a phone word or under a phone-like key"},
-     "(?:[0-9]{9,11}|[0-9]{3}" SEP "[0-9]{3}" SEP "[0-9]{3}|[0-9]{2}" SEP
-     "[0-9]{4}" SEP "[0-9]{4})",
+      "5678; 12-13 bare digits, E.164 without its '+', when they do not "
+      "start with 1 as epoch milliseconds do) only after a phone word or "
+      "under a phone-like key"},
+     // Country code 1 is NANP's alone, 11 digits long: a bare 12-13 digit
+     // number starting with 1 is no phone but an epoch in milliseconds
+     // (one from a trunk 0 is a long national number: DE 030123456789).
+     "(?:[0-9]{9,11}|[02-9][0-9]{11,12}|[0-9]{3}" SEP "[0-9]{3}" SEP
+     "[0-9]{3}|[0-9]{2}" SEP "[0-9]{4}" SEP "[0-9]{4})",
      0, 16, edge::alnum, edge::alnum, check::phone_digits, context::phone},
     {{"credit_card", "CREDIT_CARD", P::pii, true,
       "payment card (Visa, Mastercard, Amex, Discover, JCB, Diners), "
@@ -484,6 +490,9 @@ constexpr std::string_view k_phone_words[] = {
     // tel is, so that télévision is none), Dutch, German compounds
     "t\xc3\xa9l:", "t\xc3\xa9l.", "t\xc3\xa9l ", "t\xc3\x89l:", "t\xc3\x89l.",
     "t\xc3\x89l ", "mobiel", "rufnummer", "telefonnummer",
+    // English "Mob:" (ended: "mobility" is none), "ring me", Dutch "bel
+    // me", Polish zadzwo(ń) "call", the telecoms MSISDN
+    "mob:", "mob.", "mob ", "ring me", "bel me", "zadzwo", "msisdn",
     // Ph: and Ph. (ended: "photo", "phase" are none)
     "ph:", "ph.",
     // Russian телефон, тел (ended), моб(ильный): both cases of the first

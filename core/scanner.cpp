@@ -1646,6 +1646,12 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
        (size_t(c.to) + 1 < t.size() && t[c.to] == '.' &&
         is_digit(t[c.to + 1]))))
     return false;
+  // 12-13 bare digits joined by a '-' to what comes before are a UUID's
+  // last group or an id's, not an E.164 number without its '+'.
+  if (r.needs == rules::context::phone && c.to - c.from >= 12 && c.from >= 1 &&
+      t[c.from - 1] == '-' &&
+      std::all_of(t.begin() + c.from, t.begin() + c.to, is_digit))
+    return false;
   if (r.needs == rules::context::phone && !ctx.phone &&
       !any_word_before(t, c.from, rules::context_words(r.needs),
                        rules::escaped_context_words(r.needs), masked))

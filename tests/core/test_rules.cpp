@@ -379,11 +379,11 @@ TEST(Phone, AfterANumberEndingInAPossibleFirstDigit) {
 TEST(Phone, NationalFormats) {
   // The formats listed in rules.cpp, one per country.
   for (const char *v :
-       {"020 7946 0958", "07700 900123", "030 12345678", "0151-12345678",
-        "01 45 97 37 64", "06-12345678", "0470 12 34 56", "044 668 18 00",
-        "070-123 45 67", "03-1234-5678", "010-1234-5678", "138 0013 8000",
-        "98765 43210", "347 123 4567", "(11) 91234-5678", "0412 345 678",
-        "(02) 9374 4000", "082 123 4567"})
+       {"020 7946 0958",  "07700 900123", "030 12345678",    "0151-12345678",
+        "01 45 97 37 64", "06-12345678",  "0470 12 34 56",   "044 668 18 00",
+        "070-123 45 67",  "03-1234-5678", "010-1234-5678",   "138 0013 8000",
+        "98765 43210",    "347 123 4567", "(11) 91234-5678", "0412 345 678",
+        "(02) 9374 4000", "082 123 4567", "020-123 45 67",   "030 / 901820"})
     expect_masked_as(v, "PHONE");
 }
 
@@ -507,6 +507,35 @@ TEST(Phone, MoreContextWords) {
   // Thirteen digits after a phone word are an epoch in milliseconds as
   // often as a number: kept.
   expect_value_kept("phone 1742593247409");
+  expect_value_kept("phone verified at 170123456789");
+}
+
+// An E.164 number written without its '+' (WhatsApp and SMS APIs take them
+// so): 12 or 13 digits after a phone word. Not from a 1: country code 1 is
+// NANP's alone, 11 digits long, and epochs in milliseconds start so.
+TEST(Phone, E164WithoutPlusAfterAPhoneWord) {
+  expect_msg("whatsapp 5511987654321", "whatsapp [REDACTED_PHONE]");
+  expect_msg("MSISDN: 447700900123", "MSISDN: [REDACTED_PHONE]");
+  expect_msg("Telefon: 030123456789", "Telefon: [REDACTED_PHONE]");
+  expect_msg(R"({"msisdn": "447700900123"})",
+             R"({"msisdn": "[REDACTED_PHONE]"})");
+  expect_kept("call took 1701234567890 ms");
+  expect_kept("phone 55119876543210"); // 14 digits: an id
+  expect_kept("order 5511987654321 shipped");
+  // A UUID's last group, all digits, is no phone.
+  expect_kept("phone 550e8400-e29b-41d4-a716-446655440000");
+}
+
+// Phone words of more languages and abbreviations: "Mob:", "ring me",
+// Dutch "bel me", Polish "zadzwoń".
+TEST(Phone, ShortAndForeignPhoneWords) {
+  for (const char *w : {"Mob: ", "mob. ", "ring me on ", "bel me op ",
+                        "zadzwo\xc5\x84 ", "Zadzwo\xc5\x84: "}) {
+    SCOPED_TRACE(w);
+    expect_msg(std::string(w) + "512 345 678",
+               std::string(w) + "[REDACTED_PHONE]");
+  }
+  expect_kept("ring 512 345 678");
 }
 
 // Masked text between the word and the number does not count against the
