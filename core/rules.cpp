@@ -195,22 +195,26 @@ const rule_def k_rules[] = {
     {{"password_assignment", "PASSWORD", P::generic_secret, true,
       "value assigned to a password name: password=..., Password=...; in a "
       "connection string (also PWD=), \"password\": \"...\", a query's "
-      "pass= / pw=, \"my password is ...\" (the name stays)"},
+      "pass= / pw=, a name ending in _pass or -pass (DB_PASS=..., "
+      "--smtp-pass=...), \"my password is ...\" (the name stays)"},
      // The names alone, as literals (a separator after a variable gap made
      // each expression cost pass 1 ~5%): the separator and the value are
      // found and judged in code (scan::confirm_assignment).
-     "password|passwd|passphrase|pwd|[?&;]pass=|[?&;]pw=", HS_FLAG_CASELESS,
+     "password|passwd|passphrase|pwd|[?&;]pass=|[?&;]pw=|_pass|-pass",
+     HS_FLAG_CASELESS,
      300, edge::none, edge::none, check::password, context::none,
      locator::assignment},
     {{"secret_assignment", "SECRET", P::generic_secret, true,
       "value assigned to a secret's name: secret, secret_key, client_secret, "
-      "api_key, X-API-Key, access/refresh/auth token, AccountKey, "
+      "api_key, X-API-Key, access/refresh/auth/session token, GitLab's "
+      "PRIVATE-TOKEN, AccountKey, "
       "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
       "X-Amz-Security-Token and signatures, and a "
       "URL's token= and (Azure SAS) sig= (the name stays)"},
      "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
      "access_token|access-token|refresh_token|refresh-token|auth_token|"
      "auth-token|accountkey|sharedaccesskey|security-token|security_token|"
+     "session_token|session-token|private_token|private-token|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query
      // parameter, the separator in the literal.

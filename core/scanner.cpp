@@ -798,6 +798,17 @@ bool says_none(std::string_view val) {
   return false;
 }
 
+// A value under a name ending in "pass" (short_pass_name): not a bare
+// number (a count: "first_pass=3") nor prose; under a name not in capitals
+// not a word either ("test_pass: done"). "DB_PASS=postgres" is a password.
+bool short_pass_value(std::string_view val, bool capitals) {
+  if (std::all_of(val.begin(), val.end(), is_digit))
+    return false;
+  if (std::any_of(val.begin(), val.end(), [](char ch) { return ch == ' '; }))
+    return false;
+  return capitals || !std::all_of(val.begin(), val.end(), is_alpha);
+}
+
 // A value worth hiding: not empty, not a reference to one kept elsewhere
 // ($VAR, %s, ${VAR}, <your password>), not a word that says there is none
 // (None, null, true, required), and unquoted, data (unquoted_value_is_data).
@@ -836,6 +847,20 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
     return false;
   if (says_none(val))
     return false;
+  // "DB_PASS=...", "--smtp-pass=..." (the rule's "_pass" and "-pass"; its
+  // other names end in 'd' or 'e', or hold the '=').
+  if ((t[c.from] | 0x20) == 's') {
+    uint32_t k = c.from - 4; // the '_' or '-'
+    while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_' || t[k - 1] == '-' ||
+                     t[k - 1] == '.'))
+      --k;
+    std::string_view name = t.substr(k, c.from + 1 - k);
+    bool capitals = std::none_of(name.begin(), name.end(), [](char ch) {
+      return ch >= 'a' && ch <= 'z';
+    });
+    if (!short_pass_value(val, capitals))
+      return false;
+  }
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
     return false;
   c.from = v.from;
@@ -1392,6 +1417,21 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
   });
 }
 
+// `name` ends with "pass" as a word of its own: after '_', '-' or '.'
+// ("DB_PASS", "--db-pass"), or a capital after a small letter ("smtpPass");
+// or is "pass" ("bypass", "compass" are none).
+bool short_pass_name(std::string_view name) {
+  if (name.size() < 4 ||
+      !validate::equals_ignore_case(name.substr(name.size() - 4), "pass"))
+    return false;
+  size_t at = name.size() - 4;
+  if (at == 0)
+    return true;
+  char before = name[at - 1];
+  return before == '_' || before == '-' || before == '.' ||
+         (name[at] == 'P' && before >= 'a' && before <= 'z');
+}
+
 // A key whose letters and digits (lower case, every other byte dropped)
 // end with the name of a secret. Not "token" alone (logprobs: {"token":
 // " Hello"}), nor "signature" (Anthropic's thinking blocks), nor "pwd" (the
@@ -1423,6 +1463,13 @@ keyed_secret secret_named(std::string_view key) {
     if (ends("password") || ends("passwd"))
       return keyed_secret::password;
     break;
+  case 's':
+    if (short_pass_name(key.substr(0, last)))
+      return std::any_of(key.begin(), key.end(),
+                         [](char ch) { return ch >= 'a' && ch <= 'z'; })
+                 ? keyed_secret::short_password
+                 : keyed_secret::password;
+    break;
   case 'e':
     if (ends("passphrase"))
       return keyed_secret::password;
@@ -1449,7 +1496,7 @@ keyed_secret secret_named(std::string_view key) {
       break;
     for (std::string_view name :
          {"accesstoken", "refreshtoken", "authtoken", "idtoken", "apitoken",
-          "bearertoken", "sessiontoken", "securitytoken"})
+          "bearertoken", "sessiontoken", "securitytoken", "privatetoken"})
       if (ends(name))
         return keyed_secret::secret;
     break;
@@ -1621,6 +1668,10 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
       return false; // "This password is too short."
     break;
   }
+  case keyed_secret::short_password:
+    if (!short_pass_value(val, false))
+      return false;
+    break;
   case keyed_secret::cookie:
   case keyed_secret::none:
     break;

@@ -29,6 +29,11 @@ enum class keyed_secret : uint8_t {
   secret,        // secret, api_key, access_token...: secret_assignment
   authorization, // an Authorization header: authorization_header
   cookie,        // a Cookie or Set-Cookie header: cookie_header
+  // A name ending in a separate "pass" ("db_pass", "smtpPass"): a
+  // password too (password_assignment), but one that is a bare number or,
+  // the name not in capitals, a word is a count or a state ("first_pass":
+  // 3, "test_pass": "done").
+  short_password,
 };
 
 struct key_context {
@@ -41,7 +46,7 @@ struct key_context {
 key_context classify_key(std::string_view key);
 
 // The secret a key names, by its last letters and digits: "password",
-// "db_password", "OPENAI_API_KEY", "x-api-key",
+// "db_password", "DB_PASS", "OPENAI_API_KEY", "x-api-key",
 // "http.request.header.authorization". Cheap: every scanned string under a
 // key asks.
 keyed_secret secret_named(std::string_view key);

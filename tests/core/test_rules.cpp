@@ -1398,6 +1398,47 @@ TEST(Secrets, PasswordToldOrAbbreviated) {
     expect_kept(kept);
 }
 
+// Names ending in a separate "pass": environment files and compose files
+// (DB_PASS, RABBITMQ_DEFAULT_PASS), options (--smtp-pass=), JSON keys. A
+// number is a count under any of them, a word a state under a name not in
+// capitals.
+TEST(Secrets, NamesEndingInPass) {
+  expect_msg("DB_PASS=Tr0ub4dor3 DB_USER=app",
+             "DB_PASS=[REDACTED_PASSWORD] DB_USER=app");
+  expect_msg("RABBITMQ_DEFAULT_PASS=guestpass",
+             "RABBITMQ_DEFAULT_PASS=[REDACTED_PASSWORD]");
+  expect_msg("SMTP_PASS: \"mailPw!22\"", "SMTP_PASS: \"[REDACTED_PASSWORD]\"");
+  expect_msg("app --db-pass=s3cretPw9 --verbose",
+             "app --db-pass=[REDACTED_PASSWORD] --verbose");
+  expect_msg("redis_pass = \"r3disPw\"",
+             "redis_pass = \"[REDACTED_PASSWORD]\"");
+  EXPECT_EQ(
+      mask_doc(R"({"db_pass":"pgPw2024","DB_PASS":"postgres",)"
+               R"("smtpPass":"Hunter22x"})"),
+      R"({"db_pass":"[REDACTED_PASSWORD]","DB_PASS":"[REDACTED_PASSWORD]",)"
+      R"("smtpPass":"[REDACTED_PASSWORD]"})");
+  for (const char *kept :
+       {"first_pass=3", "test_pass: done", "bypass=x1y2z3", "PASS_COUNT=4",
+        "all_pass=True", "--pass-through=yes", "max_pass: 10",
+        "a single_pass approach", "RETRY_PASS=2"})
+    expect_kept(kept);
+  EXPECT_EQ(mask_doc(R"({"first_pass":"3","test_pass":"done",)"
+                     R"("bypass":"x1y2z3","compass":"n0rth"})"),
+            R"({"first_pass":"3","test_pass":"done",)"
+            R"("bypass":"x1y2z3","compass":"n0rth"})");
+}
+
+// Session tokens (AWS_SESSION_TOKEN) and GitLab's PRIVATE-TOKEN header.
+TEST(Secrets, SessionAndPrivateTokens) {
+  expect_msg("AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEJr//////////wEaCXVz",
+             "AWS_SESSION_TOKEN=[REDACTED_SECRET]");
+  expect_msg("curl -H \"PRIVATE-TOKEN: abcdEFGH1234ijklMNOP\" https://x",
+             "curl -H \"PRIVATE-TOKEN: [REDACTED_SECRET]\" https://x");
+  EXPECT_EQ(mask_doc(R"({"private_token":"abc123"})"),
+            R"({"private_token":"[REDACTED_SECRET]"})");
+  expect_kept("session_token = request.cookies.get(\"sid\")");
+}
+
 // XML elements named for a secret (Maven's settings.xml, SOAP), .NET's
 // <add key="..." value="..."/>, and JSON name/value pairs (a form's
 // fields, a Postman environment).
