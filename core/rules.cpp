@@ -124,15 +124,15 @@ const rule_def k_rules[] = {
       "Shopify shpat_/shpca_/shppa_/shpss_, DigitalOcean dop_/doo_/dor_v1_, "
       "Docker Hub dckr_pat_, HashiCorp Vault hvs., Databricks dapi, "
       "Supabase sbp_, Linear lin_api_, Postman PMAK-, Grafana glsa_, New "
-      "Relic NRAK-, Tavily tvly-, Firecrawl fc- (each its own length and "
-      "alphabet)"},
+      "Relic NRAK-, Tavily tvly-, Firecrawl fc-, Mailgun key- (each its own "
+      "length and alphabet)"},
      "(?:SG\\.|hvs\\.|dckr_pat_)[A-Za-z0-9_\\-]{16}|"
      "(?:shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|dapi|sbp_|"
-     "lin_api_|PMAK-|glsa_|NRAK-|tvly-dev-|tvly-|fc-)[A-Za-z0-9]{16}",
+     "lin_api_|PMAK-|glsa_|NRAK-|tvly-dev-|tvly-|fc-|key-)[A-Za-z0-9]{16}",
      0, 210, edge::alnum, edge::token, check::vendor_key, context::none,
      locator::prefix,
      "SG.|hvs.|dckr_pat_|shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|"
-     "dapi|sbp_|lin_api_|PMAK-|glsa_|NRAK-|tvly-|fc-",
+     "dapi|sbp_|lin_api_|PMAK-|glsa_|NRAK-|tvly-|fc-|key-",
      "_-."},
     {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
       "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},
@@ -214,7 +214,8 @@ const rule_def k_rules[] = {
      "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
      "access_token|access-token|refresh_token|refresh-token|auth_token|"
      "auth-token|accountkey|sharedaccesskey|security-token|security_token|"
-     "session_token|session-token|private_token|private-token|"
+     "session_token|session-token|private_token|private-token|bot_token|"
+     "bot-token|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query
      // parameter, the separator in the literal.

@@ -1496,7 +1496,8 @@ keyed_secret secret_named(std::string_view key) {
       break;
     for (std::string_view name :
          {"accesstoken", "refreshtoken", "authtoken", "idtoken", "apitoken",
-          "bearertoken", "sessiontoken", "securitytoken", "privatetoken"})
+          "bearertoken", "sessiontoken", "securitytoken", "privatetoken",
+          "bottoken"})
       if (ends(name))
         return keyed_secret::secret;
     break;

@@ -557,7 +557,8 @@ bool github_token(std::string_view text) {
 
 namespace {
 
-enum class alphabet : uint8_t { letters, alnum, hex, b64url };
+// base36: digits and small letters, not hex alone (a hash after a "key-").
+enum class alphabet : uint8_t { letters, alnum, base36, hex, b64url };
 
 struct key_shape {
   std::string_view prefix;
@@ -601,6 +602,7 @@ constexpr key_shape k_key_shapes[] = {
     {"tvly-dev-", 32, 32, alphabet::alnum, -1},  // Tavily (development)
     {"tvly-", 32, 32, alphabet::alnum, -1},      // Tavily
     {"fc-", 32, 32, alphabet::hex, -1},          // Firecrawl
+    {"key-", 32, 32, alphabet::base36, -1},      // Mailgun (legacy API key)
 };
 
 bool in_alphabet(char c, alphabet a) {
@@ -609,6 +611,8 @@ bool in_alphabet(char c, alphabet a) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   case alphabet::alnum:
     return is_alnum(c);
+  case alphabet::base36:
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
   case alphabet::hex:
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   case alphabet::b64url:
@@ -640,6 +644,10 @@ size_t vendor_key(std::string_view text) {
                              : !in_alphabet(body[i], k.chars))
         return 0;
     if (is_placeholder(body) || entropy_compare(body, 3.0) <= 0)
+      return 0;
+    if (k.chars == alphabet::base36 &&
+        std::none_of(body.begin(), body.end(),
+                     [](char c) { return c >= 'g' && c <= 'z'; }))
       return 0;
     return k.prefix.size() + n;
   }

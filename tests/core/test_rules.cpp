@@ -1180,6 +1180,17 @@ TEST(Secrets, ServiceApiKeys) {
         "dapi" + std::string(32, '0'), std::string("SG.com is a domain"),
         std::string("dapi_version=2 fc-barcelona hvs.short")})
     expect_value_kept(kept);
+  // Mailgun's legacy keys: "key-" and 32 of base 36. A hash after "key-"
+  // (hex only) is none, nor is "monkey-..." or a key-value store.
+  expect_msg("MAILGUN_API_KEY=key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
+             "MAILGUN_API_KEY=[REDACTED_API_KEY]");
+  expect_masked_as("key-3ax6xnjp29jd6fds4gc373sgvjxteol0", "API_KEY");
+  for (const std::string &kept :
+       {"key-" + hex.substr(0, 32),
+        std::string("monkey-3ax6xnjp29jd6fds4gc373sgvjxteol0"),
+        std::string("key-3ax6xnjp29jd6fds4gc373sgvjxteol"),
+        std::string("a key-value store")})
+    expect_value_kept(kept);
 }
 
 TEST(Secrets, PublicKeysAndPlaceholdersSurvive) {
@@ -1428,7 +1439,8 @@ TEST(Secrets, NamesEndingInPass) {
             R"("bypass":"x1y2z3","compass":"n0rth"})");
 }
 
-// Session tokens (AWS_SESSION_TOKEN) and GitLab's PRIVATE-TOKEN header.
+// Session tokens (AWS_SESSION_TOKEN), bot tokens (TELEGRAM_BOT_TOKEN) and
+// GitLab's PRIVATE-TOKEN header.
 TEST(Secrets, SessionAndPrivateTokens) {
   expect_msg("AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEJr//////////wEaCXVz",
              "AWS_SESSION_TOKEN=[REDACTED_SECRET]");
@@ -1436,6 +1448,8 @@ TEST(Secrets, SessionAndPrivateTokens) {
              "curl -H \"PRIVATE-TOKEN: [REDACTED_SECRET]\" https://x");
   EXPECT_EQ(mask_doc(R"({"private_token":"abc123"})"),
             R"({"private_token":"[REDACTED_SECRET]"})");
+  expect_msg("TELEGRAM_BOT_TOKEN=123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0",
+             "TELEGRAM_BOT_TOKEN=[REDACTED_SECRET]");
   expect_kept("session_token = request.cookies.get(\"sid\")");
 }
 
