@@ -91,6 +91,13 @@ const rule_def k_rules[] = {
      "hooks\\.slack\\.com/services/T[A-Z0-9]{6}", 0, 120, edge::alnum,
      edge::token, check::none, context::none,
      locator::prefix, "hooks.slack.com/services/", "./"},
+    {{"discord_webhook", "DISCORD_WEBHOOK", P::specific_secret, true,
+      "Discord webhook URL discord.com/api/webhooks/<id>/<token> (also "
+      "discordapp.com; the scheme stays)"},
+     "discord(?:app)?\\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_\\-]{16}", 0,
+     120, edge::alnum, edge::token, check::none, context::none,
+     locator::prefix, "discord.com/api/webhooks/|discordapp.com/api/webhooks/",
+     "./_-"},
     {{"anthropic_key", "ANTHROPIC_KEY", P::specific_secret, true,
       "Anthropic API key sk-ant-api03-..."},
      "sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\\-]{80}", 0, 130,

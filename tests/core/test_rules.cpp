@@ -1746,6 +1746,22 @@ TEST(Secrets, SlackWebhookUrl) {
   expect_kept("see https://hooks.slack.com/services/ for details");
 }
 
+// A Discord webhook's id and token: whoever has the URL posts to the
+// channel. Its query stays.
+TEST(Secrets, DiscordWebhookUrl) {
+  const std::string token =
+      "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefGHIJKLmnopqrSTUVwx-_yz01";
+  expect_msg("curl -X POST https://discord.com/api/webhooks/"
+             "123456789012345678/" +
+                 token + "?wait=true -d @msg.json",
+             "curl -X POST https://[REDACTED_DISCORD_WEBHOOK]?wait=true -d "
+             "@msg.json");
+  expect_msg("https://discordapp.com/api/webhooks/98765432109876543/" + token,
+             "https://[REDACTED_DISCORD_WEBHOOK]");
+  expect_kept("see https://discord.com/api/webhooks/ for details");
+  expect_kept("https://discord.com/api/webhooks/123/abc");
+}
+
 TEST(Secrets, PemBlockNestedInJsonString) {
   // The PEM sits in a JSON document inside a JSON string: its newlines are
   // "\\n" in the raw body. The whole block goes, the nested JSON stays.
