@@ -213,7 +213,7 @@ const rule_def k_rules[] = {
      locator::assignment},
     {{"secret_assignment", "SECRET", P::generic_secret, true,
       "value assigned to a secret's name: secret, secret_key, client_secret, "
-      "api_key, X-API-Key, access/refresh/auth/session token, GitLab's "
+      "api_key, X-API-Key, access/refresh/auth/session/api/bot token, GitLab's "
       "PRIVATE-TOKEN, AccountKey, "
       "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
       "X-Amz-Security-Token and signatures, and a "
@@ -222,7 +222,7 @@ const rule_def k_rules[] = {
      "access_token|access-token|refresh_token|refresh-token|auth_token|"
      "auth-token|accountkey|sharedaccesskey|security-token|security_token|"
      "session_token|session-token|private_token|private-token|bot_token|"
-     "bot-token|"
+     "bot-token|api_token|api-token|bearer_token|bearer-token|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query
      // parameter, the separator in the literal.
@@ -235,13 +235,13 @@ const rule_def k_rules[] = {
       "mysql/mariadb/mysqldump/mysqladmin -pPASSWORD, redis-cli -a, sshpass "
       "-p, docker login -p/--password, sqlcmd -P, mongo/mongosh -p, "
       "ldapsearch/ldapadd/ldapmodify/ldapdelete -w, keytool -storepass/"
-      "-keypass, openssl -passin/-passout/-pass pass:PASSWORD (the command "
-      "stays)"},
+      "-keypass, openssl -passin/-passout/-pass pass:PASSWORD, htpasswd -b "
+      "FILE USER PASSWORD / -nb USER PASSWORD (the command stays)"},
      // The command names; the options are parsed in code
      // (scan::confirm_cli_password) up to the end of the command.
      "curl|mysql|mariadb|mysqldump|mysqladmin|redis-cli|sshpass|docker|"
      "sqlcmd|mongo|mongosh|ldapsearch|ldapadd|ldapmodify|ldapdelete|keytool|"
-     "openssl",
+     "openssl|htpasswd",
      0, 400, edge::none, edge::none, check::cli_password, context::none,
      locator::command},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,

@@ -580,6 +580,42 @@ const std::array<bool, 256> &value_stops() {
   return table;
 }
 
+// Whether the name ending at name_last ("password") follows "machine HOST
+// login USER" (or "default login USER") as in a .netrc file ("machine
+// api.heroku.com login me password PW", one entry per line or on one line).
+bool netrc_login_before(std::string_view t, uint32_t name_last) {
+  auto space = [](char ch) {
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+  };
+  uint32_t k = name_last + 1;
+  while (k > 0 && is_alpha(t[k - 1]))
+    --k;
+  // The word before `at`, after at least one space; `at` moves to its start.
+  auto word_before = [&](uint32_t &at, std::string_view &w) {
+    uint32_t e = at;
+    while (e > 0 && space(t[e - 1]))
+      --e;
+    if (e == at || e == 0)
+      return false;
+    uint32_t b = e;
+    while (b > 0 && !space(t[b - 1]))
+      --b;
+    w = t.substr(b, e - b);
+    at = b;
+    return true;
+  };
+  std::string_view user, login, host, machine;
+  if (!word_before(k, user) || !word_before(k, login) ||
+      !validate::equals_ignore_case(login, "login"))
+    return false;
+  uint32_t d = k;
+  std::string_view def;
+  if (word_before(d, def) && validate::equals_ignore_case(def, "default"))
+    return true;
+  return word_before(k, host) && word_before(k, machine) &&
+         validate::equals_ignore_case(machine, "machine");
+}
+
 // The separator and where the value starts; `to` is left 0. For an
 // Authorization header (check::authorization), a word of up to 25 letters,
 // digits and '-' followed by spaces and more is the scheme: the value
@@ -615,6 +651,15 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
         }
       }
     }
+    // A .netrc entry: "machine HOST login USER password PW", a space for
+    // the separator.
+    bool netrc = false;
+    if (!verb && i < limit && i > spaced && t[spaced] == ' ' &&
+        kind == rules::check::password && t[i] != '=' && t[i] != ':' &&
+        netrc_login_before(t, name_last)) {
+      netrc = true;
+      i = spaced; // the space stands for the separator
+    }
     // <add key="ApiKey" value="..."/> (.NET configuration): the value
     // attribute after the name's is its value.
     if (!verb && i + 6 <= limit && i > name_last + 1 &&
@@ -631,7 +676,7 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
       if (!xml)
         return {0, 0, 0, 0};
     }
-    if (!verb && !xml && (i >= limit || (t[i] != '=' && t[i] != ':')))
+    if (!verb && !xml && !netrc && (i >= limit || (t[i] != '=' && t[i] != ':')))
       return {0, 0, 0, 0};
     ++i;
   }
@@ -988,6 +1033,25 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
     first = 1;
   }
   word pw{0, 0};
+  if (cmd == "htpasswd") {
+    // Batch mode (-b, -bc, -nbB...) takes the password as its last
+    // argument: FILE USER PASSWORD, or with -n (no file) USER PASSWORD.
+    bool batch = false, no_file = false;
+    word args[3];
+    size_t a = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const std::string_view w = text(words[k]);
+      if (w.size() > 1 && w[0] == '-') {
+        batch = batch || w.find('b') != std::string_view::npos;
+        no_file = no_file || w.find('n') != std::string_view::npos;
+      } else if (a < std::size(args)) {
+        args[a++] = words[k];
+      }
+    }
+    const size_t need = no_file ? 2 : 3;
+    if (batch && a >= need)
+      pw = args[need - 1];
+  }
   for (size_t k = first; k < n && pw.to == 0; ++k) {
     const std::string_view w = text(words[k]);
     for (const cli_option &o : k_cli_options) {

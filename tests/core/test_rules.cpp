@@ -1409,6 +1409,23 @@ TEST(Secrets, PasswordToldOrAbbreviated) {
     expect_kept(kept);
 }
 
+// A .netrc file's entries: "machine HOST login USER password PW" (or
+// "default login ..."), on one line or one token per line.
+TEST(Secrets, NetrcEntries) {
+  expect_msg("machine api.heroku.com\n  login me@example.com\n  password "
+             "01234567-89ab-cdef-0123-456789abcdef\n",
+             "machine api.heroku.com\n  login [REDACTED_EMAIL]\n  password "
+             "[REDACTED_PASSWORD]\n");
+  expect_msg("machine github.com login bob password ghpSecretPw99 machine x",
+             "machine github.com login bob password [REDACTED_PASSWORD] "
+             "machine x");
+  expect_msg("default login anonymous password guest99",
+             "default login anonymous password [REDACTED_PASSWORD]");
+  // Prose with the same words.
+  expect_kept("use login bob password reset to fix it");
+  expect_kept("the login page password field is empty");
+}
+
 // Names ending in a separate "pass": environment files and compose files
 // (DB_PASS, RABBITMQ_DEFAULT_PASS), options (--smtp-pass=), JSON keys. A
 // number is a count under any of them, a word a state under a name not in
@@ -1448,6 +1465,8 @@ TEST(Secrets, SessionAndPrivateTokens) {
              "curl -H \"PRIVATE-TOKEN: [REDACTED_SECRET]\" https://x");
   EXPECT_EQ(mask_doc(R"({"private_token":"abc123"})"),
             R"({"private_token":"[REDACTED_SECRET]"})");
+  expect_msg("heroku config:set API_TOKEN=abcdef1234567890abcd",
+             "heroku config:set API_TOKEN=[REDACTED_SECRET]");
   expect_msg("TELEGRAM_BOT_TOKEN=123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0",
              "TELEGRAM_BOT_TOKEN=[REDACTED_SECRET]");
   expect_kept("session_token = request.cookies.get(\"sid\")");
@@ -1488,6 +1507,15 @@ TEST(Secrets, SecretsInMarkupAndNameValuePairs) {
 // Coding agents run shell commands: a password given as an option is
 // masked, the command and its other options stay.
 TEST(Secrets, PasswordOnACommandLine) {
+  // htpasswd's batch mode: the password is the last argument.
+  expect_msg("htpasswd -bc /etc/nginx/.htpasswd bob hunter22 && nginx -s "
+             "reload",
+             "htpasswd -bc /etc/nginx/.htpasswd bob [REDACTED_PASSWORD] && "
+             "nginx -s reload");
+  expect_msg("htpasswd -nbB admin \"S3cret Pw\" > users",
+             "htpasswd -nbB admin \"[REDACTED_PASSWORD]\" > users");
+  expect_kept("htpasswd -c .htpasswd admin");
+  expect_kept("run htpasswd -b to make a file");
   expect_msg("$ curl -u admin:S3cretPw https://api.example.com/v1",
              "$ curl -u admin:[REDACTED_PASSWORD] https://api.example.com/v1");
   expect_msg("curl --user \"bob:p@ss w0rd\" -X POST https://x",
