@@ -580,6 +580,14 @@ const std::array<bool, 256> &value_stops() {
   return table;
 }
 
+// Whether the name ending at name_last is a long option ("--password").
+bool long_option(std::string_view t, uint32_t name_last) {
+  uint32_t k = name_last + 1;
+  while (k > 0 && is_alpha(t[k - 1]))
+    --k;
+  return k >= 2 && t[k - 1] == '-' && t[k - 2] == '-';
+}
+
 // Whether the name ending at name_last ("password") follows "machine HOST
 // login USER" (or "default login USER") as in a .netrc file ("machine
 // api.heroku.com login me password PW", one entry per line or on one line).
@@ -637,9 +645,12 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
     for (uint32_t n = 0; n < 3 && i < limit && t[i] == ' '; ++n)
       ++i;
     if (i < limit && i > spaced && kind == rules::check::password) {
-      // "is" or "was", then a space or ':' (the separator: the last of a
-      // space and a ':' after the verb).
-      for (std::string_view word : {"is", "was"}) {
+      // "is" or "was" (German ist/war, French est, Spanish es/era, Polish
+      // jest, Portuguese é, Italian è), then a space or ':' (the
+      // separator: the last of a space and a ':' after the verb).
+      for (std::string_view word :
+           {"is", "was", "to", "ist", "war", "lautet", "est", "es", "era",
+            "jest", "\xc3\xa9", "\xc3\xa8"}) {
         uint32_t w = i + uint32_t(word.size());
         if (w + 1 < limit && (t[w] == ' ' || t[w] == ':') &&
             validate::equals_ignore_case(t.substr(i, word.size()), word)) {
@@ -651,14 +662,29 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
         }
       }
     }
-    // A .netrc entry: "machine HOST login USER password PW", a space for
-    // the separator.
+    // A .netrc entry ("machine HOST login USER password PW") or a command's
+    // option ("--password PW": one space, the value no option): a space
+    // for the separator.
     bool netrc = false;
     if (!verb && i < limit && i > spaced && t[spaced] == ' ' &&
         kind == rules::check::password && t[i] != '=' && t[i] != ':' &&
-        netrc_login_before(t, name_last)) {
+        ((i == spaced + 1 && t[i] != '-' && long_option(t, name_last)) ||
+         netrc_login_before(t, name_last))) {
       netrc = true;
       i = spaced; // the space stands for the separator
+    }
+    // A full-width colon (Chinese, Japanese), or Chinese 是 ("is") with no
+    // space: its last byte stands for the separator.
+    bool wide = false;
+    if (!verb && !netrc && i + 3 <= limit) {
+      std::string_view w = t.substr(i, 3);
+      if (w == "\xef\xbc\x9a") {
+        wide = true;
+      } else if (w == "\xe6\x98\xaf" && kind == rules::check::password) {
+        wide = verb = true;
+      }
+      if (wide)
+        i += 2;
     }
     // <add key="ApiKey" value="..."/> (.NET configuration): the value
     // attribute after the name's is its value.
@@ -676,7 +702,8 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
       if (!xml)
         return {0, 0, 0, 0};
     }
-    if (!verb && !xml && !netrc && (i >= limit || (t[i] != '=' && t[i] != ':')))
+    if (!verb && !xml && !netrc && !wide &&
+        (i >= limit || (t[i] != '=' && t[i] != ':')))
       return {0, 0, 0, 0};
     ++i;
   }
@@ -815,7 +842,8 @@ bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
   if (v.xml)
     return std::none_of(val.begin(), val.end(),
                         [](char ch) { return ch == ' '; });
-  if (t[sep] != ':' && !v.verb)
+  // After a space (a .netrc entry, "--password PW") as after a ':'.
+  if (t[sep] != ':' && t[sep] != ' ' && !v.verb)
     return true;
   std::string_view core = val;
   if (core.size() > 1 &&
@@ -829,7 +857,10 @@ bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
   // characters long"); one with a digit, 6 bytes or more, is one.
   if (v.verb)
     return digit && core.size() >= 6;
-  return digit || !std::all_of(core.begin(), core.end(), is_alpha);
+  // Letters beyond ASCII are letters too ("Пароль: обязательно").
+  return digit || !std::all_of(core.begin(), core.end(), [](char ch) {
+           return is_alpha(ch) || static_cast<unsigned char>(ch) >= 0x80;
+         });
 }
 
 // A word in a secret's place that says there is none, or names a type.

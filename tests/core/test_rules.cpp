@@ -1409,6 +1409,56 @@ TEST(Secrets, PasswordToldOrAbbreviated) {
     expect_kept(kept);
 }
 
+// The word for a password in the corpus's languages, with a separator or
+// the language's "is"; what a sentence says about one stays.
+TEST(Secrets, PasswordsInOtherLanguages) {
+  // Пароль, 密码： and 密码是 (Chinese: a full-width colon, "is" with no
+  // space), パスワード, 비밀번호.
+  for (const char *before :
+       {"Mein Passwort ist ", "Das Kennwort lautet: ", "Kennwort: ",
+        "mon mot de passe est ", "mot de passe : ",
+        "mi contrase\xc3\xb1"
+        "a es ",
+        "wachtwoord: ", "moje has\xc5\x82o to ", "minha senha \xc3\xa9 ",
+        "la password \xc3\xa8 ", "l\xc3\xb6senord: ",
+        "\xd0\x9f\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c: ",
+        "\xe5\xaf\x86\xe7\xa0\x81\xef\xbc\x9a",
+        "\xe5\xaf\x86\xe7\xa0\x81\xe6\x98\xaf",
+        "\xe3\x83\x91\xe3\x82\xb9\xe3\x83\xaf\xe3\x83\xbc\xe3\x83\x89: ",
+        "\xeb\xb9\x84\xeb\xb0\x80\xeb\xb2\x88\xed\x98\xb8: ",
+        "I changed my password to "}) {
+    SCOPED_TRACE(before);
+    expect_msg(std::string(before) + "Sommer2024 ok",
+               std::string(before) + "[REDACTED_PASSWORD] ok");
+  }
+  for (const char *kept :
+       {"Das Passwort ist falsch.", "Passwort vergessen?",
+        "le mot de passe est incorrect",
+        "contrase\xc3\xb1"
+        "a: requerida",
+        "\xd0\x9f\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c: "
+        "\xd0\xbe\xd0\xb1\xd1\x8f\xd0\xb7\xd0\xb0\xd1\x82\xd0\xb5\xd0\xbb\xd1"
+        "\x8c"
+        "\xd0\xbd\xd0\xbe", // Пароль: обязательно
+        "\xe5\xaf\x86\xe7\xa0\x81\xe9\x94\x99\xe8\xaf\xaf", // 密码错误
+        "reset the password to default",
+        "the password to the wifi is on the fridge"})
+    expect_kept(kept);
+}
+
+// A long option and its value after one space: "--password PW".
+TEST(Secrets, PasswordAsALongOption) {
+  expect_msg("mysql --password S3cretPw99 -h db",
+             "mysql --password [REDACTED_PASSWORD] -h db");
+  expect_msg("app --passphrase 'correct-horse-9'",
+             "app --passphrase '[REDACTED_PASSWORD]'");
+  for (const char *kept :
+       {"docker login --password-stdin", "--password PASSWORD",
+        "--password <password>", "  --password     Prompt for a password",
+        "mysql --password -h db", "--password secret"})
+    expect_kept(kept);
+}
+
 // A .netrc file's entries: "machine HOST login USER password PW" (or
 // "default login ..."), on one line or one token per line.
 TEST(Secrets, NetrcEntries) {
