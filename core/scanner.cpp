@@ -1555,7 +1555,16 @@ keyed_secret secret_named(std::string_view key) {
     return keyed_secret::none;
   switch (lower(key[last - 1])) {
   case 'd':
-    if (ends("password") || ends("passwd"))
+    if (ends("password") || ends("passwd") || ends("wachtwoord") ||
+        ends("passord"))
+      return keyed_secret::password;
+    break;
+  case 'a':
+    if (ends("senha") || ends("salasana"))
+      return keyed_secret::password;
+    break;
+  case 'o':
+    if (ends("haslo") || ends("heslo"))
       return keyed_secret::password;
     break;
   case 's':
@@ -1574,6 +1583,8 @@ keyed_secret secret_named(std::string_view key) {
   case 't':
     if (ends("secret"))
       return keyed_secret::secret;
+    if (ends("passwort") || ends("kennwort"))
+      return keyed_secret::password;
     break;
   case 'y':
     if (!ends("key"))

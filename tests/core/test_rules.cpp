@@ -1720,6 +1720,12 @@ TEST(Secrets, ValueUnderAKeyNamedForASecret) {
             R"({"user":"bob","password":"[REDACTED_PASSWORD]"})");
   EXPECT_EQ(mask_doc(R"({"db_password":"correct horse battery"})"),
             R"({"db_password":"[REDACTED_PASSWORD]"})");
+  // Keys in other languages: German, Dutch, Portuguese, Polish.
+  EXPECT_EQ(mask_doc(R"({"passwort":"geheim","wachtwoord":"geheim",)"
+                     R"("senha":"segredo","haslo":"tajne"})"),
+            R"({"passwort":"[REDACTED_PASSWORD]","wachtwoord":)"
+            R"("[REDACTED_PASSWORD]","senha":"[REDACTED_PASSWORD]",)"
+            R"("haslo":"[REDACTED_PASSWORD]"})");
   EXPECT_EQ(mask_doc(R"({"headers":{"X-API-Key":"7f3a9b2c1d4e","cookie":)"
                      R"("sid=abc; theme=dark"}})"),
             R"({"headers":{"X-API-Key":"[REDACTED_SECRET]","cookie":)"
