@@ -146,6 +146,15 @@ bool issuer_ok(const card_digits &d) {
     return len_16_19;
   if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) // Diners
     return n >= 14 && n <= 19;
+  if (p2 == 62) // UnionPay
+    return len_16_19;
+  if (p4 >= 2200 && p4 <= 2204) // Mir
+    return n == 16;
+  // Maestro: its published ranges that no other scheme above holds.
+  for (unsigned maestro :
+       {5018u, 5020u, 5038u, 5893u, 6304u, 6759u, 6761u, 6762u, 6763u})
+    if (p4 == maestro)
+      return n >= 13 && n <= 19;
   return false;
 }
 

@@ -750,17 +750,17 @@ TEST(Phone, UuidGroupsSurvive) {
 
 TEST(CreditCard, IssuersAndLengths) {
   std::vector<std::string> cards = {
-      "4111111111111111",        "4222222222222",
-      luhn_complete("4539", 19), luhn_complete("4916", 16),
-      "5555555555554444",        "5105105105105100",
+      "4111111111111111", "4222222222222", luhn_complete("4539", 19),
+      luhn_complete("4916", 16), "5555555555554444", "5105105105105100",
       luhn_complete("2221", 16), luhn_complete("2720", 16),
-      luhn_complete("5312", 16), "378282246310005",
-      "371449635398431",         luhn_complete("34", 15),
-      "6011111111111117",        luhn_complete("6445", 16),
-      luhn_complete("65", 16),   luhn_complete("622126", 16),
-      "3530111333300000",        "3566002020360505",
-      luhn_complete("3589", 19), "30569309025904",
-      "38520000023237",          luhn_complete("36", 14)};
+      luhn_complete("5312", 16), "378282246310005", "371449635398431",
+      luhn_complete("34", 15), "6011111111111117", luhn_complete("6445", 16),
+      luhn_complete("65", 16), luhn_complete("622126", 16), "3530111333300000",
+      "3566002020360505", luhn_complete("3589", 19), "30569309025904",
+      "38520000023237", luhn_complete("36", 14),
+      // UnionPay and Maestro (Stripe's test numbers), Mir
+      "6200000000000005", "6759649826438453", luhn_complete("2201", 16),
+      luhn_complete("6304", 13)};
   for (const auto &c : cards) {
     SCOPED_TRACE(c);
     expect_masked_as(c, "CREDIT_CARD");
