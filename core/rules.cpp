@@ -233,7 +233,8 @@ const rule_def k_rules[] = {
      "access_token|access-token|refresh_token|refresh-token|auth_token|"
      "auth-token|accountkey|sharedaccesskey|security-token|security_token|"
      "session_token|session-token|private_token|private-token|bot_token|"
-     "bot-token|api_token|api-token|bearer_token|bearer-token|"
+     "bot-token|api_token|api-token|bearer_token|bearer-token|api key|"
+     "secret key|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query
      // parameter, the separator in the literal.

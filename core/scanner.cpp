@@ -644,7 +644,10 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
     const uint32_t spaced = i;
     for (uint32_t n = 0; n < 3 && i < limit && t[i] == ' '; ++n)
       ++i;
-    if (i < limit && i > spaced && kind == rules::check::password) {
+    // (A secret's value after a verb must be key-like: see
+    // unquoted_value_is_data.)
+    if (i < limit && i > spaced &&
+        (kind == rules::check::password || kind == rules::check::assignment)) {
       // "is" or "was" (German ist/war, French est, Spanish es/era, Polish
       // jest, Portuguese é, Italian è), then a space or ':' (the
       // separator: the last of a space and a ':' after the verb).

@@ -1448,6 +1448,22 @@ TEST(Secrets, PasswordsInOtherLanguages) {
     expect_kept(kept);
 }
 
+// A secret or an API key told in a sentence: key-like after the verb (16
+// bytes or more, with a digit); "API key" and "secret key" with a space.
+TEST(Secrets, SecretToldInASentence) {
+  expect_msg("my API key is abcdef1234567890abcdef12 thanks",
+             "my API key is [REDACTED_SECRET] thanks");
+  expect_msg("The secret is abc8Q~defGhIjKlMnOpQrStUvWxYz0123456789ab",
+             "The secret is [REDACTED_SECRET]");
+  expect_msg("secret key: 9f8e7d6c5b4a3210fedcba9876543210",
+             "secret key: [REDACTED_SECRET]");
+  for (const char *kept :
+       {"The secret is to start small", "my API key is invalid",
+        "API key: required", "set the secret to your own value",
+        "the secret to success is 10000 hours", "secret key is 32 bytes long"})
+    expect_kept(kept);
+}
+
 // A long option and its value after one space: "--password PW".
 TEST(Secrets, PasswordAsALongOption) {
   expect_msg("mysql --password S3cretPw99 -h db",
