@@ -565,6 +565,7 @@ struct assigned {
   uint32_t scheme = 0;    // where an Authorization scheme word starts, or 0
   bool verb = false;      // "is" / "was" stands for the separator
   bool xml = false;       // <name>value</name>: the value runs to '<'
+  bool block = false;     // a YAML block scalar: the indented lines after
 };
 
 // Bytes that end an unquoted value (a table: the walk runs over every byte
@@ -718,6 +719,27 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
   assigned v{sep, i, 0, 0};
   v.verb = verb;
   v.xml = xml;
+  // A YAML block scalar ("password: |", "password: >-", then the value on
+  // indented lines): the value starts on the next line.
+  if (!verb && !xml && t[sep] == ':' && i < limit &&
+      (t[i] == '|' || t[i] == '>')) {
+    uint32_t k = i + 1;
+    while (k < limit && (t[k] == '-' || t[k] == '+' || is_digit(t[k])) &&
+           k - i <= 2)
+      ++k;
+    while (k < limit && t[k] == ' ')
+      ++k;
+    if (k + 1 < limit && t[k] == '\n' && t[k + 1] == ' ') {
+      ++k;
+      while (k < limit && t[k] == ' ')
+        ++k;
+      if (k < limit && t[k] != '\n') {
+        v.from = k;
+        v.block = true;
+        return v;
+      }
+    }
+  }
   if (i < limit && (t[i] == '"' || t[i] == '\'')) {
     v.quote = t[i];
     v.from = ++i;
@@ -754,6 +776,28 @@ assigned assignment_value(std::string_view t, uint32_t name_last,
     }
     v.quote = 0; // no closing quote: the value ends as an unquoted one
     j = v.from;
+  }
+  if (v.block) {
+    // Every line indented as deep as the first (or deeper), to the end of
+    // the last.
+    uint32_t indent = v.from;
+    while (indent > 0 && t[indent - 1] == ' ')
+      --indent;
+    indent = v.from - indent;
+    while (true) {
+      while (j < limit && t[j] != '\n')
+        ++j;
+      v.to = j;
+      uint32_t k = j + 1, d = 0;
+      while (k < limit && t[k] == ' ')
+        ++k, ++d;
+      if (j >= limit || d < indent || k >= limit || t[k] == '\n')
+        break;
+      j = k;
+    }
+    while (v.to > v.from && (t[v.to - 1] == ' ' || t[v.to - 1] == '\r'))
+      --v.to;
+    return v;
   }
   if (v.xml) {
     // To the closing tag; without one, no element ("user:<password>@db").

@@ -1464,6 +1464,23 @@ TEST(Secrets, SecretToldInASentence) {
     expect_kept(kept);
 }
 
+// YAML block scalars ("password: |" and the value on the indented lines
+// after it, as in a Kubernetes Secret's stringData): every line of the
+// block goes, the next key stays.
+TEST(Secrets, YamlBlockScalars) {
+  expect_msg("config:\n  password: |\n    multi line secret\n    second "
+             "line\n  user: bob\n",
+             "config:\n  password: |\n    [REDACTED_PASSWORD]\n  user: bob\n");
+  expect_msg("db:\n  password: >-\n    S3cret99\n",
+             "db:\n  password: >-\n    [REDACTED_PASSWORD]\n");
+  expect_msg("stringData:\n  api_key: |\n    abcdef1234567890abcd\n",
+             "stringData:\n  api_key: |\n    [REDACTED_SECRET]\n");
+  // No indented line after it; prose in a secret's block.
+  for (const char *kept : {"password: |\nnot indented", "password: >\n  \n",
+                           "secret: |\n  The secret is to start small.\n"})
+    expect_kept(kept);
+}
+
 // A long option and its value after one space: "--password PW".
 TEST(Secrets, PasswordAsALongOption) {
   expect_msg("mysql --password S3cretPw99 -h db",
