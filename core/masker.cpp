@@ -555,11 +555,13 @@ struct masker::impl {
       } else {
         child.key = key;
         // A name/value pair ({"name": "password", "value": "..."}, a
-        // form's field, a Postman variable's "key"): the name is the key
-        // of the value, as an OTLP attribute's is.
+        // form's field and its "label", a Postman variable's "key"): the
+        // name is the key of the value, as an OTLP attribute's is.
         if (!attr_key.empty() && is(name, "value"))
           child.key = attr_key;
-        if ((is(name, "key") || is(name, "name")) && peek() == '"') {
+        if ((is(name, "key") || is(name, "name") || is(name, "label") ||
+             is(name, "field")) &&
+            peek() == '"') {
           std::string_view t = token();
           attr_key = t.substr(1, t.size() >= 2 ? t.size() - 2 : 0);
         }

@@ -1587,6 +1587,13 @@ TEST(Secrets, SecretsInMarkupAndNameValuePairs) {
             R"({"name":"phone","value":"[REDACTED_PHONE]"})");
   EXPECT_EQ(mask_doc(R"({"name":"Jane","value":"Hunter22"})"),
             R"({"name":"Jane","value":"Hunter22"})");
+  // A form field's "label" or "field" names its value too.
+  EXPECT_EQ(mask_doc(R"([{"label":"Password","value":"hunter22"},)"
+                     R"({"field":"phone","value":"555-0123"},)"
+                     R"({"label":"Password strength","value":"strong"}])"),
+            R"([{"label":"Password","value":"[REDACTED_PASSWORD]"},)"
+            R"({"field":"phone","value":"[REDACTED_PHONE]"},)"
+            R"({"label":"Password strength","value":"strong"}])");
 }
 
 // Coding agents run shell commands: a password given as an option is
