@@ -972,7 +972,7 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
     return false;
   // "DB_PASS=...", "--smtp-pass=..." (the rule's "_pass" and "-pass"; its
   // other names end in 'd' or 'e', or hold the '=').
-  if ((t[c.from] | 0x20) == 's') {
+  if (r.validator == rules::check::password && (t[c.from] | 0x20) == 's') {
     uint32_t k = c.from - 4; // the '_' or '-'
     while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_' || t[k - 1] == '-' ||
                      t[k - 1] == '.'))
