@@ -208,6 +208,8 @@ const rule_def k_rules[] = {
      // each expression cost pass 1 ~5%): the separator and the value are
      // found and judged in code (scan::confirm_assignment).
      "password|passwd|passphrase|pwd|[?&;]pass=|[?&;]pw=|_pass|-pass|"
+     // SQL's IDENTIFIED BY 'PW', Redis's configuration
+     "identified by|requirepass|masterauth|"
      // In the corpus's languages: German, French, Spanish, Dutch, Polish,
      // Portuguese, Swedish, Norwegian, Finnish, Czech, Russian (пароль
      // without its first letter: Hyperscan folds ASCII only, and П/п

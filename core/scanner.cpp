@@ -581,12 +581,16 @@ const std::array<bool, 256> &value_stops() {
   return table;
 }
 
-// Whether the name ending at name_last is a long option ("--password").
-bool long_option(std::string_view t, uint32_t name_last) {
+// Whether the name ending at name_last takes its value after a space: a
+// long option ("--password") or Redis's requirepass and masterauth.
+bool spaced_name(std::string_view t, uint32_t name_last) {
   uint32_t k = name_last + 1;
   while (k > 0 && is_alpha(t[k - 1]))
     --k;
-  return k >= 2 && t[k - 1] == '-' && t[k - 2] == '-';
+  const std::string_view name = t.substr(k, name_last + 1 - k);
+  return (k >= 2 && t[k - 1] == '-' && t[k - 2] == '-') ||
+         validate::equals_ignore_case(name, "requirepass") ||
+         validate::equals_ignore_case(name, "masterauth");
 }
 
 // Whether the name ending at name_last ("password") follows "machine HOST
@@ -653,7 +657,7 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
       // jest, Portuguese é, Italian è), then a space or ':' (the
       // separator: the last of a space and a ':' after the verb).
       for (std::string_view word :
-           {"is", "was", "to", "ist", "war", "lautet", "est", "es", "era",
+           {"is", "was", "to", "by", "ist", "war", "lautet", "est", "es", "era",
             "jest", "\xc3\xa9", "\xc3\xa8"}) {
         uint32_t w = i + uint32_t(word.size());
         if (w + 1 < limit && (t[w] == ' ' || t[w] == ':') &&
@@ -666,13 +670,15 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
         }
       }
     }
-    // A .netrc entry ("machine HOST login USER password PW") or a command's
-    // option ("--password PW": one space, the value no option): a space
-    // for the separator.
+    // A .netrc entry ("machine HOST login USER password PW"), a command's
+    // option or a config directive ("--password PW", "requirepass PW": one
+    // space, the value no option), or a quoted value (SQL's "PASSWORD
+    // 'PW'" and "IDENTIFIED BY 'PW'"): a space for the separator.
     bool netrc = false;
     if (!verb && i < limit && i > spaced && t[spaced] == ' ' &&
         kind == rules::check::password && t[i] != '=' && t[i] != ':' &&
-        ((i == spaced + 1 && t[i] != '-' && long_option(t, name_last)) ||
+        (t[i] == '\'' || t[i] == '"' ||
+         (i == spaced + 1 && t[i] != '-' && spaced_name(t, name_last)) ||
          netrc_login_before(t, name_last))) {
       netrc = true;
       i = spaced; // the space stands for the separator

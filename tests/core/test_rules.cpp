@@ -1481,6 +1481,28 @@ TEST(Secrets, YamlBlockScalars) {
     expect_kept(kept);
 }
 
+// Passwords set in SQL (PostgreSQL's PASSWORD 'PW', MySQL's IDENTIFIED BY
+// 'PW' and IDENTIFIED WITH plugin BY 'PW') and in redis.conf.
+TEST(Secrets, PasswordsInSqlAndRedisConfig) {
+  expect_msg("CREATE USER bob WITH PASSWORD 'S3cret99';",
+             "CREATE USER bob WITH PASSWORD '[REDACTED_PASSWORD]';");
+  expect_msg("ALTER ROLE app LOGIN ENCRYPTED PASSWORD 'md5abc';",
+             "ALTER ROLE app LOGIN ENCRYPTED PASSWORD '[REDACTED_PASSWORD]';");
+  expect_msg("CREATE USER 'bob'@'%' IDENTIFIED BY 'S3cret99';",
+             "CREATE USER 'bob'@'%' IDENTIFIED BY '[REDACTED_PASSWORD]';");
+  expect_msg("ALTER USER 'root'@'localhost' IDENTIFIED WITH "
+             "mysql_native_password BY 'S3cret99';",
+             "ALTER USER 'root'@'localhost' IDENTIFIED WITH "
+             "mysql_native_password BY '[REDACTED_PASSWORD]';");
+  expect_msg("requirepass S3cret99\nmasterauth S3cret99",
+             "requirepass [REDACTED_PASSWORD]\nmasterauth [REDACTED_PASSWORD]");
+  for (const char *kept :
+       {"reset your password by clicking the link", "requirepass yes",
+        "the word 'password' is reserved", "protected by password by default",
+        "<input name=\"password\" type=\"password\" placeholder=\"x\">"})
+    expect_kept(kept);
+}
+
 // A long option and its value after one space: "--password PW".
 TEST(Secrets, PasswordAsALongOption) {
   expect_msg("mysql --password S3cretPw99 -h db",
