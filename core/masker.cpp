@@ -1598,9 +1598,9 @@ struct masker::impl {
                            unsigned char lead) {
     switch (need) {
     case rules::context::phone: // 9-13 bare digits, 3-3-3, 2-4-4
-      // 12-13 bare digits not from a 1 (a cluster of one run starts with
-      // it): most such runs in a trace are epoch milliseconds, and windows
-      // for them cost the medium bench body 4%.
+      // 12-13 bare digits, not from a 1 when the run is the whole cluster
+      // (then `lead` is its first digit): most such runs in a trace are
+      // epoch milliseconds, and windows for them cost the medium body 4%.
       if (c.runs_12_13 > 0 && (c.gaps > 0 || (lead != '1' && c.digits <= 13)))
         return true;
       return c.runs[9] + c.runs[10] + c.runs[11] > 0 || c.runs[3] >= 3 ||
@@ -1617,7 +1617,7 @@ struct masker::impl {
     if (len == 0)
       return;
     ++c.runs[std::min<uint32_t>(len, 12)];
-    c.runs_12_13 += uint16_t(len - 12 <= 1);
+    c.runs_12_13 += uint16_t(len - 12 <= 1); // unsigned: shorter ones wrap
     c.longest_run = std::max(c.longest_run, len);
   }
 

@@ -653,9 +653,10 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
     // unquoted_value_is_data.)
     if (i < limit && i > spaced &&
         (kind == rules::check::password || kind == rules::check::assignment)) {
-      // "is" or "was" (German ist/war, French est, Spanish es/era, Polish
-      // jest, Portuguese é, Italian è), then a space or ':' (the
-      // separator: the last of a space and a ':' after the verb).
+      // "is", "was", "to" or "by" ("changed it to ...", MySQL's
+      // "...password BY '...'"; German ist/war/lautet, French est, Spanish
+      // es/era, Polish jest/to, Portuguese é, Italian è), then a space or
+      // ':' (the separator: the last of a space and a ':' after the verb).
       for (std::string_view word :
            {"is", "was", "to", "by", "ist", "war", "lautet", "est", "es", "era",
             "jest", "\xc3\xa9", "\xc3\xa8"}) {
@@ -674,19 +675,19 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
     // option or a config directive ("--password PW", "requirepass PW": one
     // space, the value no option), or a quoted value (SQL's "PASSWORD
     // 'PW'" and "IDENTIFIED BY 'PW'"): a space for the separator.
-    bool netrc = false;
+    bool spaced_sep = false;
     if (!verb && i < limit && i > spaced && t[spaced] == ' ' &&
         kind == rules::check::password && t[i] != '=' && t[i] != ':' &&
         (t[i] == '\'' || t[i] == '"' ||
          (i == spaced + 1 && t[i] != '-' && spaced_name(t, name_last)) ||
          netrc_login_before(t, name_last))) {
-      netrc = true;
+      spaced_sep = true;
       i = spaced; // the space stands for the separator
     }
     // A full-width colon (Chinese, Japanese), or Chinese 是 ("is") with no
     // space: its last byte stands for the separator.
     bool wide = false;
-    if (!verb && !netrc && i + 3 <= limit) {
+    if (!verb && !spaced_sep && i + 3 <= limit) {
       std::string_view w = t.substr(i, 3);
       if (w == "\xef\xbc\x9a") {
         wide = true;
@@ -712,7 +713,7 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
       if (!xml)
         return {0, 0, 0, 0};
     }
-    if (!verb && !xml && !netrc && !wide &&
+    if (!verb && !xml && !spaced_sep && !wide &&
         (i >= limit || (t[i] != '=' && t[i] != ':')))
       return {0, 0, 0, 0};
     ++i;

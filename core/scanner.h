@@ -30,9 +30,9 @@ enum class keyed_secret : uint8_t {
   authorization, // an Authorization header: authorization_header
   cookie,        // a Cookie or Set-Cookie header: cookie_header
   // A name ending in a separate "pass" ("db_pass", "smtpPass"): a
-  // password too (password_assignment), but one that is a bare number or,
-  // the name not in capitals, a word is a count or a state ("first_pass":
-  // 3, "test_pass": "done").
+  // password too (password_assignment), except a bare number (a count:
+  // "first_pass": "3") or, under a name not in capitals, a word (a state:
+  // "test_pass": "done").
   short_password,
 };
 
