@@ -687,7 +687,8 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
     // A full-width colon (Chinese, Japanese), or Chinese 是 ("is") with no
     // space: its last byte stands for the separator.
     bool wide = false;
-    if (!verb && !spaced_sep && i + 3 <= limit) {
+    if (!verb && !spaced_sep && i + 3 <= limit &&
+        (kind == rules::check::password || kind == rules::check::assignment)) {
       std::string_view w = t.substr(i, 3);
       if (w == "\xef\xbc\x9a") {
         wide = true;
@@ -896,8 +897,11 @@ bool unquoted_value_is_data(const rules::rule_def &r, std::string_view t,
   if (v.xml)
     return std::none_of(val.begin(), val.end(),
                         [](char ch) { return ch == ' '; });
-  // After a space (a .netrc entry, "--password PW") as after a ':'.
-  if (t[sep] != ':' && t[sep] != ' ' && !v.verb)
+  // After a space (a .netrc entry, "--password PW") or a full-width colon
+  // as after a ':'.
+  const bool colon = t[sep] == ':' || t[sep] == ' ' ||
+                     (sep >= 2 && t.substr(sep - 2, 3) == "\xef\xbc\x9a");
+  if (!colon && !v.verb)
     return true;
   std::string_view core = val;
   if (core.size() > 1 &&
