@@ -649,6 +649,31 @@ assigned assignment_head(std::string_view t, uint32_t name_last, uint32_t limit,
     const uint32_t spaced = i;
     for (uint32_t n = 0; n < 3 && i < limit && t[i] == ' '; ++n)
       ++i;
+    // What the password is for, between the name and its separator or
+    // verb: "my password for the bank is ...", "SET PASSWORD FOR
+    // 'bob'@'%' = '...'" (three words at most, on the line).
+    if (i > spaced && kind == rules::check::password && i + 4 < limit &&
+        validate::equals_ignore_case(t.substr(i, 4), "for ")) {
+      uint32_t k = i + 4;
+      for (uint32_t words = 0; words < 3 && k < limit; ++words) {
+        while (k < limit && t[k] != ' ' && t[k] != '\n' && t[k] != ':' &&
+               t[k] != '=')
+          ++k;
+        if (k < limit && (t[k] == ':' || t[k] == '=')) {
+          i = k; // "for bob: ...", "... 'bob'@'%' = ..."
+          break;
+        }
+        if (k + 1 >= limit || t[k] != ' ')
+          break;
+        ++k;
+        if (t[k] == '=' ||
+            validate::equals_ignore_case(t.substr(k, 3), "is ") ||
+            validate::equals_ignore_case(t.substr(k, 4), "was ")) {
+          i = k;
+          break;
+        }
+      }
+    }
     // (A secret's value after a verb must be key-like: see
     // unquoted_value_is_data.)
     if (i < limit && i > spaced &&

@@ -1494,12 +1494,26 @@ TEST(Secrets, PasswordsInSqlAndRedisConfig) {
              "mysql_native_password BY 'S3cret99';",
              "ALTER USER 'root'@'localhost' IDENTIFIED WITH "
              "mysql_native_password BY '[REDACTED_PASSWORD]';");
+  expect_msg("SET PASSWORD FOR 'bob'@'localhost' = 'S3cret99';",
+             "SET PASSWORD FOR 'bob'@'localhost' = '[REDACTED_PASSWORD]';");
   expect_msg("requirepass S3cret99\nmasterauth S3cret99",
              "requirepass [REDACTED_PASSWORD]\nmasterauth [REDACTED_PASSWORD]");
   for (const char *kept :
        {"reset your password by clicking the link", "requirepass yes",
         "the word 'password' is reserved", "protected by password by default",
         "<input name=\"password\" type=\"password\" placeholder=\"x\">"})
+    expect_kept(kept);
+}
+
+// What a password is for, between its name and its verb or separator.
+TEST(Secrets, PasswordForSomething) {
+  expect_msg("my password for the bank is Summer2024",
+             "my password for the bank is [REDACTED_PASSWORD]");
+  expect_msg("password for bob: S3cret99",
+             "password for bob: [REDACTED_PASSWORD]");
+  for (const char *kept : {"reset the password for your account",
+                           "the password for gmail is stored in the vault",
+                           "password for user: required"})
     expect_kept(kept);
 }
 
