@@ -203,7 +203,10 @@ const rule_def k_rules[] = {
       "value assigned to a password name: password=..., Password=...; in a "
       "connection string (also PWD=), \"password\": \"...\", a query's "
       "pass= / pw=, a name ending in _pass or -pass (DB_PASS=..., "
-      "--smtp-pass=...), \"my password is ...\" (the name stays)"},
+      "--smtp-pass=...), \"my password is ...\", the word in 16 other "
+      "languages (Passwort, mot de passe, пароль, 密码...), .netrc, SQL "
+      "(PASSWORD '...', IDENTIFIED BY '...'), redis.conf, YAML blocks (the "
+      "name stays)"},
      // The names alone, as literals (a separator after a variable gap made
      // each expression cost pass 1 ~5%): the separator and the value are
      // found and judged in code (scan::confirm_assignment).
