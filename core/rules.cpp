@@ -131,15 +131,15 @@ const rule_def k_rules[] = {
       "Shopify shpat_/shpca_/shppa_/shpss_, DigitalOcean dop_/doo_/dor_v1_, "
       "Docker Hub dckr_pat_, HashiCorp Vault hvs., Databricks dapi, "
       "Supabase sbp_, Linear lin_api_, Postman PMAK-, Grafana glsa_, New "
-      "Relic NRAK-, Tavily tvly-, Firecrawl fc-, Mailgun key- (each its own "
-      "length and alphabet)"},
-     "(?:SG\\.|hvs\\.|dckr_pat_)[A-Za-z0-9_\\-]{16}|"
+      "Relic NRAK-, Tavily tvly-, Firecrawl fc-, Mailgun key-, a Telegram "
+      "bot's token after its id and ':' (each its own length and alphabet)"},
+     "(?:SG\\.|hvs\\.|dckr_pat_|:AA)[A-Za-z0-9_\\-]{16}|"
      "(?:shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|dapi|sbp_|"
      "lin_api_|PMAK-|glsa_|NRAK-|tvly-dev-|tvly-|fc-|key-)[A-Za-z0-9]{16}",
      0, 210, edge::alnum, edge::token, check::vendor_key, context::none,
      locator::prefix,
      "SG.|hvs.|dckr_pat_|shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|"
-     "dapi|sbp_|lin_api_|PMAK-|glsa_|NRAK-|tvly-|fc-|key-",
+     "dapi|sbp_|lin_api_|PMAK-|glsa_|NRAK-|tvly-|fc-|key-|AA",
      "_-."},
     {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
       "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},

@@ -1990,6 +1990,18 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::vendor_key: {
     size_t n = validate::vendor_key(s);
     ok = n != 0;
+    // A Telegram bot's token: its id, 5-10 digits and a ':', before it (in
+    // the Bot API's URLs after "bot": api.telegram.org/bot<id>:<token>/).
+    if (ok && s.starts_with("AA")) {
+      uint32_t k = c.from;
+      ok = k >= 1 && t[k - 1] == ':';
+      uint32_t d = k - 1;
+      while (ok && d > 0 && is_digit(t[d - 1]) && k - 1 - d < 10)
+        --d;
+      ok = ok && k - 1 - d >= 5 &&
+           (d == 0 || !is_alnum(t[d - 1]) ||
+            (d >= 3 && t.substr(d - 3, 3) == "bot"));
+    }
     c.to = c.from + uint32_t(n);
     break;
   }

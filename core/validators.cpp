@@ -612,6 +612,9 @@ constexpr key_shape k_key_shapes[] = {
     {"tvly-", 32, 32, alphabet::alnum, -1},      // Tavily
     {"fc-", 32, 32, alphabet::hex, -1},          // Firecrawl
     {"key-", 32, 32, alphabet::base36, -1},      // Mailgun (legacy API key)
+    // Telegram bot token's secret, after "<bot id>:" (scan::confirm checks
+    // the id)
+    {"AA", 33, 33, alphabet::b64url, -1},
 };
 
 bool in_alphabet(char c, alphabet a) {

@@ -1187,6 +1187,19 @@ TEST(Secrets, ServiceApiKeys) {
   expect_msg("MAILGUN_API_KEY=key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
              "MAILGUN_API_KEY=[REDACTED_API_KEY]");
   expect_masked_as("key-3ax6xnjp29jd6fds4gc373sgvjxteol0", "API_KEY");
+  // A Telegram bot's token: the part after its id and ':' (the id is
+  // public), in prose and in the Bot API's URLs.
+  expect_msg("the bot token is 123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0",
+             "the bot token is 123456789:[REDACTED_API_KEY]");
+  expect_msg(
+      "GET https://api.telegram.org/bot123456789:"
+      "AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0/getMe",
+      "GET https://api.telegram.org/bot123456789:[REDACTED_API_KEY]/getMe");
+  for (const char *kept : {"x:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0",
+                           "12:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0",
+                           "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                           "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 me@host"})
+    expect_kept(kept);
   for (const std::string &kept :
        {"key-" + hex.substr(0, 32),
         std::string("monkey-3ax6xnjp29jd6fds4gc373sgvjxteol0"),
@@ -1588,8 +1601,10 @@ TEST(Secrets, SessionAndPrivateTokens) {
             R"({"private_token":"[REDACTED_SECRET]"})");
   expect_msg("heroku config:set API_TOKEN=abcdef1234567890abcd",
              "heroku config:set API_TOKEN=[REDACTED_SECRET]");
+  // The token's secret part is the Telegram shape's (saas_api_key), the bot
+  // id before it the assignment's.
   expect_msg("TELEGRAM_BOT_TOKEN=123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0",
-             "TELEGRAM_BOT_TOKEN=[REDACTED_SECRET]");
+             "TELEGRAM_BOT_TOKEN=[REDACTED_SECRET][REDACTED_API_KEY]");
   expect_kept("session_token = request.cookies.get(\"sid\")");
 }
 
