@@ -843,10 +843,21 @@ assigned assignment_value(std::string_view t, uint32_t name_last,
     return v;
   }
   if (kind == rules::check::cookie) {
-    // "a=b; c=d" runs to the end of the line (or of a nested string).
+    // "a=b; c=d" runs to the end of the line (or of a nested string). A
+    // no-break space spelled as a nested escape is in it: a phone holding
+    // one, once masked, would no longer end the value, and a second pass
+    // would reach further (fuzz).
     while (j < limit && t[j] != '\n' && t[j] != '\r' && t[j] != '"' &&
-           t[j] != '\\' && t[j] != '\0')
+           t[j] != '\0') {
+      if (t[j] == '\\') {
+        size_t after = nested_space_end(t, j);
+        if (after == 0 || after > limit)
+          break;
+        j = uint32_t(after);
+        continue;
+      }
       ++j;
+    }
     while (j > v.from && t[j - 1] == ' ')
       --j;
     v.to = j;
