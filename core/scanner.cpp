@@ -968,6 +968,21 @@ bool says_none(std::string_view val) {
   return false;
 }
 
+// `name` ends with "pass" as a word of its own: after '_', '-' or '.'
+// ("DB_PASS", "--db-pass"), or a capital after a small letter ("smtpPass");
+// or is "pass" ("bypass", "compass" are none).
+bool short_pass_name(std::string_view name) {
+  if (name.size() < 4 ||
+      !validate::equals_ignore_case(name.substr(name.size() - 4), "pass"))
+    return false;
+  size_t at = name.size() - 4;
+  if (at == 0)
+    return true;
+  char before = name[at - 1];
+  return before == '_' || before == '-' || before == '.' ||
+         (name[at] == 'P' && before >= 'a' && before <= 'z');
+}
+
 // A value under a name ending in "pass" (short_pass_name): not a bare
 // number (a count: "first_pass=3") nor prose; under a name not in capitals
 // not a word either ("test_pass: done"). "DB_PASS=postgres" is a password.
@@ -1017,19 +1032,21 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
     return false;
   if (says_none(val))
     return false;
-  // "DB_PASS=...", "--smtp-pass=..." (the rule's "_pass" and "-pass"; its
-  // other names end in 'd' or 'e', or hold the '=').
-  if (r.validator == rules::check::password && (t[c.from] | 0x20) == 's') {
-    uint32_t k = c.from - 4; // the '_' or '-'
+  // "DB_PASS=...", "--smtp-pass=..." (the rule's "_pass" and "-pass"): a
+  // name ending in a separate "pass" (short_pass_name; not "requirepass").
+  if (r.validator == rules::check::password) {
+    uint32_t k = c.from + 1;
     while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_' || t[k - 1] == '-' ||
                      t[k - 1] == '.'))
       --k;
     std::string_view name = t.substr(k, c.from + 1 - k);
-    bool capitals = std::none_of(name.begin(), name.end(), [](char ch) {
-      return ch >= 'a' && ch <= 'z';
-    });
-    if (!short_pass_value(val, capitals))
-      return false;
+    if (short_pass_name(name)) {
+      bool capitals = std::none_of(name.begin(), name.end(), [](char ch) {
+        return ch >= 'a' && ch <= 'z';
+      });
+      if (!short_pass_value(val, capitals))
+        return false;
+    }
   }
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
     return false;
@@ -1604,21 +1621,6 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
     auto it = std::upper_bound(word_ends.begin(), word_ends.end(), b);
     return it != word_ends.end() && *it <= e;
   });
-}
-
-// `name` ends with "pass" as a word of its own: after '_', '-' or '.'
-// ("DB_PASS", "--db-pass"), or a capital after a small letter ("smtpPass");
-// or is "pass" ("bypass", "compass" are none).
-bool short_pass_name(std::string_view name) {
-  if (name.size() < 4 ||
-      !validate::equals_ignore_case(name.substr(name.size() - 4), "pass"))
-    return false;
-  size_t at = name.size() - 4;
-  if (at == 0)
-    return true;
-  char before = name[at - 1];
-  return before == '_' || before == '-' || before == '.' ||
-         (name[at] == 'P' && before >= 'a' && before <= 'z');
 }
 
 // A key whose letters and digits (lower case, every other byte dropped)

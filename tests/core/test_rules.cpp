@@ -1509,6 +1509,9 @@ TEST(Secrets, PasswordsInSqlAndRedisConfig) {
              "mysql_native_password BY '[REDACTED_PASSWORD]';");
   expect_msg("SET PASSWORD FOR 'bob'@'localhost' = 'S3cret99';",
              "SET PASSWORD FOR 'bob'@'localhost' = '[REDACTED_PASSWORD]';");
+  // A number is a password here: "requirepass" is no name ending in a
+  // separate "pass" (whose bare numbers are counts).
+  expect_msg("requirepass 123456", "requirepass [REDACTED_PASSWORD]");
   expect_msg("requirepass S3cret99\nmasterauth S3cret99",
              "requirepass [REDACTED_PASSWORD]\nmasterauth [REDACTED_PASSWORD]");
   for (const char *kept :
