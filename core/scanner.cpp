@@ -983,6 +983,12 @@ bool short_pass_name(std::string_view name) {
          (name[at] == 'P' && before >= 'a' && before <= 'z');
 }
 
+// No small letter in `name` ("DB_PASS", an environment variable's).
+bool in_capitals(std::string_view name) {
+  return std::none_of(name.begin(), name.end(),
+                      [](char ch) { return ch >= 'a' && ch <= 'z'; });
+}
+
 // A value under a name ending in "pass" (short_pass_name): not a bare
 // number (a count: "first_pass=3") nor prose; under a name not in capitals
 // not a word either ("test_pass: done"). "DB_PASS=postgres" is a password.
@@ -1040,13 +1046,8 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
                      t[k - 1] == '.'))
       --k;
     std::string_view name = t.substr(k, c.from + 1 - k);
-    if (short_pass_name(name)) {
-      bool capitals = std::none_of(name.begin(), name.end(), [](char ch) {
-        return ch >= 'a' && ch <= 'z';
-      });
-      if (!short_pass_value(val, capitals))
-        return false;
-    }
+    if (short_pass_name(name) && !short_pass_value(val, in_capitals(name)))
+      return false;
   }
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
     return false;
@@ -1665,10 +1666,8 @@ keyed_secret secret_named(std::string_view key) {
     break;
   case 's':
     if (short_pass_name(key.substr(0, last)))
-      return std::any_of(key.begin(), key.end(),
-                         [](char ch) { return ch >= 'a' && ch <= 'z'; })
-                 ? keyed_secret::short_password
-                 : keyed_secret::password;
+      return in_capitals(key) ? keyed_secret::password
+                              : keyed_secret::short_password;
     break;
   case 'e':
     if (ends("passphrase"))
