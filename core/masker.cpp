@@ -332,6 +332,9 @@ struct masker::impl {
   uint32_t cur_window_begin = 0;  // for on_located and on_end
   size_t cur_window_end = 0;      // for on_end
   unsigned email_rule = UINT_MAX; // the e-mail rule's index, if enabled
+  // Rules whose pass-1 hit is a name its value is assigned to (locator
+  // assignment), by index: a bit each.
+  uint64_t name_rules = 0;
   // By scan::keyed_secret: the rule that masks a value under a key named
   // for such a secret, or UINT16_MAX (none, or the rule is off).
   std::array<uint16_t, 6> keyed_rule{};
@@ -354,6 +357,8 @@ struct masker::impl {
     for (size_t i = 0; i < in->defs.size(); ++i)
       if (in->defs[i]->locate == rules::locator::email)
         email_rule = unsigned(i);
+      else if (in->defs[i]->locate == rules::locator::assignment && i < 64)
+        name_rules |= uint64_t(1) << i;
     // The rules whose values a key gives whole: one named for a secret,
     // or for a phone (phone_context).
     keyed_rule.fill(UINT16_MAX);
@@ -652,6 +657,16 @@ struct masker::impl {
       if (k + 1 >= stop || t[k] != '.' || !alnum(t[k + 1]))
         return 0;
       to = k + 2 - self->cur_window_begin;
+    }
+    // A name with a letter or digit right after it takes no value there
+    // ("max_tokens", "secretary"): scan::assignment_head would refuse it
+    // (a name that ends with its '=' takes any value byte).
+    if (id < 64 && (self->name_rules >> id) & 1) {
+      const unsigned char next =
+          uint8_t(self->text[self->cur_window_begin + size_t(to)]);
+      if (self->text[self->cur_window_begin + size_t(to) - 1] != '=' &&
+          ((next | 0x20) - 'a' < 26u || next - '0' < 10u))
+        return 0;
     }
     if (out.size() >= size_t(self->lim.matches_per_document_max) * 4) {
       self->hits_overflow = true;
