@@ -230,16 +230,18 @@ const rule_def k_rules[] = {
     {{"secret_assignment", "SECRET", P::generic_secret, true,
       "value assigned to a secret's name: secret, secret_key, client_secret, "
       "api_key, X-API-Key, access/refresh/auth/session/api/bot token, GitLab's "
-      "PRIVATE-TOKEN, AccountKey, "
+      "PRIVATE-TOKEN, any other name ending in _token or -token when the "
+      "value looks like a key (HF_TOKEN=..., X-CSRF-Token: ...), AccountKey, "
       "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
       "X-Amz-Security-Token and signatures, and a "
       "URL's token= and (Azure SAS) sig= (the name stays)"},
      "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
-     "access_token|access-token|refresh_token|refresh-token|auth_token|"
-     "auth-token|accountkey|sharedaccesskey|security-token|security_token|"
-     "session_token|session-token|private_token|private-token|bot_token|"
-     "bot-token|api_token|api-token|bearer_token|bearer-token|api key|"
-     "secret key|"
+     // Every name ending in a separate "token" (access_token, X-Auth-Token,
+     // HF_TOKEN): scan::confirm_assignment tells the names that hold a
+     // credential whatever it looks like from the others, whose value must
+     // look like a key ("max_tokens=", "eos_token: <s>" stay).
+     "_token|-token|"
+     "accountkey|sharedaccesskey|api key|secret key|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query
      // parameter, the separator in the literal.

@@ -989,6 +989,46 @@ bool in_capitals(std::string_view name) {
                       [](char ch) { return ch >= 'a' && ch <= 'z'; });
 }
 
+// `name` ends with "token" as a word of its own: after '_', '-' or '.'
+// ("HF_TOKEN", "X-CSRF-Token"), or a capital after a small letter
+// ("csrfToken"); not "token" alone (logprobs: {"token": " Hello"}).
+bool separate_token_name(std::string_view name) {
+  if (name.size() < 6 ||
+      !validate::equals_ignore_case(name.substr(name.size() - 5), "token"))
+    return false;
+  size_t at = name.size() - 5;
+  char before = name[at - 1];
+  return before == '_' || before == '-' || before == '.' ||
+         (name[at] == 'T' && before >= 'a' && before <= 'z');
+}
+
+// A name ending in a separate "token" that does not say it holds a
+// credential (secret_named: access, refresh, auth... token), and is no
+// cursor of a paged list ("next_token", "nextPageToken", "sync_token"):
+// its value is a secret when it looks like a key (other_token_value).
+bool other_token_name(std::string_view name) {
+  if (!separate_token_name(name))
+    return false;
+  std::string_view word = name.substr(0, name.size() - 5);
+  while (!word.empty() && !is_alnum(word.back()))
+    word.remove_suffix(1);
+  for (std::string_view cursor : {"next", "page", "continuation", "sync"})
+    if (word.size() >= cursor.size() &&
+        validate::equals_ignore_case(word.substr(word.size() - cursor.size()),
+                                     cursor))
+      return false;
+  return true;
+}
+
+// A key's look: 16 bytes or more, a digit, no space (a token, not a word,
+// a special token of a tokenizer, "<|endoftext|>", or prose).
+bool other_token_value(std::string_view val) {
+  return val.size() >= 16 && std::any_of(val.begin(), val.end(), is_digit) &&
+         std::none_of(val.begin(), val.end(), [](char ch) {
+           return ch == ' ' || (ch >= '\t' && ch <= '\r');
+         });
+}
+
 // A value under a name ending in "pass" (short_pass_name): not a bare
 // number (a count: "first_pass=3") nor prose; under a name not in capitals
 // not a word either ("test_pass: done"). "DB_PASS=postgres" is a password.
@@ -1038,17 +1078,23 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
     return false;
   if (says_none(val))
     return false;
-  // "DB_PASS=...", "--smtp-pass=..." (the rule's "_pass" and "-pass"): a
-  // name ending in a separate "pass" (short_pass_name; not "requirepass").
-  if (r.validator == rules::check::password) {
-    uint32_t k = c.from + 1;
-    while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_' || t[k - 1] == '-' ||
-                     t[k - 1] == '.'))
-      --k;
-    std::string_view name = t.substr(k, c.from + 1 - k);
-    if (short_pass_name(name) && !short_pass_value(val, in_capitals(name)))
-      return false;
-  }
+  // The name the rule's literal ends (not a query's "?token="): "DB_PASS",
+  // "--smtp-pass" (the rule's "_pass" and "-pass"), "HF_TOKEN".
+  uint32_t k = c.from + 1;
+  while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_' || t[k - 1] == '-' ||
+                   t[k - 1] == '.'))
+    --k;
+  const std::string_view name = t.substr(k, c.from + 1 - k);
+  // A name ending in a separate "pass" (short_pass_name; not "requirepass").
+  if (r.validator == rules::check::password && short_pass_name(name) &&
+      !short_pass_value(val, in_capitals(name)))
+    return false;
+  // The rule's "_token" and "-token": a name that says it holds a
+  // credential takes any value; another one a key's.
+  if (r.validator == rules::check::assignment && separate_token_name(name) &&
+      secret_named(name) != keyed_secret::secret &&
+      !(other_token_name(name) && other_token_value(val)))
+    return false;
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
     return false;
   c.from = v.from;
@@ -1701,6 +1747,8 @@ keyed_secret secret_named(std::string_view key) {
           "bottoken"})
       if (ends(name))
         return keyed_secret::secret;
+    if (other_token_name(key.substr(0, last)))
+      return keyed_secret::other_token;
     break;
   default:
     break;
@@ -1872,6 +1920,10 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
   }
   case keyed_secret::short_password:
     if (!short_pass_value(val, false))
+      return false;
+    break;
+  case keyed_secret::other_token:
+    if (!other_token_value(val))
       return false;
     break;
   case keyed_secret::cookie:

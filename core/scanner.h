@@ -34,6 +34,10 @@ enum class keyed_secret : uint8_t {
   // "first_pass": "3") or, under a name not in capitals, a word (a state:
   // "test_pass": "done").
   short_password,
+  // Another name ending in a separate "token" ("HF_TOKEN", "csrfToken"):
+  // a secret (secret_assignment) only when the value looks like a key: 16
+  // bytes or more, a digit, no space ("eos_token": "</s>" stays).
+  other_token,
 };
 
 struct key_context {

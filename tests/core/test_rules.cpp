@@ -1611,6 +1611,43 @@ TEST(Secrets, SessionAndPrivateTokens) {
   expect_kept("session_token = request.cookies.get(\"sid\")");
 }
 
+// Any other name ending in a separate "token": an environment dump's
+// HF_TOKEN or VERCEL_TOKEN, a CSRF or Vault header. Its value must look
+// like a key: a tokenizer's special tokens, counts and cursors stay.
+TEST(Secrets, OtherTokenNamesWithKeyLikeValues) {
+  expect_msg("VERCEL_TOKEN=Xk29dLq8Rz7PmW4vN1bT6yHc",
+             "VERCEL_TOKEN=[REDACTED_SECRET]");
+  expect_msg("CODECOV_TOKEN=7c2b9e1f-4a3d-4e8b-9f0a-1b2c3d4e5f60 make",
+             "CODECOV_TOKEN=[REDACTED_SECRET] make");
+  expect_msg("export VAULT_TOKEN=\"s.Xk29dLq8Rz7PmW4vN1bT6yHc\"",
+             "export VAULT_TOKEN=\"[REDACTED_SECRET]\"");
+  expect_msg("X-CSRF-Token: 7f9a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a",
+             "X-CSRF-Token: [REDACTED_SECRET]");
+  expect_msg("curl -H \"X-Gitlab-Token: Zx81kPq2Lm93Nv74Rt65\" https://x",
+             "curl -H \"X-Gitlab-Token: [REDACTED_SECRET]\" https://x");
+  expect_msg("github_token: 3f8a9b2c1d4e5f60718293a4b5c6d7e8f9012345",
+             "github_token: [REDACTED_SECRET]");
+  EXPECT_EQ(
+      mask_doc(R"({"HF_TOKEN":"Xk29dLq8Rz7PmW4vN1bT6yHc",)"
+               R"("csrfToken":"Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc"})"),
+      R"({"HF_TOKEN":"[REDACTED_SECRET]","csrfToken":"[REDACTED_SECRET]"})");
+  for (const char *kept :
+       {"max_tokens=4096", "MAX_TOKEN=4096", "pad_token: <pad>",
+        "\"eos_token\": \"<|endoftext|>\"", "CSRF_TOKEN=None",
+        "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}", "HF_TOKEN=<your token>",
+        "set HF_TOKEN=your_token_here", "use_auth_token=True",
+        "next_token=CAUQAA1234567890abcdef", "stop_token=###",
+        "tokenizer.eos_token = tokenizer.pad_token",
+        "usage: prompt_tokens=120, completion_tokens=45"})
+    expect_kept(kept);
+  EXPECT_EQ(mask_doc(R"({"eos_token":"<|endoftext|>","deviceToken":"abc",)"
+                     R"("nextPageToken":"CAUQAA1234567890abcdef",)"
+                     R"("token":"Hello1234567890123456"})"),
+            R"({"eos_token":"<|endoftext|>","deviceToken":"abc",)"
+            R"("nextPageToken":"CAUQAA1234567890abcdef",)"
+            R"("token":"Hello1234567890123456"})");
+}
+
 // XML elements named for a secret (Maven's settings.xml, SOAP), .NET's
 // <add key="..." value="..."/>, and JSON name/value pairs (a form's
 // fields, a Postman environment).
