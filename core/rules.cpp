@@ -234,7 +234,8 @@ const rule_def k_rules[] = {
       "value looks like a key (HF_TOKEN=..., X-CSRF-Token: ...), AccountKey, "
       "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
       "X-Amz-Security-Token and signatures, and a "
-      "URL's token= and (Azure SAS) sig= (the name stays)"},
+      "URL's token= and (Azure SAS) sig=, and key=, auth= and access_key= "
+      "when the value looks like a key (the name stays)"},
      "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
      // Every name ending in a separate "token" (access_token, X-Auth-Token,
      // HF_TOKEN): scan::confirm_assignment tells the names that hold a
@@ -244,8 +245,9 @@ const rule_def k_rules[] = {
      "accountkey|sharedaccesskey|api key|secret key|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query
-     // parameter, the separator in the literal.
-     "[?&]token=|[?&]sig=",
+     // parameter, the separator in the literal (key, auth and access_key
+     // take only a key's value: scan::confirm_assignment).
+     "[?&]token=|[?&]sig=|[?&]key=|[?&]auth=|[?&]access_key=",
      HS_FLAG_CASELESS, 300, edge::none, edge::none, check::assignment,
      context::none, locator::assignment},
 

@@ -1029,6 +1029,34 @@ bool other_token_value(std::string_view val) {
          });
 }
 
+// A URL's query parameter named "key", "auth" or "access_key" (the name
+// before the '=' at `eq`): words too common to take any value.
+bool weak_query_name(std::string_view t, uint32_t eq) {
+  uint32_t k = eq;
+  while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_'))
+    --k;
+  const std::string_view name = t.substr(k, eq - k);
+  return validate::equals_ignore_case(name, "key") ||
+         validate::equals_ignore_case(name, "auth") ||
+         validate::equals_ignore_case(name, "access_key");
+}
+
+// A key's value in a URL: 16 to 128 letters, digits, '-' and '_', a
+// digit and a letter among them (not a path, "?key=uploads/2024/a.png",
+// nor a word or a number).
+bool query_key_value(std::string_view val) {
+  if (val.size() < 16 || val.size() > 128)
+    return false;
+  bool digit = false, letter = false;
+  for (char ch : val) {
+    digit = digit || is_digit(ch);
+    letter = letter || is_alpha(ch);
+    if (!is_alnum(ch) && ch != '-' && ch != '_')
+      return false;
+  }
+  return digit && letter;
+}
+
 // A value under a name ending in "pass" (short_pass_name): not a bare
 // number (a count: "first_pass=3") nor prose; under a name not in capitals
 // not a word either ("test_pass: done"). "DB_PASS=postgres" is a password.
@@ -1088,6 +1116,9 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   // A name ending in a separate "pass" (short_pass_name; not "requirepass").
   if (r.validator == rules::check::password && short_pass_name(name) &&
       !short_pass_value(val, in_capitals(name)))
+    return false;
+  if (r.validator == rules::check::assignment && t[c.from] == '=' &&
+      weak_query_name(t, c.from) && !query_key_value(val))
     return false;
   // The rule's "_token" and "-token": a name that says it holds a
   // credential takes any value; another one a key's.

@@ -1648,6 +1648,31 @@ TEST(Secrets, OtherTokenNamesWithKeyLikeValues) {
             R"("token":"Hello1234567890123456"})");
 }
 
+// A URL's key=, auth= (Firebase) and access_key= (ipstack) hold a key
+// when the value looks like one; object keys, words and numbers stay.
+TEST(Secrets, QueryKeysWithKeyLikeValues) {
+  expect_msg("https://pixabay.com/api/?key=13119377-fc7e10c6305a7de49da6ecb25"
+             "&q=yellow",
+             "https://pixabay.com/api/?key=[REDACTED_SECRET]&q=yellow");
+  expect_msg("https://db.firebaseio.com/u.json?auth=Xk29dLq8Rz7PmW4vN1bT6yHc",
+             "https://db.firebaseio.com/u.json?auth=[REDACTED_SECRET]");
+  expect_msg("http://api.ipstack.com/check?access_key=9a8b7c6d5e4f3a2b1c0d9e8f",
+             "http://api.ipstack.com/check?access_key=[REDACTED_SECRET]");
+  // Google's own shape keeps its label.
+  expect_msg("https://maps.googleapis.com/maps/api/geocode/json?key="
+             "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q&x=1",
+             "https://maps.googleapis.com/maps/api/geocode/json?key="
+             "[REDACTED_GOOGLE_API_KEY]&x=1");
+  for (const char *kept :
+       {"https://bucket.s3.amazonaws.com/?key=uploads/2024/10/photo123.jpg",
+        "https://example.com/search?key=value&q=1",
+        "https://example.com/cache?key=12345678901234567890",
+        "https://example.com/x?auth=true&id=3",
+        "https://example.com/x?access_key=${ACCESS_KEY}",
+        "https://example.com/x?sort_key=created_at_2024_desc_x"})
+    expect_kept(kept);
+}
+
 // XML elements named for a secret (Maven's settings.xml, SOAP), .NET's
 // <add key="..." value="..."/>, and JSON name/value pairs (a form's
 // fields, a Postman environment).
