@@ -256,13 +256,15 @@ const rule_def k_rules[] = {
       "mysql/mariadb/mysqldump/mysqladmin -pPASSWORD, redis-cli -a, sshpass "
       "-p, docker login -p/--password, sqlcmd -P, mongo/mongosh -p, "
       "ldapsearch/ldapadd/ldapmodify/ldapdelete -w, keytool -storepass/"
-      "-keypass, openssl -passin/-passout/-pass pass:PASSWORD, htpasswd -b "
-      "FILE USER PASSWORD / -nb USER PASSWORD (the command stays)"},
+      "-keypass, openssl -passin/-passout/-pass pass:PASSWORD, openssl "
+      "passwd PASSWORD, htpasswd -b FILE USER PASSWORD / -nb USER PASSWORD, "
+      "az login -p/--password PASSWORD, net user USER PASSWORD (the command "
+      "stays)"},
      // The command names; the options are parsed in code
      // (scan::confirm_cli_password) up to the end of the command.
      "curl|mysql|mariadb|mysqldump|mysqladmin|redis-cli|sshpass|docker|"
      "sqlcmd|mongo|mongosh|ldapsearch|ldapadd|ldapmodify|ldapdelete|keytool|"
-     "openssl|htpasswd",
+     "openssl|htpasswd|az login|net user",
      0, 400, edge::none, edge::none, check::cli_password, context::none,
      locator::command},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,

@@ -1196,6 +1196,8 @@ constexpr cli_option k_cli_options[] = {
     {"openssl", "-passin", takes::openssl},
     {"openssl", "-passout", takes::openssl},
     {"openssl", "-pass", takes::openssl},
+    {"az", "-p", takes::next}, // az login
+    {"az", "--password", takes::next},
 };
 
 // The password a command line gives (c: from the command name's last byte
@@ -1207,10 +1209,19 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
   uint32_t name_end = c.from + 1, name = name_end;
   while (name > 0 && (is_alpha(t[name - 1]) || t[name - 1] == '-'))
     --name;
+  // Two words: "az login", "net user" (the rule's literal ends with the
+  // second); the first is the command.
+  if (const std::string_view second = t.substr(name, name_end - name);
+      second == "login" || second == "user") {
+    const uint32_t first_len = second == "login" ? 2 : 3;
+    if (name < first_len + 1)
+      return false;
+    name -= first_len + 1;
+  }
   if (name > 0 && (is_alnum(t[name - 1]) || t[name - 1] == '_' ||
                    t[name - 1] == '.' || t[name - 1] == '-'))
-    return false; // "libcurl", "my_mysql", "x.docker"
-  const std::string_view cmd = t.substr(name, name_end - name);
+    return false; // "libcurl", "my_mysql", "x.docker", "internet user"
+  const std::string_view cmd = t.substr(name, t.find(' ', name) - name);
   struct word {
     uint32_t from, to; // without its quotes
   };
@@ -1253,6 +1264,26 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
     first = 1;
   }
   word pw{0, 0};
+  if (cmd == "net") {
+    // net user USER PASSWORD [/add ...]: not "*" (asks) nor an option.
+    if (n >= 2 && t[words[0].from] != '/' && t[words[1].from] != '/' &&
+        text(words[1]) != "*")
+      pw = words[1];
+  } else if (cmd == "openssl" && n >= 2 && text(words[0]) == "passwd") {
+    // openssl passwd [-6] [-salt S] PASSWORD: the first word no option
+    // and no option's argument (-stdin and -in FILE: none on the line).
+    for (size_t k = 1; k < n; ++k) {
+      const std::string_view w = text(words[k]);
+      if (w == "-salt" || w == "-in") {
+        ++k;
+      } else if (w == "-stdin") {
+        break;
+      } else if (w.empty() || w[0] != '-') {
+        pw = words[k];
+        break;
+      }
+    }
+  }
   if (cmd == "htpasswd") {
     // Batch mode (-b, -bc, -nbB...) takes the password as its last
     // argument: FILE USER PASSWORD, or with -n (no file) USER PASSWORD.

@@ -1724,6 +1724,25 @@ TEST(Secrets, PasswordOnACommandLine) {
              "htpasswd -nbB admin \"[REDACTED_PASSWORD]\" > users");
   expect_kept("htpasswd -c .htpasswd admin");
   expect_kept("run htpasswd -b to make a file");
+  // Azure's CLI, Windows' net user, openssl passwd.
+  expect_msg("az login -u admin@contoso.com -p Sup3rS3cret!",
+             "az login -u [REDACTED_EMAIL] -p [REDACTED_PASSWORD]");
+  expect_msg("az login --service-principal -u APPID --password=Q8w~3Kx9.Zp "
+             "--tenant T",
+             "az login --service-principal -u APPID "
+             "--password=[REDACTED_PASSWORD] --tenant T");
+  expect_msg("C:\\> net user administrator Winter2024! /add",
+             "C:\\> net user administrator [REDACTED_PASSWORD] /add");
+  expect_msg("openssl passwd -1 -salt xyz Hunter3Pass",
+             "openssl passwd -1 -salt xyz [REDACTED_PASSWORD]");
+  expect_msg("openssl passwd -6 Hunter2Pass | tee hash",
+             "openssl passwd -6 [REDACTED_PASSWORD] | tee hash");
+  for (const char *kept :
+       {"az login --use-device-code", "net user bob /delete", "net user bob *",
+        "the internet user base grew", "openssl passwd -stdin",
+        "openssl passwd -6 -in passwords.txt",
+        "please az login first, then net user list"})
+    expect_kept(kept);
   expect_msg("$ curl -u admin:S3cretPw https://api.example.com/v1",
              "$ curl -u admin:[REDACTED_PASSWORD] https://api.example.com/v1");
   expect_msg("curl --user \"bob:p@ss w0rd\" -X POST https://x",
