@@ -51,6 +51,7 @@ struct walk_ctx {
   // Nearest attribute key / member name above this value (raw JSON text),
   // classified lazily: only when a context-dependent rule needs it.
   std::string_view key;
+  bool in_array = false; // an element of an array (walk_array's pairs)
 };
 
 // One NUL-terminated segment of the text buffer: the decoded text of a
@@ -549,6 +550,7 @@ struct masker::impl {
         c.mode = otlp_marker_key(name) ? doc_mode::otlp : doc_mode::generic;
       first = false;
       walk_ctx child = c;
+      child.in_array = false;
       if (c.mode == doc_mode::otlp) {
         if (otlp_protected_key(name))
           child.scan = false;
@@ -609,13 +611,56 @@ struct masker::impl {
     ++pos; // '['
     if (peek() == ']')
       return ++pos, true;
+    // In a list of pairs, a pair of strings whose first is a name (a
+    // header's in an ASGI scope, a list of tuples: [["authorization",
+    // "..."], ["cookie", "..."]], [["DB_PASSWORD", "..."]]): the name is the
+    // second's key when it names a secret, a phone or an SSN, and the key
+    // above names no secret (a pair only adds context). Not in an OTLP
+    // body (its arrays hold AnyValue objects).
+    if (c.mode == doc_mode::generic && c.in_array && pos + 3 < n_idx &&
+        base[idx[pos]] == '"' && base[idx[pos + 1]] == ',' &&
+        base[idx[pos + 2]] == '"' && base[idx[pos + 3]] == ']') {
+      std::string_view t = token();
+      std::string_view name = t.substr(1, t.size() >= 2 ? t.size() - 2 : 0);
+      if (pair_name(name) &&
+          scan::secret_named(c.key) == scan::keyed_secret::none) {
+        walk_ctx first = c, second = c;
+        first.in_array = second.in_array = false;
+        const scan::key_context named = scan::classify_key(name);
+        if (named.phone || named.ssn ||
+            scan::secret_named(name) != scan::keyed_secret::none)
+          second.key = name;
+        bool done;
+        return walk_value(depth, first) && next_item(']', &done) &&
+               walk_value(depth, second) && next_item(']', &done);
+      }
+    }
+    walk_ctx element = c;
+    element.in_array = true;
     while (true) {
       bool done;
-      if (!walk_value(depth, c) || !next_item(']', &done))
+      if (!walk_value(depth, element) || !next_item(']', &done))
         return false;
       if (done)
         return true;
     }
+  }
+
+  // A header's or a variable's name: 1-64 letters, digits, '-', '_' and
+  // '.', a letter among them (a label is none: what a first pass masked
+  // names nothing in the second).
+  static bool pair_name(std::string_view name) {
+    if (name.empty() || name.size() > 64)
+      return false;
+    bool letter = false;
+    for (char ch : name) {
+      bool alpha = (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z';
+      letter = letter || alpha;
+      if (!alpha && !(ch >= '0' && ch <= '9') && ch != '-' && ch != '_' &&
+          ch != '.')
+        return false;
+    }
+    return letter;
   }
 
   bool walk_document() {

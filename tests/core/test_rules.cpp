@@ -1712,6 +1712,39 @@ TEST(Secrets, SecretsInMarkupAndNameValuePairs) {
             R"({"label":"Password strength","value":"strong"}])");
 }
 
+// A list of pairs (an ASGI scope's headers, a list of tuples): the first
+// string of a pair names the second when it names a secret, a phone or an
+// SSN. A sentence, a label or a key above that names a secret already
+// change nothing.
+TEST(Secrets, ListsOfNameValuePairs) {
+  EXPECT_EQ(
+      mask_doc(
+          R"({"headers":[["host","example.com"],)"
+          R"(["cookie","session=8f3kq9z2x7v1m4n6b0c5"],)"
+          R"(["x-api-key","a1b2c3d4e5f6a7b8c9d0"]],)"
+          R"("env":[["DB_PASSWORD","hunter22"],["PATH","/usr/bin"]],)"
+          R"("contacts":[["mobile","4155550124"],["home","4155550123"]]})"),
+      R"({"headers":[["host","example.com"],)"
+      R"(["cookie","[REDACTED_CREDENTIAL]"],)"
+      R"(["x-api-key","[REDACTED_SECRET]"]],)"
+      R"("env":[["DB_PASSWORD","[REDACTED_PASSWORD]"],["PATH","/usr/bin"]],)"
+      R"("contacts":[["mobile","[REDACTED_PHONE]"],["home","4155550123"]]})");
+  // Not a pair of a list: a single pair, a longer list, a sentence.
+  for (const char *kept : {R"({"pair":["password","hunter22"]})",
+                           R"([[["password","hunter22","x"]]])",
+                           R"({"ui":[["Enter your password","Submit"]]})"})
+    EXPECT_EQ(mask_doc(kept), kept);
+  // A key above that names a secret keeps naming both.
+  EXPECT_EQ(mask_doc(R"({"access_token":[["a1","b2"]]})"),
+            R"({"access_token":[["[REDACTED_SECRET]","[REDACTED_SECRET]"]]})");
+  // A label names nothing: a second pass masks nothing more.
+  const std::string once =
+      mask_doc(R"({"k":[["-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhk)"
+               R"(iG9w0BAQEFAASC\n-----END PRIVATE KEY-----","caf\u00e9"]]})");
+  EXPECT_NE(once.find("caf\\u00e9"), std::string::npos) << once;
+  EXPECT_EQ(mask_doc(once), once);
+}
+
 // Coding agents run shell commands: a password given as an option is
 // masked, the command and its other options stay.
 TEST(Secrets, PasswordOnACommandLine) {
