@@ -39,10 +39,12 @@ const rule_def k_rules[] = {
     // ---------------------------------------------------------------- secrets
     {{"private_key", "PRIVATE_KEY", P::specific_secret, true,
       "PEM, OpenSSH or PGP private key block, BEGIN through END (whole "
-      "block)"},
+      "block); a PuTTY .ppk file, its header through its Private-MAC line"},
      // max_len: the longest header, 10 + 40 + 23 bytes (the block itself
      // is extended to its END line in code).
-     "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----", 0, 73, edge::none,
+     "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----|"
+     "PuTTY-User-Key-File-[1-3]:",
+     0, 73, edge::none,
      edge::none, check::private_key, context::none,
      locator::prefix, "-----BEGIN", " -"},
     {{"aws_access_key_id", "AWS_ACCESS_KEY", P::specific_secret, true,

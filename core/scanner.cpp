@@ -477,7 +477,40 @@ bool confirm_ipv6(std::string_view t, const candidate &c) {
   return validate::ipv6(s);
 }
 
+// A PuTTY private key file (.ppk): from its header through the end of its
+// Private-MAC line (the key, its public half and comment with it, as a PEM
+// block goes whole), or, cut short, to the end of the string (or of a
+// nested one), not into a next file.
+bool confirm_putty_key(std::string_view t, candidate &c) {
+  size_t limit = std::min<size_t>(t.size(), size_t(c.to) + 64 * 1024);
+  std::string_view rest = t.substr(c.to, limit - c.to);
+  rest = rest.substr(0, rest.find('"'));
+  rest = rest.substr(0, rest.find("PuTTY-User-Key-File-"));
+  // The key's algorithm follows ("ssh-ed25519", "ecdsa-sha2-nistp256"):
+  // not a sentence about the format.
+  if (!rest.starts_with(" ssh-") && !rest.starts_with(" ecdsa-"))
+    return false;
+  size_t mac = rest.find("Private-MAC:");
+  size_t e = rest.size();
+  if (mac != std::string_view::npos) {
+    e = mac + 12;
+    while (e < rest.size() && rest[e] == ' ')
+      ++e;
+    while (e < rest.size() &&
+           (is_digit(rest[e]) || (rest[e] >= 'a' && rest[e] <= 'f')))
+      ++e;
+  } else {
+    while (e > 0 &&
+           (rest[e - 1] == '\n' || rest[e - 1] == '\r' || rest[e - 1] == ' '))
+      --e;
+  }
+  c.to = uint32_t(c.to + e);
+  return true;
+}
+
 bool confirm_private_key(std::string_view t, candidate &c) {
+  if (t[c.from] == 'P')
+    return confirm_putty_key(t, c);
   // Mask the whole block: from BEGIN to its END line, or, for a truncated
   // block, to the end of its base64 body. A block never reaches past a quote
   // (the end of a nested string) nor into the next BEGIN: a truncated block
@@ -1537,6 +1570,11 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
       // ("...KEY-----5555-----BEGIN PRIVATE KEY-----"), and the later block
       // would never be a candidate.
       uint32_t floor = end > r.max_len ? end - r.max_len : 0;
+      // A PuTTY file's header ends with its version and ':'.
+      std::string_view putty = "PuTTY-User-Key-File-";
+      if (end >= floor + putty.size() + 2 && t[end - 1] == ':' &&
+          t.substr(end - 2 - putty.size(), putty.size()) == putty)
+        return end - 2 - uint32_t(putty.size());
       size_t at = t.substr(floor, end - floor).rfind(r.prefix);
       return at == std::string_view::npos ? UINT32_MAX : floor + uint32_t(at);
     }

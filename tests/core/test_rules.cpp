@@ -2031,6 +2031,25 @@ TEST(Secrets, PemBlockMaskedWhole) {
   expect_msg("key:\n" + pgp + "\nend", "key:\n[REDACTED_PRIVATE_KEY]\nend");
 }
 
+// A PuTTY .ppk file: header through its Private-MAC line, as a PEM block
+// goes whole; cut short, to the end of the string. Prose about the header
+// stays.
+TEST(Secrets, PuttyKeyFileMaskedWhole) {
+  const std::string ppk =
+      "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n"
+      "Comment: eddsa-key-20240101\nPublic-Lines: 2\n"
+      "AAAAC3NzaC1lZDI1NTE5AAAAIGf1aG8n0v7oW3f8Ue1xq2dQ3kHn5s6ZL0mQ9xY4\n"
+      "bT1c\nPrivate-Lines: 1\n"
+      "AAAAIHm7Kq9Lp2Xv8Rz4Nw6Ty1Ub3Ic5Od7Pe9Qf2Rg4Sh6T\n"
+      "Private-MAC: 5f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c";
+  expect_msg("key.ppk:\n" + ppk + "\nthanks",
+             "key.ppk:\n[REDACTED_PRIVATE_KEY]\nthanks");
+  expect_msg(ppk.substr(0, 200), "[REDACTED_PRIVATE_KEY]");
+  expect_msg("PuTTY-User-Key-File-2: ssh-rsa\nEncryption: aes256-cbc\n",
+             "[REDACTED_PRIVATE_KEY]\n");
+  expect_kept("puttygen writes PuTTY-User-Key-File-3: as the first line");
+}
+
 // A Slack incoming-webhook URL is a credential (whoever has it can post to
 // the channel): all but its scheme is masked.
 TEST(Secrets, SlackWebhookUrl) {
