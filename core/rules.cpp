@@ -55,8 +55,10 @@ const rule_def k_rules[] = {
     {{"aws_secret_access_key", "AWS_SECRET_KEY", P::specific_secret, true,
       "AWS secret access key (40 base64 chars) after an aws_secret_access_key "
       "/ SecretAccessKey label"},
-     "(?:aws_?secret_?access_?key|secret_?access_?key)[\"'\\\\ ]{0,4}[:=][ "
-     "]{0,3}[\"'\\\\]{0,3}[A-Za-z0-9/+]{40}",
+     // Also after a space alone: "aws configure set aws_secret_access_key
+     // KEY".
+     "(?:aws_?secret_?access_?key|secret_?access_?key)(?:[\"'\\\\ ]{0,4}[:=][ "
+     "]{0,3}[\"'\\\\]{0,3}| {1,3})[A-Za-z0-9/+]{40}",
      HS_FLAG_CASELESS, 100, edge::alnum, edge::b64, check::aws_secret,
      context::none,
      locator::tail40},

@@ -1228,8 +1228,13 @@ TEST(Secrets, AwsSecretAfterLabel) {
              "AWS_SECRET_ACCESS_KEY = [REDACTED_AWS_SECRET_KEY]\n");
   expect_msg("\"SecretAccessKey\": \"" + secret + "\"",
              "\"SecretAccessKey\": \"[REDACTED_AWS_SECRET_KEY]\"");
+  // aws configure's own command line: a space for the separator.
+  expect_msg("aws configure set aws_secret_access_key " + secret + " && ls",
+             "aws configure set aws_secret_access_key "
+             "[REDACTED_AWS_SECRET_KEY] && ls");
   // The same 40 chars without the label: not identifiable, kept.
   expect_value_kept(secret);
+  expect_kept("the secret access key is not shown here, see the console");
 }
 
 const char k_jwt[] =
