@@ -1238,23 +1238,95 @@ constexpr cli_option k_cli_options[] = {
 // "-p PW" asks, and PW is then the database), redis-cli's -a PW and --pass
 // PW, sshpass's -p PW, docker login's -p/--password PW. Words are split at
 // spaces outside quotes ('...' or "..."); the quotes stay.
+// What "echo 'USER:PW' | chpasswd" pipes in (the command named at `name`;
+// "sudo" between them too): PW, the bytes after the first ':' of echo's
+// word, quoted or not; {0, 0} if the line is no such pipe.
+std::pair<uint32_t, uint32_t> chpasswd_input(std::string_view t,
+                                             uint32_t name) {
+  uint32_t k = name;
+  auto spaces = [&] {
+    while (k > 0 && t[k - 1] == ' ')
+      --k;
+  };
+  spaces();
+  if (k >= 4 && t.substr(k - 4, 4) == "sudo") {
+    k -= 4;
+    spaces();
+  }
+  if (k == 0 || t[k - 1] != '|')
+    return {0, 0};
+  --k;
+  spaces();
+  uint32_t to = k, from = k;
+  if (k > 0 && (t[k - 1] == '\'' || t[k - 1] == '"')) {
+    const char q = t[k - 1];
+    to = k - 1;
+    from = to;
+    while (from > 0 && t[from - 1] != q && t[from - 1] != '\n')
+      --from;
+    if (from == 0 || t[from - 1] != q)
+      return {0, 0};
+    k = from - 1;
+  } else {
+    while (from > 0 && t[from - 1] != ' ' && t[from - 1] != '\n')
+      --from;
+    k = from;
+  }
+  spaces();
+  // echo, echo -e / -n, printf.
+  if (k >= 3 && t[k - 1] == 'e' && t[k - 2] == '-' && t[k - 3] == ' ')
+    k -= 3;
+  else if (k >= 3 && t[k - 1] == 'n' && t[k - 2] == '-' && t[k - 3] == ' ')
+    k -= 3;
+  spaces();
+  const bool echo = k >= 4 && t.substr(k - 4, 4) == "echo";
+  const bool printf = k >= 6 && t.substr(k - 6, 6) == "printf";
+  if (!echo && !printf)
+    return {0, 0};
+  const size_t colon = t.substr(from, to - from).find(':');
+  if (colon == std::string_view::npos)
+    return {0, 0};
+  return {from + uint32_t(colon) + 1, to};
+}
+
+// Redis's AUTH after its prompt ("127.0.0.1:6379> AUTH PW", "redis> AUTH
+// USER PW"): one or two words to the end of the command, the last the
+// password. SMTP's "AUTH PLAIN CREDENTIAL": base64 of the user and the
+// password. `name`: where AUTH starts.
+// `end`: where the command ends; a NUL there is a value masked before (a
+// rescan blanks them), which was its last word.
+bool auth_command(std::string_view t, uint32_t name, uint32_t end, size_t n,
+                  const std::string_view *words, size_t *pw) {
+  if (n >= 2 && words[0] == "PLAIN" && words[1].size() >= 8) {
+    *pw = 1;
+    return true;
+  }
+  if (name < 2 || t[name - 1] != ' ' || t[name - 2] != '>' || n == 0 || n > 2 ||
+      (end < t.size() && t[end] == '\0'))
+    return false;
+  *pw = n - 1;
+  return true;
+}
+
 bool confirm_cli_password(std::string_view t, candidate &c) {
   uint32_t name_end = c.from + 1, name = name_end;
   while (name > 0 && (is_alpha(t[name - 1]) || t[name - 1] == '-'))
     --name;
   // Two words: "az login", "net user" (the rule's literal ends with the
   // second); the first is the command.
+  uint32_t cmd_end = name_end;
   if (const std::string_view second = t.substr(name, name_end - name);
       second == "login" || second == "user") {
     const uint32_t first_len = second == "login" ? 2 : 3;
     if (name < first_len + 1)
       return false;
     name -= first_len + 1;
+    cmd_end = name + first_len;
   }
   if (name > 0 && (is_alnum(t[name - 1]) || t[name - 1] == '_' ||
                    t[name - 1] == '.' || t[name - 1] == '-'))
     return false; // "libcurl", "my_mysql", "x.docker", "internet user"
-  const std::string_view cmd = t.substr(name, t.find(' ', name) - name);
+  const std::string_view cmd = t.substr(name, cmd_end - name);
   struct word {
     uint32_t from, to; // without its quotes
   };
@@ -1297,7 +1369,17 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
     first = 1;
   }
   word pw{0, 0};
-  if (cmd == "net") {
+  if (cmd == "AUTH") {
+    std::string_view texts[3];
+    for (size_t k = 0; k < n && k < 3; ++k)
+      texts[k] = text(words[k]);
+    size_t at = 0;
+    if (auth_command(t, name, c.to, n, texts, &at))
+      pw = words[at];
+  } else if (cmd == "chpasswd") {
+    auto [from, to] = chpasswd_input(t, name);
+    pw = {from, to};
+  } else if (cmd == "net") {
     // net user USER PASSWORD [/add ...]: not "*" (asks) nor an option.
     if (n >= 2 && t[words[0].from] != '/' && t[words[1].from] != '/' &&
         text(words[1]) != "*")
@@ -1628,8 +1710,15 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   case rules::locator::command:
     // From the command name's last byte: confirm_cli_password reads the
     // name back and the options forward. Only a name a space follows is a
-    // command ("mysql://..." in a URL is not: no walk to its line's end).
-    return end < t.size() && t[end] == ' ' ? end - 1 : UINT32_MAX;
+    // command ("mysql://..." in a URL is not: no walk to its line's end);
+    // chpasswd, whose input comes before it, may end its line.
+    if (end < t.size() && t[end] == ' ')
+      return end - 1;
+    return end >= 8 && t.substr(end - 8, 8) == "chpasswd" &&
+                   (end == t.size() || t[end] == '\n' || t[end] == '\r' ||
+                    t[end] == '\\' || t[end] == '\0' || t[end] == ';')
+               ? end - 1
+               : UINT32_MAX;
   case rules::locator::assignment: {
     // From the name's last byte (confirm moves to the value); a name with
     // no separator after it ("passwordless", "secrets.token_hex") is none.

@@ -1775,6 +1775,23 @@ TEST(Secrets, PasswordOnACommandLine) {
              "openssl passwd -1 -salt xyz [REDACTED_PASSWORD]");
   expect_msg("openssl passwd -6 Hunter2Pass | tee hash",
              "openssl passwd -6 [REDACTED_PASSWORD] | tee hash");
+  // Redis's AUTH after its prompt, SMTP's AUTH PLAIN, chpasswd's input.
+  expect_msg("127.0.0.1:6379> AUTH default Xk9mP2vQ7r\nOK",
+             "[REDACTED_IP_ADDRESS]:6379> AUTH default "
+             "[REDACTED_PASSWORD]\nOK");
+  expect_msg("redis> AUTH mypassword123", "redis> AUTH [REDACTED_PASSWORD]");
+  expect_msg("C: AUTH PLAIN AGJvYkBleGFtcGxlLmNvbQBTM2NyZXRQdw==\nS: 235",
+             "C: AUTH PLAIN [REDACTED_PASSWORD]\nS: 235");
+  expect_msg("echo 'bob:Winter2024!' | sudo chpasswd",
+             "echo 'bob:[REDACTED_PASSWORD]' | sudo chpasswd");
+  expect_msg("RUN echo deploy:S3cure9Pw | chpasswd && echo done",
+             "RUN echo deploy:[REDACTED_PASSWORD] | chpasswd && echo done");
+  for (const char *kept :
+       {"AUTH failed for user bob", "OAUTH token refresh",
+        "the AUTH command takes a password", "SMTP AUTH LOGIN",
+        "chpasswd reads user:password pairs", "cat users.txt | chpasswd",
+        "echo done | chpasswd"})
+    expect_kept(kept);
   for (const char *kept :
        {"az login --use-device-code", "net user bob /delete", "net user bob *",
         "the internet user base grew", "openssl passwd -stdin",
