@@ -535,6 +535,8 @@ constexpr std::string_view k_phone_words[] = {
     // English "Mob:" (ended: "mobility" is none), "ring me", Dutch "bel
     // me", Polish zadzwo(ń) "call", the telecoms MSISDN
     "mob:", "mob.", "mob ", "ring me", "bel me", "zadzwo", "msisdn",
+    // WhatsApp's click-to-chat link: the number, without its '+', follows
+    "wa.me/",
     // Ph: and Ph. (ended: "photo", "phase" are none)
     "ph:", "ph.",
     // Russian телефон, тел (ended), моб(ильный): both cases of the first

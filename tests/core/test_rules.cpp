@@ -518,6 +518,11 @@ TEST(Phone, MoreContextWords) {
 TEST(Phone, E164WithoutPlusAfterAPhoneWord) {
   expect_msg("whatsapp 5511987654321", "whatsapp [REDACTED_PHONE]");
   expect_msg("MSISDN: 447700900123", "MSISDN: [REDACTED_PHONE]");
+  // WhatsApp's click-to-chat link holds the number without its '+'.
+  expect_msg("chat with us: https://wa.me/5511987654321?text=oi",
+             "chat with us: https://wa.me/[REDACTED_PHONE]?text=oi");
+  expect_msg("wa.me/14155550123", "wa.me/[REDACTED_PHONE]");
+  expect_kept("wa.me/message/ABCDEF123456");
   expect_msg("Telefon: 030123456789", "Telefon: [REDACTED_PHONE]");
   expect_msg(R"({"msisdn": "447700900123"})",
              R"({"msisdn": "[REDACTED_PHONE]"})");
