@@ -234,8 +234,8 @@ const rule_def k_rules[] = {
     {{"secret_assignment", "SECRET", P::generic_secret, true,
       "value assigned to a secret's name: secret, secret_key, client_secret, "
       "api_key, X-API-Key, access/refresh/auth/session/api/bot token, GitLab's "
-      "PRIVATE-TOKEN, any other name ending in _token or -token when the "
-      "value looks like a key (HF_TOKEN=..., X-CSRF-Token: ...), AccountKey, "
+      "PRIVATE-TOKEN, any other name ending in _token, -token or Token when "
+      "the value looks like a key (HF_TOKEN=..., csrfToken: ...), AccountKey, "
       "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
       "X-Amz-Security-Token and signatures, and a "
       "URL's token= and (Azure SAS) sig=, and key=, auth= and access_key= "
@@ -245,7 +245,7 @@ const rule_def k_rules[] = {
      // HF_TOKEN): scan::confirm_assignment tells the names that hold a
      // credential whatever it looks like from the others, whose value must
      // look like a key ("max_tokens=", "eos_token: <s>" stay).
-     "_token|-token|"
+     "_token|-token|(?-i:[a-z]Token)|"
      "accountkey|sharedaccesskey|api key|secret key|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query

@@ -1625,6 +1625,22 @@ TEST(Secrets, SessionAndPrivateTokens) {
 // HF_TOKEN or VERCEL_TOKEN, a CSRF or Vault header. Its value must look
 // like a key: a tokenizer's special tokens, counts and cursors stay.
 TEST(Secrets, OtherTokenNamesWithKeyLikeValues) {
+  // camelCase in code and .npmrc: a credential's name takes any value,
+  // another a key's.
+  expect_msg("//registry.npmjs.org/:_authToken=9f8e7d6c-5b4a-3928-1706-"
+             "f5e4d3c2b1a0",
+             "//registry.npmjs.org/:_authToken=[REDACTED_SECRET]");
+  expect_msg("const accessToken = \"ya2abc123def456ghi789\";",
+             "const accessToken = \"[REDACTED_SECRET]\";");
+  expect_msg("csrfToken: \"Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc\"",
+             "csrfToken: \"[REDACTED_SECRET]\"");
+  for (const char *kept :
+       {"const token = await getAccessToken();",
+        "this.refreshToken = refreshToken;", "setAuthToken(null)",
+        "cancellationToken: CancellationToken = default",
+        "nextToken=abc123def456ghi789jkl0", "lastToken: \"<|im_end|>\"",
+        "const { accessToken } = await res.json();"})
+    expect_kept(kept);
   expect_msg("VERCEL_TOKEN=Xk29dLq8Rz7PmW4vN1bT6yHc",
              "VERCEL_TOKEN=[REDACTED_SECRET]");
   expect_msg("CODECOV_TOKEN=7c2b9e1f-4a3d-4e8b-9f0a-1b2c3d4e5f60 make",
