@@ -1294,15 +1294,18 @@ std::pair<uint32_t, uint32_t> chpasswd_input(std::string_view t,
 // password. SMTP's "AUTH PLAIN CREDENTIAL": base64 of the user and the
 // password. `name`: where AUTH starts.
 // `end`: where the command ends; a NUL there is a value masked before (a
-// rescan blanks them), which was its last word.
+// rescan blanks them), which was its last word, and '|', ';', '&' another
+// command than a password's.
 bool auth_command(std::string_view t, uint32_t name, uint32_t end, size_t n,
                   const std::string_view *words, size_t *pw) {
   if (n >= 2 && words[0] == "PLAIN" && words[1].size() >= 8) {
     *pw = 1;
     return true;
   }
+  // The line must end the command: one cut at the rule's max_len would
+  // end elsewhere once values before its end are labels (fuzz).
   if (name < 2 || t[name - 1] != ' ' || t[name - 2] != '>' || n == 0 || n > 2 ||
-      (end < t.size() && t[end] == '\0'))
+      (end < t.size() && t[end] != '\n' && t[end] != '\r' && t[end] != '\\'))
     return false;
   *pw = n - 1;
   return true;
