@@ -337,7 +337,7 @@ struct masker::impl {
   uint64_t name_rules = 0;
   // By scan::keyed_secret: the rule that masks a value under a key named
   // for such a secret, or UINT16_MAX (none, or the rule is off).
-  std::array<uint16_t, 7> keyed_rule{};
+  std::array<uint16_t, 8> keyed_rule{};
   uint16_t cookie_rule = UINT16_MAX;      // cookie_header's index, if enabled
   bool any_keyed_rule = false;            // one of keyed_rule is on
   uint16_t phone_value_rule = UINT16_MAX; // phone_context's, if enabled
@@ -378,8 +378,10 @@ struct masker::impl {
         keyed_rule[size_t(kind)] = uint16_t(i);
       if (kind == scan::keyed_secret::password)
         keyed_rule[size_t(scan::keyed_secret::short_password)] = uint16_t(i);
-      if (kind == scan::keyed_secret::secret)
+      if (kind == scan::keyed_secret::secret) {
         keyed_rule[size_t(scan::keyed_secret::other_token)] = uint16_t(i);
+        keyed_rule[size_t(scan::keyed_secret::auth_credential)] = uint16_t(i);
+      }
     }
     cookie_rule = keyed_rule[size_t(scan::keyed_secret::cookie)];
     any_keyed_rule = std::any_of(keyed_rule.begin(), keyed_rule.end(),

@@ -239,7 +239,8 @@ const rule_def k_rules[] = {
       "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
       "X-Amz-Security-Token and signatures, and a "
       "URL's token= and (Azure SAS) sig=, and key=, auth= and access_key= "
-      "when the value looks like a key (the name stays)"},
+      "when the value looks like a key, a Docker config's \"auth\" and "
+      ".npmrc's _auth= when it is base64 of user:password (the name stays)"},
      "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
      // Every name ending in a separate "token" (access_token, X-Auth-Token,
      // HF_TOKEN): scan::confirm_assignment tells the names that hold a
@@ -251,7 +252,10 @@ const rule_def k_rules[] = {
      // Names too common as words to trigger alone: only as a URL's query
      // parameter, the separator in the literal (key, auth and access_key
      // take only a key's value: scan::confirm_assignment).
-     "[?&]token=|[?&]sig=|[?&]key=|[?&]auth=|[?&]access_key=",
+     "[?&]token=|[?&]sig=|[?&]key=|[?&]auth=|[?&]access_key=|"
+     // A Docker config's quoted "auth", .npmrc's _auth= (base64 of
+     // user:password, checked in code)
+     "\"auth|_auth=",
      HS_FLAG_CASELESS, 300, edge::none, edge::none, check::assignment,
      context::none, locator::assignment},
 

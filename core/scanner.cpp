@@ -1153,6 +1153,14 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   if (r.validator == rules::check::assignment && t[c.from] == '=' &&
       weak_query_name(t, c.from) && !query_key_value(val))
     return false;
+  // A Docker config's "auth" (a quoted name: the rule's "\"auth") and
+  // .npmrc's _auth= hold base64 of "user:password", and nothing else.
+  if (r.validator == rules::check::assignment &&
+      (validate::equals_ignore_case(name, "auth") ||
+       (t[c.from] == '=' && c.from >= 5 &&
+        validate::equals_ignore_case(t.substr(c.from - 5, 5), "_auth"))) &&
+      !validate::basic_credential(val))
+    return false;
   // The rule's "_token" and "-token": a name that says it holds a
   // credential takes any value; another one a key's.
   if (r.validator == rules::check::assignment && separate_token_name(name) &&
@@ -1928,6 +1936,12 @@ keyed_secret secret_named(std::string_view key) {
       if (ends(name))
         return keyed_secret::secret;
     break;
+  case 'h':
+    if (validate::equals_ignore_case(key.substr(0, last), "auth") ||
+        (last >= 5 &&
+         validate::equals_ignore_case(key.substr(last - 5, 5), "_auth")))
+      return keyed_secret::auth_credential;
+    break;
   case 'n':
     if (ends("authorization"))
       return keyed_secret::authorization;
@@ -2116,6 +2130,10 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
     break;
   case keyed_secret::other_token:
     if (!other_token_value(val))
+      return false;
+    break;
+  case keyed_secret::auth_credential:
+    if (!validate::basic_credential(val))
       return false;
     break;
   case keyed_secret::cookie:

@@ -38,6 +38,10 @@ enum class keyed_secret : uint8_t {
   // a secret (secret_assignment) only when the value looks like a key: 16
   // bytes or more, a digit, no space ("eos_token": "</s>" stays).
   other_token,
+  // "auth" alone, or ending in "_auth" (a Docker config's, .npmrc's): a
+  // secret (secret_assignment) only when the value is base64 of
+  // "user:password".
+  auth_credential,
 };
 
 struct key_context {

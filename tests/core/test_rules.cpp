@@ -1674,6 +1674,29 @@ TEST(Secrets, OtherTokenNamesWithKeyLikeValues) {
             R"("token":"Hello1234567890123456"})");
 }
 
+// A Docker config's "auth" and .npmrc's _auth: base64 of user:password,
+// in text (a tool's output) and as a key; anything else under the name
+// stays.
+TEST(Secrets, DockerAndNpmAuthCredentials) {
+  const std::string cred = "dXNlcjpwYXNzd29yZDEyMw=="; // user:password123
+  expect_msg("$ cat ~/.docker/config.json\n{\"auths\": {\"https://"
+             "index.docker.io/v1/\": {\"auth\": \"" +
+                 cred + "\"}}}",
+             "$ cat ~/.docker/config.json\n{\"auths\": {\"https://"
+             "index.docker.io/v1/\": {\"auth\": \"[REDACTED_SECRET]\"}}}");
+  expect_msg("_auth=" + cred + "\nemail=x", "_auth=[REDACTED_SECRET]\nemail=x");
+  EXPECT_EQ(mask_doc(R"({"auths":{"ghcr.io":{"auth":")" + cred +
+                     R"("}},"npm":{"_auth":")" + cred + R"("}})"),
+            R"({"auths":{"ghcr.io":{"auth":"[REDACTED_SECRET]"}},)"
+            R"("npm":{"_auth":"[REDACTED_SECRET]"}})");
+  for (const char *kept :
+       {"\"author\": \"Jane\", \"auth\": \"required\"",
+        "{\"auth\": \"bm90IGJhc2U2NA\"}", "_auth=notbase64!"})
+    expect_kept(kept);
+  EXPECT_EQ(mask_doc(R"({"auth":"bm90IGJhc2U2NA","oauth":"x"})"),
+            R"({"auth":"bm90IGJhc2U2NA","oauth":"x"})");
+}
+
 // A URL's key=, auth= (Firebase) and access_key= (ipstack) hold a key
 // when the value looks like one; object keys, words and numbers stay.
 TEST(Secrets, QueryKeysWithKeyLikeValues) {
