@@ -1694,6 +1694,9 @@ struct masker::impl {
       // epoch milliseconds, and windows for them cost the medium body 4%.
       if (c.runs_12_13 > 0 && (c.gaps > 0 || (lead != '1' && c.digits <= 13)))
         return true;
+      // 00, a country code and the number, unbroken: 14-17 digits.
+      if (c.dial_prefix && c.gaps == 0 && c.digits >= 14 && c.digits <= 17)
+        return true;
       return c.runs[9] + c.runs[10] + c.runs[11] > 0 || c.runs[3] >= 3 ||
              (c.runs[2] >= 1 && c.runs[4] >= 2);
     case rules::context::ssn: // 9 bare digits

@@ -356,14 +356,16 @@ const rule_def k_rules[] = {
     {{"phone_context", "PHONE", P::pii, true,
       "bare or loosely grouped numbers (4155550123, 612 345 678, 55 1234 "
       "5678; 12-13 bare digits, E.164 without its '+', when they do not "
-      "start with 1 as epoch milliseconds do) only after a phone word or "
-      "under a phone-like key"},
+      "start with 1 as epoch milliseconds do; 00 and a country code, up to "
+      "17 digits) only after a phone word or under a phone-like key"},
      // Country code 1 is NANP's alone, 11 digits long: a bare 12-13 digit
      // number starting with 1 is no phone but an epoch in milliseconds
      // (one from a trunk 0 is a long national number: DE 030123456789).
-     "(?:[0-9]{9,11}|[02-9][0-9]{11,12}|[0-9]{3}" SEP "[0-9]{3}" SEP
-     "[0-9]{3}|[0-9]{2}" SEP "[0-9]{4}" SEP "[0-9]{4})",
-     0, 16, edge::alnum, edge::alnum, check::phone_digits, context::phone},
+     // After the 00 dialling prefix, a country code and up to 14 digits
+     // (E.164's 15 in all): "Telefon: 004930123456789".
+     "(?:[0-9]{9,11}|[02-9][0-9]{11,12}|00[1-9][0-9]{11,14}|[0-9]{3}" SEP
+     "[0-9]{3}" SEP "[0-9]{3}|[0-9]{2}" SEP "[0-9]{4}" SEP "[0-9]{4})",
+     0, 17, edge::alnum, edge::alnum, check::phone_digits, context::phone},
     {{"credit_card", "CREDIT_CARD", P::pii, true,
       "payment card (Visa, Mastercard, Amex, Discover, JCB, Diners), "
       "compact or grouped; Luhn and issuer prefix/length required"},

@@ -2206,7 +2206,11 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
       // After 00, one bare run is an id as likely as a phone: a separator.
       ok = ok && d >= 8 && d <= 15 && (!dialled || count_digits(n) < n.size());
     else if (r.validator == rules::check::phone_digits)
-      ok = ok && d >= 8 && d <= 13;
+      // After a phone word, 00, a country code and up to 14 digits
+      // (country code 1, NANP's: its 10, and 13 in all, under 14).
+      ok = ok && d >= 8 &&
+           (d <= 13 || (d <= 17 && r.needs == rules::context::phone &&
+                        p.starts_with("00") && p[2] != '0' && p[2] != '1'));
     break;
   }
   case rules::check::card:

@@ -522,6 +522,14 @@ TEST(Phone, E164WithoutPlusAfterAPhoneWord) {
   expect_msg("chat with us: https://wa.me/5511987654321?text=oi",
              "chat with us: https://wa.me/[REDACTED_PHONE]?text=oi");
   expect_msg("wa.me/14155550123", "wa.me/[REDACTED_PHONE]");
+  // After a phone word, 00, a country code and the number, unbroken.
+  expect_msg("Telefon: 004930123456789", "Telefon: [REDACTED_PHONE]");
+  expect_msg("phone: 00447700900123", "phone: [REDACTED_PHONE]");
+  for (const char *kept :
+       {"call 000123456789012", "phone ids 00112233445566778899",
+        "contact id 0012345678901234", "phone: 0049301234567890123",
+        "build 004930123456789"})
+    expect_kept(kept);
   expect_kept("wa.me/message/ABCDEF123456");
   expect_msg("Telefon: 030123456789", "Telefon: [REDACTED_PHONE]");
   expect_msg(R"({"msisdn": "447700900123"})",
