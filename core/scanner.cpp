@@ -2112,6 +2112,15 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
   if (val.empty() || validate::is_placeholder(val) || says_none(val) ||
       val.front() == '$' || val.find("://") != std::string_view::npos)
     return false;
+  // A JSON document nested in the value is no secret whole: its strings
+  // are scanned as text, and a label in its place would break it (fuzz:
+  // a message under a key that ends "password").
+  if (val.size() >= 2 &&
+      ((val.front() == '{' && val.back() == '}' &&
+        val.find('"') != std::string_view::npos) ||
+       (val.front() == '[' && val.back() == ']' &&
+        (val[1] == '"' || val[1] == '{' || val[1] == '[' || val[1] == ']'))))
+    return false;
   switch (kind) {
   case keyed_secret::secret:
   case keyed_secret::authorization:
