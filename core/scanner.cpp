@@ -500,8 +500,10 @@ bool confirm_putty_key(std::string_view t, candidate &c) {
            (is_digit(rest[e]) || (rest[e] >= 'a' && rest[e] <= 'f')))
       ++e;
   } else {
-    while (e > 0 &&
-           (rest[e - 1] == '\n' || rest[e - 1] == '\r' || rest[e - 1] == ' '))
+    // Not the backslashes of a nested string's closing quote ("\\\""): a
+    // range that ends inside an escape is refused (review).
+    while (e > 0 && (rest[e - 1] == '\n' || rest[e - 1] == '\r' ||
+                     rest[e - 1] == ' ' || rest[e - 1] == '\\'))
       --e;
   }
   c.to = uint32_t(c.to + e);
@@ -1056,7 +1058,10 @@ bool other_token_name(std::string_view name) {
 // A key's look: 16 bytes or more, a digit, no space (a token, not a word,
 // a special token of a tokenizer, "<|endoftext|>", or prose).
 bool other_token_value(std::string_view val) {
-  return val.size() >= 16 && std::any_of(val.begin(), val.end(), is_digit) &&
+  // Not a value holding a label: masked inside before, it grew past 16
+  // bytes ("10.0.0.1:8080"), and a second pass would take it whole.
+  return val.size() >= 16 && val.find("[REDACTED_") == std::string_view::npos &&
+         std::any_of(val.begin(), val.end(), is_digit) &&
          std::none_of(val.begin(), val.end(), [](char ch) {
            return ch == ' ' || (ch >= '\t' && ch <= '\r');
          });
@@ -1306,17 +1311,36 @@ std::pair<uint32_t, uint32_t> chpasswd_input(std::string_view t,
 // command than a password's.
 bool auth_command(std::string_view t, uint32_t name, uint32_t end, size_t n,
                   const std::string_view *words, size_t *pw) {
-  if (n >= 2 && words[0] == "PLAIN" && words[1].size() >= 8) {
+  if (n >= 2 && words[0] == "PLAIN" && validate::sasl_plain(words[1])) {
     *pw = 1;
     return true;
   }
+  // redis-cli's prompt: "host:port> " or "redis> " (not a quote's "> ").
+  if (name < 3 || t[name - 1] != ' ' || t[name - 2] != '>' ||
+      !(is_digit(t[name - 3]) ||
+        (name >= 7 && t.substr(name - 7, 5) == "redis")))
+    return false;
   // The line must end the command: one cut at the rule's max_len would
   // end elsewhere once values before its end are labels (fuzz).
-  if (name < 2 || t[name - 1] != ' ' || t[name - 2] != '>' || n == 0 || n > 2 ||
+  if (n == 0 || n > 2 ||
       (end < t.size() && t[end] != '\n' && t[end] != '\r' && t[end] != '\\'))
     return false;
   *pw = n - 1;
   return true;
+}
+
+// Whether a command starts at `at`: the string's or a line's start, a
+// prompt ("C:\> ", "$ ", "# "), or after a pipe, ';', '&&', a backquote, an
+// opening bracket or quote (not "we saw a net user gain").
+bool at_command_start(std::string_view t, uint32_t at) {
+  while (at > 0 && t[at - 1] == ' ')
+    --at;
+  if (at == 0)
+    return true;
+  const char ch = t[at - 1];
+  return ch == '\n' || ch == '\r' || ch == '>' || ch == '$' || ch == '#' ||
+         ch == '|' || ch == ';' || ch == '&' || ch == '`' || ch == '(' ||
+         ch == '"' || ch == '\'' || (ch == 'n' && at >= 2 && t[at - 2] == '\\');
 }
 
 bool confirm_cli_password(std::string_view t, candidate &c) {
@@ -1380,32 +1404,49 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
     first = 1;
   }
   word pw{0, 0};
+  // For the commands that take the password by its place: a word before
+  // it masked before (a label; a NUL where a rescan blanked one) counts
+  // as one word where the value it was counted as several ("AUTH 4111
+  // 1111 1111 1111 pw"): refused, as the first pass refused it (review).
+  auto labelled_before = [&](size_t k) {
+    for (size_t j = 0; j < k; ++j) {
+      const std::string_view w = text(words[j]);
+      if (w.find("[REDACTED_") != std::string_view::npos ||
+          w.find('\0') != std::string_view::npos)
+        return true;
+    }
+    return false;
+  };
   if (cmd == "AUTH") {
     std::string_view texts[3];
     for (size_t k = 0; k < n && k < 3; ++k)
       texts[k] = text(words[k]);
     size_t at = 0;
-    if (auth_command(t, name, c.to, n, texts, &at))
+    if (auth_command(t, name, c.to, n, texts, &at) && !labelled_before(at))
       pw = words[at];
   } else if (cmd == "chpasswd") {
     auto [from, to] = chpasswd_input(t, name);
     pw = {from, to};
   } else if (cmd == "net") {
-    // net user USER PASSWORD [/add ...]: not "*" (asks) nor an option.
+    // net user USER PASSWORD [/add ...]: not "*" (asks) nor an option; a
+    // command, not "a net user gain".
     if (n >= 2 && t[words[0].from] != '/' && t[words[1].from] != '/' &&
-        text(words[1]) != "*")
+        text(words[1]) != "*" && at_command_start(t, name) &&
+        !labelled_before(1))
       pw = words[1];
   } else if (cmd == "openssl" && n >= 2 && text(words[0]) == "passwd") {
     // openssl passwd [-6] [-salt S] PASSWORD: the first word no option
     // and no option's argument (-stdin and -in FILE: none on the line).
     for (size_t k = 1; k < n; ++k) {
       const std::string_view w = text(words[k]);
-      if (w == "-salt" || w == "-in") {
+      if (w == "-salt" || w == "-in" || w == "-rand" || w == "-writerand" ||
+          w == "-provider" || w == "-provider-path" || w == "-propquery") {
         ++k;
       } else if (w == "-stdin") {
         break;
       } else if (w.empty() || w[0] != '-') {
-        pw = words[k];
+        if (!labelled_before(k))
+          pw = words[k];
         break;
       }
     }
@@ -1476,7 +1517,7 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
   if (validate::is_placeholder(val) || val.front() == '$' ||
       val.front() == '%' || val.front() == '-' || says_none(val) ||
       val.find_first_of("'\"") != std::string_view::npos ||
-      val.starts_with("[REDACTED_"))
+      val.find("[REDACTED_") != std::string_view::npos)
     return false;
   c.from = pw.from;
   c.to = pw.to;

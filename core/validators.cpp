@@ -818,4 +818,34 @@ bool basic_credential(std::string_view b64) {
   return colon;
 }
 
+bool sasl_plain(std::string_view b64) {
+  while (!b64.empty() && b64.back() == '=')
+    b64.remove_suffix(1);
+  if (b64.size() < 4 || b64.size() % 4 == 1)
+    return false;
+  uint32_t acc = 0;
+  int bits = 0, nuls = 0;
+  bool after_second = false; // a password byte after the second NUL
+  for (char c : b64) {
+    int v = base64_value(c, '+', '/');
+    if (v < 0)
+      return false;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      unsigned char b = (unsigned char)(acc >> bits);
+      acc &= (1u << bits) - 1;
+      if (b == 0) {
+        ++nuls;
+      } else if (b < 0x20 || b == 0x7F) {
+        return false;
+      } else if (nuls == 2) {
+        after_second = true;
+      }
+    }
+  }
+  return nuls == 2 && after_second;
+}
+
 } // namespace maskd::core::validate

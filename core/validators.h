@@ -41,6 +41,9 @@ bool jwt(std::string_view text);
 // HTTP Basic credential: standard base64 (optional '=' padding) that
 // decodes to printable text holding a ':' ("user:password").
 bool basic_credential(std::string_view base64);
+// SASL PLAIN's credential (SMTP's "AUTH PLAIN ..."): base64 of [authzid]
+// NUL authcid NUL password, every other byte printable, a password there.
+bool sasl_plain(std::string_view base64);
 
 // A vendor's API key or token of a known prefix and shape (Hugging Face,
 // Groq, Perplexity, xAI, Replicate, OpenRouter, LangSmith, npm, PyPI):
