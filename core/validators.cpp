@@ -792,14 +792,19 @@ bool is_placeholder(std::string_view text) {
 
 // ---------------------------------------------------------------- Basic
 
-bool basic_credential(std::string_view b64) {
+namespace {
+
+// Decodes standard base64 (optional '=' padding) byte by byte into
+// `take`, which returns false to stop; false when the text is no base64
+// or `take` stopped.
+template <typename Take>
+bool each_base64_byte(std::string_view b64, Take take) {
   while (!b64.empty() && b64.back() == '=')
     b64.remove_suffix(1);
   if (b64.size() < 4 || b64.size() % 4 == 1)
     return false;
   uint32_t acc = 0;
   int bits = 0;
-  bool colon = false;
   for (char c : b64) {
     int v = base64_value(c, '+', '/');
     if (v < 0)
@@ -808,44 +813,39 @@ bool basic_credential(std::string_view b64) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      unsigned char b = (unsigned char)(acc >> bits);
+      const unsigned char b = (unsigned char)(acc >> bits);
       acc &= (1u << bits) - 1;
-      if (b < 0x20 || b == 0x7F)
-        return false; // "user:password" is printable text
-      colon |= b == ':';
+      if (!take(b))
+        return false;
     }
   }
-  return colon;
+  return true;
+}
+
+} // namespace
+
+bool basic_credential(std::string_view b64) {
+  bool colon = false;
+  return each_base64_byte(b64,
+                          [&](unsigned char b) {
+                            colon |= b == ':';
+                            // "user:password" is printable text
+                            return b >= 0x20 && b != 0x7F;
+                          }) &&
+         colon;
 }
 
 bool sasl_plain(std::string_view b64) {
-  while (!b64.empty() && b64.back() == '=')
-    b64.remove_suffix(1);
-  if (b64.size() < 4 || b64.size() % 4 == 1)
-    return false;
-  uint32_t acc = 0;
-  int bits = 0, nuls = 0;
+  int nuls = 0;
   bool after_second = false; // a password byte after the second NUL
-  for (char c : b64) {
-    int v = base64_value(c, '+', '/');
-    if (v < 0)
-      return false;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      unsigned char b = (unsigned char)(acc >> bits);
-      acc &= (1u << bits) - 1;
-      if (b == 0) {
-        ++nuls;
-      } else if (b < 0x20 || b == 0x7F) {
-        return false;
-      } else if (nuls == 2) {
-        after_second = true;
-      }
-    }
-  }
-  return nuls == 2 && after_second;
+  return each_base64_byte(b64,
+                          [&](unsigned char b) {
+                            if (b == 0)
+                              return ++nuls <= 2;
+                            after_second |= nuls == 2;
+                            return b >= 0x20 && b != 0x7F;
+                          }) &&
+         nuls == 2 && after_second;
 }
 
 } // namespace maskd::core::validate

@@ -1109,6 +1109,20 @@ TEST(BasicCredential, NotACredential) {
   EXPECT_FALSE(basic_credential("===="));
 }
 
+// SMTP's "AUTH PLAIN <base64>" (RFC 4616): [authzid] NUL authcid NUL
+// password, printable between the NULs, a password after the second.
+TEST(SaslPlain, TwoNulsAndAPassword) {
+  EXPECT_TRUE(
+      sasl_plain("AGJvYkBleGFtcGxlLmNvbQBTM2NyZXRQdw==")); // \0bob@..\0S3cretPw
+  EXPECT_TRUE(sasl_plain("YWRtaW4AYm9iAHB3"));             // admin\0bob\0pw
+  EXPECT_FALSE(sasl_plain("AGJvYgA="));     // \0bob\0: no password
+  EXPECT_FALSE(sasl_plain("AGJvYg=="));     // \0bob: one NUL
+  EXPECT_FALSE(sasl_plain("YQBiAGMAZA==")); // three NULs
+  EXPECT_FALSE(sasl_plain("AGJvYgBwAXc=")); // a control byte
+  EXPECT_FALSE(sasl_plain("CRAM-MD5"));
+  EXPECT_FALSE(basic_credential("AGJvYkBleGFtcGxlLmNvbQBTM2NyZXRQdw=="));
+}
+
 // ------------------------------------------------ replacement guard
 // confirm() refuses a candidate that would swallow a quote of a nested JSON
 // document or end inside an escape, wherever in a long candidate it is
