@@ -1792,6 +1792,9 @@ TEST(Secrets, ListsOfNameValuePairs) {
       R"(["x-api-key","[REDACTED_SECRET]"]],)"
       R"("env":[["DB_PASSWORD","[REDACTED_PASSWORD]"],["PATH","/usr/bin"]],)"
       R"("contacts":[["mobile","[REDACTED_PHONE]"],["home","4155550123"]]})");
+  // A list at the top, as a bare array of pairs.
+  EXPECT_EQ(mask_doc(R"([["DB_PASSWORD","hunter22"],["PATH","/usr/bin"]])"),
+            R"([["DB_PASSWORD","[REDACTED_PASSWORD]"],["PATH","/usr/bin"]])");
   // Not a pair of a list: a single pair, a longer list, a sentence.
   for (const char *kept : {R"({"pair":["password","hunter22"]})",
                            R"([[["password","hunter22","x"]]])",
