@@ -1003,19 +1003,25 @@ bool says_none(std::string_view val) {
   return false;
 }
 
-// `name` ends with "pass" as a word of its own: after '_', '-' or '.'
-// ("DB_PASS", "--db-pass"), or a capital after a small letter ("smtpPass");
-// or is "pass" ("bypass", "compass" are none).
-bool short_pass_name(std::string_view name) {
-  if (name.size() < 4 ||
-      !validate::equals_ignore_case(name.substr(name.size() - 4), "pass"))
+// `name` ends with `word` (small letters) as a word of its own, with more
+// before it: after '_', '-' or '.' ("DB_PASS", "X-CSRF-Token"), or as a
+// capital after a small letter ("smtpPass", "csrfToken").
+bool ends_with_word(std::string_view name, std::string_view word) {
+  if (name.size() <= word.size() ||
+      !validate::equals_ignore_case(name.substr(name.size() - word.size()),
+                                    word))
     return false;
-  size_t at = name.size() - 4;
-  if (at == 0)
-    return true;
-  char before = name[at - 1];
+  const size_t at = name.size() - word.size();
+  const char before = name[at - 1];
   return before == '_' || before == '-' || before == '.' ||
-         (name[at] == 'P' && before >= 'a' && before <= 'z');
+         (name[at] >= 'A' && name[at] <= 'Z' && before >= 'a' && before <= 'z');
+}
+
+// `name` ends with "pass" as a word of its own (ends_with_word), or is
+// "pass" ("bypass", "compass" are none).
+bool short_pass_name(std::string_view name) {
+  return validate::equals_ignore_case(name, "pass") ||
+         ends_with_word(name, "pass");
 }
 
 // No small letter in `name` ("DB_PASS", an environment variable's).
@@ -1024,25 +1030,12 @@ bool in_capitals(std::string_view name) {
                       [](char ch) { return ch >= 'a' && ch <= 'z'; });
 }
 
-// `name` ends with "token" as a word of its own: after '_', '-' or '.'
-// ("HF_TOKEN", "X-CSRF-Token"), or a capital after a small letter
-// ("csrfToken"); not "token" alone (logprobs: {"token": " Hello"}).
-bool separate_token_name(std::string_view name) {
-  if (name.size() < 6 ||
-      !validate::equals_ignore_case(name.substr(name.size() - 5), "token"))
-    return false;
-  size_t at = name.size() - 5;
-  char before = name[at - 1];
-  return before == '_' || before == '-' || before == '.' ||
-         (name[at] == 'T' && before >= 'a' && before <= 'z');
-}
-
 // A name ending in a separate "token" that does not say it holds a
 // credential (secret_named: access, refresh, auth... token), and is no
 // cursor of a paged list ("next_token", "nextPageToken", "sync_token"):
 // its value is a secret when it looks like a key (other_token_value).
 bool other_token_name(std::string_view name) {
-  if (!separate_token_name(name))
+  if (!ends_with_word(name, "token")) // not "token" alone: logprobs' own
     return false;
   std::string_view word = name.substr(0, name.size() - 5);
   while (!word.empty() && !is_alnum(word.back()))
@@ -1168,7 +1161,8 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
     return false;
   // The rule's "_token" and "-token": a name that says it holds a
   // credential takes any value; another one a key's.
-  if (r.validator == rules::check::assignment && separate_token_name(name) &&
+  if (r.validator == rules::check::assignment &&
+      ends_with_word(name, "token") &&
       secret_named(name) != keyed_secret::secret &&
       !(other_token_name(name) && other_token_value(val)))
     return false;
@@ -1246,11 +1240,6 @@ constexpr cli_option k_cli_options[] = {
     {"az", "--password", takes::next},
 };
 
-// The password a command line gives (c: from the command name's last byte
-// to the end of the command): curl's -u/--user user:PW, mysql's -pPW (glued:
-// "-p PW" asks, and PW is then the database), redis-cli's -a PW and --pass
-// PW, sshpass's -p PW, docker login's -p/--password PW. Words are split at
-// spaces outside quotes ('...' or "..."); the quotes stay.
 // What "echo 'USER:PW' | chpasswd" pipes in (the command named at `name`;
 // "sudo" between them too): PW, the bytes after the first ':' of echo's
 // word, quoted or not; {0, 0} if the line is no such pipe.
@@ -1343,6 +1332,13 @@ bool at_command_start(std::string_view t, uint32_t at) {
          ch == '"' || ch == '\'' || (ch == 'n' && at >= 2 && t[at - 2] == '\\');
 }
 
+// The password a command line gives (c: from the command name's last byte
+// to the end of the command): curl's -u/--user user:PW, mysql's -pPW (glued:
+// "-p PW" asks, and PW is then the database), redis-cli's -a PW and --pass
+// PW, sshpass's -p PW, docker login's -p/--password PW, and the commands
+// that take it by its place (AUTH, net user, openssl passwd, htpasswd) or
+// before them (chpasswd). Words are split at spaces outside quotes ('...'
+// or "..."); the quotes stay.
 bool confirm_cli_password(std::string_view t, candidate &c) {
   uint32_t name_end = c.from + 1, name = name_end;
   while (name > 0 && (is_alpha(t[name - 1]) || t[name - 1] == '-'))
