@@ -337,7 +337,7 @@ struct masker::impl {
   uint64_t name_rules = 0;
   // By scan::keyed_secret: the rule that masks a value under a key named
   // for such a secret, or UINT16_MAX (none, or the rule is off).
-  std::array<uint16_t, 8> keyed_rule{};
+  std::array<uint16_t, scan::keyed_secret_kinds> keyed_rule{};
   uint16_t cookie_rule = UINT16_MAX;      // cookie_header's index, if enabled
   bool any_keyed_rule = false;            // one of keyed_rule is on
   uint16_t phone_value_rule = UINT16_MAX; // phone_context's, if enabled
@@ -372,8 +372,9 @@ struct masker::impl {
                   : id == "secret_assignment" ? scan::keyed_secret::secret
                   : id == "authorization_header"
                       ? scan::keyed_secret::authorization
-                  : id == "cookie_header" ? scan::keyed_secret::cookie
-                                          : scan::keyed_secret::none;
+                  : id == "cookie_header"      ? scan::keyed_secret::cookie
+                  : id == "card_security_code" ? scan::keyed_secret::card_code
+                                               : scan::keyed_secret::none;
       if (kind != scan::keyed_secret::none)
         keyed_rule[size_t(kind)] = uint16_t(i);
       if (kind == scan::keyed_secret::password)
@@ -1000,7 +1001,8 @@ struct masker::impl {
           // value is what may lose to a range (OPENAI_API_KEY=sk-proj-...)
           // and what a rescan could find again (rescan_glued).
           if (defs[c.rule]->locate == rules::locator::assignment ||
-              defs[c.rule]->locate == rules::locator::command) {
+              defs[c.rule]->locate == rules::locator::command ||
+              defs[c.rule]->locate == rules::locator::after_word) {
             located[i] = c;
             cookie_seen |= c.rule == cookie_rule;
           }

@@ -374,6 +374,14 @@ const rule_def k_rules[] = {
      CSEP "[0-9]{1,3})?"
      "|3[0-9]{3}" CSEP "[0-9]{6}" CSEP "[0-9]{4,5})",
      0, 31, edge::alnum, edge::alnum, check::card, context::none},
+    {{"card_security_code", "CVV", P::pii, true,
+      "card security code (CVV, CVC, CVV2, CVC2, CAV2, security code): 3 or "
+      "4 digits right after the word (PCI DSS forbids storing it; the word "
+      "stays)"},
+     // The words alone, as literals; what follows them is read in code
+     // (scan::card_code_digits).
+     "cvv|cvc|cav2|security code", HS_FLAG_CASELESS, 40, edge::none,
+     edge::none, check::card_code, context::none, locator::after_word},
     {{"iban", "IBAN", P::pii, true,
       "IBAN of any registered country, compact or printed in groups of 4; "
       "country length and mod-97 required"},

@@ -47,6 +47,7 @@ enum class check : uint8_t {
   authorization, // as assignment, after a scheme word (not Bearer, Basic)
   cookie,        // a Cookie header's value: to the end of its line
   cli_password,  // the password option of the command named at the match
+  card_code,     // 3 or 4 digits right after a card security code's word
 };
 
 enum class context : uint8_t {
@@ -65,6 +66,7 @@ enum class locator : uint8_t {
   tail40,       // the last 40 bytes (AWS secret after its label)
   assignment,   // the value after a name's '=' or ':' (extended in code)
   command,      // the rest of a command line after its name (parsed in code)
+  after_word,   // a short value right after its word (parsed in code)
 };
 
 struct rule_def {

@@ -1177,6 +1177,72 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   return true;
 }
 
+// The digits of a card security code whose word a pass-1 hit of
+// card_security_code ends at `end` ("cvv", "CVC", "cav2", "security code"):
+// the word glued to no letter or digit before it (a camelCase hump or a '_'
+// may be: "cardCvv", "card_cvc"); then "2" (CVV2, CVC2) and a word saying
+// what follows ("code", "number", "no", "nr": "CVV code", "cvv_number",
+// "cvcNumber"); then 1-8 separator bytes (spaces, ':', '=', '#', '-',
+// quotes, a nested document's backslashes), maybe with "is" among them;
+// then 3 or 4 digits that no digit or letter follows, nor '-', '/', '.' or
+// ',' and a digit (a date, a phone, an amount). {0, 0} when there are none.
+std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
+                                               uint32_t end) {
+  const uint32_t n = uint32_t(t.size());
+  const char last = lower(t[end - 1]);
+  const uint32_t len = last == '2' ? 4 : last == 'e' ? 13 : 3;
+  if (end < len)
+    return {0, 0};
+  const uint32_t start = end - len;
+  if (start > 0) {
+    const char before = t[start - 1];
+    const bool hump =
+        t[start] >= 'A' && t[start] <= 'Z' && before >= 'a' && before <= 'z';
+    if (is_digit(before) || (is_alpha(before) && !hump))
+      return {0, 0};
+  }
+  uint32_t i = end;
+  if (len == 3 && i < n && t[i] == '2')
+    ++i;
+  uint32_t k = i < n && (t[i] == ' ' || t[i] == '_' || t[i] == '-') ? i + 1 : i;
+  for (std::string_view word : {"number", "code", "num", "nr", "no"}) {
+    const uint32_t e = k + uint32_t(word.size());
+    if (e <= n &&
+        validate::equals_ignore_case(t.substr(k, word.size()), word) &&
+        (e == n || !is_alnum(t[e]))) {
+      i = e < n && t[e] == '.' && word.size() == 2 ? e + 1 : e;
+      break;
+    }
+  }
+  auto separator = [](char ch) {
+    return ch == ' ' || ch == ':' || ch == '=' || ch == '#' || ch == '-' ||
+           ch == '"' || ch == '\'' || ch == '\\' || ch == '\t';
+  };
+  const uint32_t sep = i;
+  while (i < n && i - sep < 8 && separator(t[i]))
+    ++i;
+  if (i > sep && i + 3 <= n && t[i - 1] == ' ' &&
+      validate::equals_ignore_case(t.substr(i, 2), "is") &&
+      (t[i + 2] == ' ' || t[i + 2] == ':')) {
+    i += 2;
+    const uint32_t verb = i;
+    while (i < n && i - verb < 4 && separator(t[i]))
+      ++i;
+  }
+  if (i == sep)
+    return {0, 0};
+  uint32_t j = i;
+  while (j < n && is_digit(t[j]) && j - i < 5)
+    ++j;
+  if (j - i < 3 || j - i > 4)
+    return {0, 0};
+  if (j < n && (is_alpha(t[j]) ||
+                ((t[j] == '-' || t[j] == '/' || t[j] == '.' || t[j] == ',') &&
+                 j + 1 < n && is_digit(t[j + 1]))))
+    return {0, 0};
+  return {i, j};
+}
+
 // A Cookie or Set-Cookie header ("Cookie: sid=...; theme=dark"; in a
 // nested document "cookie": "sid=..."): name=value pairs after a ':'.
 bool confirm_cookie(const rules::rule_def &r, std::string_view t,
@@ -1767,6 +1833,9 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
                     t[end] == '\\' || t[end] == '\0' || t[end] == ';')
                ? end - 1
                : UINT32_MAX;
+  case rules::locator::after_word:
+    // From the word's last byte (confirm moves to the value).
+    return card_code_digits(t, end).second != 0 ? end - 1 : UINT32_MAX;
   case rules::locator::assignment: {
     // From the name's last byte (confirm moves to the value); a name with
     // no separator after it ("passwordless", "secrets.token_hex") is none.
@@ -1815,6 +1884,8 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
   case rules::locator::assignment:
     return assignment_value(t, from, assignment_limit(r, t, from), r.validator)
         .to;
+  case rules::locator::after_word:
+    return card_code_digits(t, from + 1).second;
   case rules::locator::command: {
     // To the end of the command: a line break (also a nested document's
     // "\n"), a pipe, ';', '&' or the end of the string.
@@ -1955,6 +2026,8 @@ keyed_secret secret_named(std::string_view key) {
   case 'e':
     if (ends("passphrase"))
       return keyed_secret::password;
+    if (ends("securitycode") || ends("cvvcode") || ends("cvccode"))
+      return keyed_secret::card_code;
     if (ends("cookie"))
       return keyed_secret::cookie;
     break;
@@ -1972,6 +2045,13 @@ keyed_secret secret_named(std::string_view key) {
           "subscriptionkey", "encryptionkey", "signingkey", "masterkey"})
       if (ends(name))
         return keyed_secret::secret;
+    break;
+  case 'v':
+  case 'c':
+  case '2':
+    if (ends("cvv") || ends("cvc") || ends("cvv2") || ends("cvc2") ||
+        ends("cav2"))
+      return keyed_secret::card_code;
     break;
   case 'h':
     if (validate::equals_ignore_case(key.substr(0, last), "auth") ||
@@ -2182,6 +2262,11 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
     if (!validate::basic_credential(val))
       return false;
     break;
+  case keyed_secret::card_code:
+    if ((val.size() != 3 && val.size() != 4) ||
+        !std::all_of(val.begin(), val.end(), is_digit))
+      return false;
+    break;
   case keyed_secret::cookie:
   case keyed_secret::none:
     break;
@@ -2311,6 +2396,13 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::cli_password:
     ok = confirm_cli_password(t, c);
     break;
+  case rules::check::card_code: {
+    auto [from, to] = card_code_digits(t, c.from + 1);
+    ok = to != 0;
+    c.from = from;
+    c.to = to;
+    break;
+  }
   case rules::check::vendor_key: {
     size_t n = validate::vendor_key(s);
     ok = n != 0;

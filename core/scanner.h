@@ -42,7 +42,13 @@ enum class keyed_secret : uint8_t {
   // secret (secret_assignment) only when the value is base64 of
   // "user:password".
   auth_credential,
+  // A card security code ("cvv", "card_cvc", "cvv2", "securityCode"):
+  // card_security_code, only when the value is 3 or 4 digits.
+  card_code,
 };
+// How many kinds there are (the last one's value plus one).
+inline constexpr size_t keyed_secret_kinds =
+    size_t(keyed_secret::card_code) + 1;
 
 struct key_context {
   bool phone = false;

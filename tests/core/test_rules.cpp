@@ -809,6 +809,38 @@ TEST(CreditCard, NearMissesSurvive) {
   expect_value_kept("id_4111111111111111x");
 }
 
+// PCI DSS forbids storing a card's security code (CVV2, CVC2, CID) after
+// authorisation, even encrypted: 3 or 4 digits right after its word.
+TEST(CreditCard, SecurityCodeAfterItsWord) {
+  expect_msg("card 4111 1111 1111 1111 exp 12/27 cvv 123",
+             "card [REDACTED_CREDIT_CARD] exp 12/27 cvv [REDACTED_CVV]");
+  for (const char *w :
+       {"CVV: ", "cvv2=", "CVC2 - ", "my cvc is ",
+        "Security code: ", "card_cvc: ", "cardCvv=", "CVV code: ", "cvv no. ",
+        "cvvNumber=", "CAV2 #", "cvc: '"}) {
+    SCOPED_TRACE(w);
+    expect_msg(std::string(w) + "4821", std::string(w) + "[REDACTED_CVV]");
+    expect_msg(std::string(w) + "482.", std::string(w) + "[REDACTED_CVV].");
+  }
+  // In a nested document, its escaped quotes among the separators.
+  expect_msg(R"({"cvv": "731"})", R"({"cvv": "[REDACTED_CVV]"})");
+  for (const char *kept :
+       {"CVV: ***", "cvv 12345", "cvv 12/27", "cvv is required", "cvv123",
+        "xcvv 123", "recvv 123", "CVV (3 digits)", "the security code 12",
+        "security code 4821-9931", "cvv.length == 3", "cvv: 1.5", "cvv 123abc",
+        "CVVS 123"})
+    expect_kept(kept);
+  // Under a key named for it, a value of 3 or 4 digits.
+  EXPECT_EQ(mask_doc(R"({"card":{"cvv":"123","cvc2":"9876",)"
+                     R"("securityCode":"4371","exp":"12/27"}})"),
+            R"({"card":{"cvv":"[REDACTED_CVV]","cvc2":"[REDACTED_CVV]",)"
+            R"("securityCode":"[REDACTED_CVV]","exp":"12/27"}})");
+  EXPECT_EQ(mask_doc(R"([["cvv","482"]])"), R"([["cvv","[REDACTED_CVV]"]])");
+  const std::string others =
+      R"({"cvv":"12345","cvc":"abc","cvv_hint":"123","cvv":123})";
+  EXPECT_EQ(mask_doc(others), others);
+}
+
 // ------------------------------------------------------------ IBAN
 
 TEST(Iban, CompactAndPrinted) {
