@@ -104,7 +104,7 @@ const rule_def k_rules[] = {
      "./_-"},
     {{"anthropic_key", "ANTHROPIC_KEY", P::specific_secret, true,
       "Anthropic API key sk-ant-api03-..."},
-     "sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_\\-]{80}", 0, 130,
+     "sk-ant-(?:api|admin|oat)[0-9]{2}-[A-Za-z0-9_\\-]{80}", 0, 130,
      edge::alnum, edge::token, check::none, context::none,
      locator::prefix, "sk-ant-", "_-"},
     {{"openai_key", "OPENAI_KEY", P::specific_secret, true,
@@ -117,34 +117,71 @@ const rule_def k_rules[] = {
     {{"ai_provider_key", "AI_API_KEY", P::specific_secret, true,
       "API key of an AI provider: Hugging Face hf_/api_org_, Groq gsk_, "
       "Perplexity pplx-, xAI xai-, Replicate r8_, OpenRouter sk-or-v1-, "
-      "LangSmith lsv2_pt_/lsv2_sk_ (each its own length and alphabet)"},
+      "LangSmith lsv2_pt_/lsv2_sk_, Pinecone pcsk_, Jina jina_, Voyage pa-, "
+      "E2B e2b_, Together tgp_v1_, DeepSeek/DashScope sk- + 32 hex (each its "
+      "own length and alphabet)"},
      // Short trigger; the key's length and alphabet are checked in code
      // (validate::vendor_key).
      "(?:hf_|api_org_|gsk_|pplx-|xai-|r8_|lsv2_pt_|lsv2_sk_)[A-Za-z0-9]{16}|"
-     "sk-or-v1-[0-9a-f]{16}",
+     "sk-or-v1-[0-9a-f]{16}|(?:pcsk_|jina_|pa-|tgp_v1_)[A-Za-z0-9_\\-]{16}|"
+     "(?:e2b_|sk-)[0-9a-f]{16}",
      0, 124, edge::alnum, edge::token, check::vendor_key, context::none,
      locator::prefix, "hf_|api_org_|gsk_|pplx-|xai-|r8_|lsv2_pt_|lsv2_sk_|"
-     "sk-or-v1-", "_-"},
+     "sk-or-v1-|pcsk_|jina_|pa-|tgp_v1_|e2b_|sk-", "_-"},
     {{"package_registry_token", "REGISTRY_TOKEN", P::specific_secret, true,
-      "package registry token: npm npm_, PyPI pypi-AgEIcHlwaS5vcmc..."},
-     "npm_[A-Za-z0-9]{16}|pypi-AgEIcHlwaS5vcmc", 0, 1020, edge::alnum,
-     edge::token, check::vendor_key, context::none,
-     locator::prefix, "npm_|pypi-", "_-"},
+      "package registry token: npm npm_, PyPI pypi-AgEIcHlwaS5vcmc..., "
+      "RubyGems rubygems_, Clojars CLOJARS_"},
+     "npm_[A-Za-z0-9]{16}|pypi-AgEIcHlwaS5vcmc|rubygems_[0-9a-f]{16}|"
+     "CLOJARS_[A-Za-z0-9]{16}",
+     0, 1020, edge::alnum, edge::token, check::vendor_key, context::none,
+     locator::prefix, "npm_|pypi-|rubygems_|CLOJARS_", "_-"},
     {{"saas_api_key", "API_KEY", P::specific_secret, true,
       "API key or token of a service an agent's tools call: SendGrid SG., "
       "Shopify shpat_/shpca_/shppa_/shpss_, DigitalOcean dop_/doo_/dor_v1_, "
       "Docker Hub dckr_pat_, HashiCorp Vault hvs., Databricks dapi, "
       "Supabase sbp_, Linear lin_api_, Postman PMAK-, Grafana glsa_, New "
-      "Relic NRAK-, Tavily tvly-, Firecrawl fc-, Mailgun key-, a Telegram "
-      "bot's token after its id and ':' (each its own length and alphabet)"},
+      "Relic NRAK-/NRII-, Tavily tvly-, Firecrawl fc-, Mailgun key-, a "
+      "Telegram bot's token after its id and ':', Notion ntn_, Sentry "
+      "sntryu_, Heroku HRKU-, Doppler dp.*., PostHog phx_, Square sq0atp-/"
+      "sq0csp-, Pulumi pul-, Dropbox sl., Figma figd_, HubSpot pat-na1-, "
+      "Airtable pat, Brevo xkeysib-, PlanetScale pscale_, Fly.io fo1_, "
+      "Shippo, Flutterwave FLWSECK-, Contentful CFPAT-, Dynatrace dt0c01., "
+      "EasyPost EZAK, Infracost ico-, Prefect pnu_, ReadMe rdme_, Scalingo "
+      "tk-us-, Resend re_, Alibaba LTAI, Adobe p8e-, Artifactory AKCp, "
+      "Duffel, Vault hvb., Twilio SK, Cloudflare v1.0- (each its own length "
+      "and alphabet)"},
      "(?:SG\\.|hvs\\.|dckr_pat_|:AA)[A-Za-z0-9_\\-]{16}|"
      "(?:shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|dapi|sbp_|"
-     "lin_api_|PMAK-|glsa_|NRAK-|tvly-dev-|tvly-|fc-|key-)[A-Za-z0-9]{16}",
-     0, 210, edge::alnum, edge::token, check::vendor_key, context::none,
+     "lin_api_|PMAK-|glsa_|NRAK-|tvly-dev-|tvly-|fc-|key-)[A-Za-z0-9]{16}|"
+     "(?:ntn_|phx_|pnu_|ico-|p8e-|EZAK|EZTK|LTAI|AKCp)[A-Za-z0-9]{16}|"
+     "(?:sntryu_|pul-|shippo_live_|shippo_test_|SK|xkeysib-|xsmtpsib-)"
+     "[0-9a-f]{16}|"
+     "(?:HRKU-AA|sq0atp-|sq0csp-|figd_|pscale_tkn_|pscale_pw_|pscale_oauth_|"
+     "fo1_|CFPAT-|tk-us-|duffel_live_|duffel_test_|hvb\\.|NRII-|sl\\.|"
+     "sl\\.u\\.)[A-Za-z0-9_\\-]{16}|"
+     "dp\\.(?:pt|ct|sa|scim|audit|st)\\.[A-Za-z0-9_.\\-]{16}|"
+     "pat-(?:na|eu)1-[0-9a-f]{8}-|pat[A-Za-z0-9]{14}\\.[0-9a-f]{8}|"
+     "FLWSECK(?:_TEST)?-[0-9a-z]{16}|dt0c01\\.[A-Za-z0-9]{16}|"
+     "rdme_[a-z0-9]{16}|re_[A-Za-z0-9]{8}_[A-Za-z0-9]{8}|v1\\.0-[0-9a-f]{24}-",
+     0, 320, edge::alnum, edge::token, check::vendor_key, context::none,
      locator::prefix,
      "SG.|hvs.|dckr_pat_|shpat_|shpca_|shppa_|shpss_|dop_v1_|doo_v1_|dor_v1_|"
-     "dapi|sbp_|lin_api_|PMAK-|glsa_|NRAK-|tvly-|fc-|key-|AA",
+     "dapi|sbp_|lin_api_|PMAK-|glsa_|NRAK-|tvly-|fc-|key-|AA|ntn_|phx_|pnu_|"
+     "ico-|p8e-|EZAK|EZTK|LTAI|AKCp|sntryu_|pul-|shippo_|SK|xkeysib-|"
+     "xsmtpsib-|HRKU-AA|sq0atp-|sq0csp-|figd_|pscale_|fo1_|CFPAT-|tk-us-|"
+     "duffel_|hvb.|NRII-|sl.|dp.|pat|FLWSECK|dt0c01.|rdme_|re_|v1.0-",
      "_-."},
+    {{"service_token", "API_KEY", P::specific_secret, true,
+      "token of a service written in base64 with '+', '/' or '=': Sentry "
+      "org sntrys_, 1Password service account ops_, Fly.io fm1a_/fm1r_/fm2_, "
+      "Grafana Cloud glc_, Frame.io fio-u-, Atlassian ATATT3, an age secret "
+      "key AGE-SECRET-KEY-1 (each its own length and alphabet)"},
+     "(?:sntrys_eyJ|ops_eyJ|fm1a_|fm1r_|fm2_|glc_|fio-u-|ATATT3)"
+     "[A-Za-z0-9+/_\\-]{16}|AGE-SECRET-KEY-1[0-9A-Z]{16}",
+     0, 2020, edge::alnum, edge::b64, check::vendor_key, context::none,
+     locator::prefix,
+     "sntrys_|ops_|fm1a_|fm1r_|fm2_|glc_|fio-u-|ATATT3|AGE-SECRET-KEY-1",
+     "_-+/="},
     {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
       "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},
      "sk-lf-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-"

@@ -1717,16 +1717,22 @@ uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
   }
 }
 
-// First occurrence at or after `from` (and before `end`) of any of the
-// '|'-separated literals in `alternatives`.
-uint32_t first_prefix(std::string_view t, uint32_t from, uint32_t end,
-                      std::string_view alternatives) {
+// First occurrence at or after `from` (and before `end`) of any of rule
+// r's '|'-separated prefix literals that passes its left edge check: one
+// glued to a letter before it starts no match ("compat_key-..." holds a
+// Mailgun key, not an Airtable "pat..."), and would hide a later one.
+uint32_t first_prefix(const rules::rule_def &r, std::string_view t,
+                      uint32_t from, uint32_t end) {
   uint32_t best = UINT32_MAX;
+  std::string_view alternatives = r.prefix;
   std::string_view window = t.substr(from, end - from);
   while (!alternatives.empty()) {
     size_t bar = alternatives.find('|');
     std::string_view lit = alternatives.substr(0, bar);
     size_t at = window.find(lit);
+    while (at != std::string_view::npos && from + at < best &&
+           !left_edge_ok(r, t, from + uint32_t(at)))
+      at = window.find(lit, at + 1);
     if (at != std::string_view::npos)
       best = std::min(best, from + uint32_t(at));
     if (bar == std::string_view::npos)
@@ -1775,7 +1781,7 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
       return at == std::string_view::npos ? UINT32_MAX : floor + uint32_t(at);
     }
     uint32_t from = back_over(t, end, r.max_len, r.token_chars);
-    return first_prefix(t, from, end, r.prefix);
+    return first_prefix(r, t, from, end);
   }
   case rules::locator::email: {
     uint32_t at = back_over(t, end, 254, ".-");
@@ -1863,7 +1869,7 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
     run.begin = back_over(t, end, end, r.token_chars);
   run.end = end;
   uint32_t floor = end > r.max_len ? end - r.max_len : 0;
-  return first_prefix(t, std::max(run.begin, floor), end, r.prefix);
+  return first_prefix(r, t, std::max(run.begin, floor), end);
 }
 
 uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,

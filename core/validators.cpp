@@ -567,14 +567,27 @@ bool github_token(std::string_view text) {
 namespace {
 
 // base36: digits and small letters, not hex alone (a hash after a "key-").
-enum class alphabet : uint8_t { letters, alnum, base36, hex, b64url };
+// b64: base64 of either alphabet with its padding ('+', '/', '=', '_', '-').
+// uuid: small hex digits and '-'.
+enum class alphabet : uint8_t {
+  letters,
+  alnum,
+  base36,
+  hex,
+  b64url,
+  b64,
+  uuid
+};
 
 struct key_shape {
   std::string_view prefix;
   uint16_t min, max; // length of the run after the prefix
   alphabet chars;
-  int8_t sep_at = -1; // where the run holds `sep` (LangSmith: 32 hex, '_')
+  int16_t sep_at = -1; // where the run holds `sep` (LangSmith: 32 hex, '_')
   char sep = '_';
+  // Doppler's service tokens name their config between the prefix and the
+  // key: "dp.st.prd." (2-35 of small letters, digits, '_', '-', then '.').
+  bool slug = false;
 };
 
 // Published formats (the vendors' documentation and the secret scanners'
@@ -589,8 +602,16 @@ constexpr key_shape k_key_shapes[] = {
     {"sk-or-v1-", 64, 64, alphabet::hex, -1},    // OpenRouter
     {"lsv2_pt_", 43, 43, alphabet::hex, 32},     // LangSmith personal
     {"lsv2_sk_", 43, 43, alphabet::hex, 32},     // LangSmith service
+    {"pcsk_", 69, 70, alphabet::b64url, -1},     // Pinecone
+    {"jina_", 60, 60, alphabet::b64url, -1},     // Jina AI
+    {"pa-", 43, 43, alphabet::b64url, -1},       // Voyage AI
+    {"e2b_", 40, 40, alphabet::hex, -1},         // E2B
+    {"tgp_v1_", 43, 43, alphabet::b64url, -1},   // Together AI
+    {"sk-", 32, 32, alphabet::hex, -1},          // DeepSeek, Alibaba DashScope
     {"npm_", 36, 36, alphabet::alnum, -1},       // npm access token
     {"pypi-AgEIcHlwaS5vcmc", 50, 1000, alphabet::b64url, -1}, // PyPI
+    {"rubygems_", 48, 48, alphabet::hex, -1},                 // RubyGems
+    {"CLOJARS_", 60, 60, alphabet::alnum, -1},                // Clojars
     // Services an agent's tools call (saas_api_key).
     {"SG.", 66, 66, alphabet::b64url, 22, '.'},  // SendGrid: 22 '.' 43
     {"shpat_", 32, 32, alphabet::hex, -1},       // Shopify access token
@@ -612,6 +633,63 @@ constexpr key_shape k_key_shapes[] = {
     {"tvly-", 32, 32, alphabet::alnum, -1},      // Tavily
     {"fc-", 32, 32, alphabet::hex, -1},          // Firecrawl
     {"key-", 32, 32, alphabet::base36, -1},      // Mailgun (legacy API key)
+    {"ntn_", 46, 46, alphabet::alnum, -1},       // Notion integration
+    {"sntryu_", 64, 64, alphabet::hex, -1},      // Sentry user token
+    {"HRKU-AA", 58, 58, alphabet::b64url, -1},   // Heroku
+    {"dp.pt.", 40, 44, alphabet::alnum, -1},     // Doppler personal
+    {"dp.ct.", 40, 44, alphabet::alnum, -1},     // Doppler CLI
+    {"dp.sa.", 40, 44, alphabet::alnum, -1},     // Doppler service account
+    {"dp.scim.", 40, 44, alphabet::alnum, -1},   // Doppler SCIM
+    {"dp.audit.", 40, 44, alphabet::alnum, -1},  // Doppler audit
+    {"dp.st.", 40, 44, alphabet::alnum, -1, '_', true}, // Doppler service
+    {"phx_", 40, 48, alphabet::alnum, -1},              // PostHog personal
+    {"sq0atp-", 22, 60, alphabet::b64url, -1},          // Square access token
+    {"sq0csp-", 43, 43, alphabet::b64url, -1},          // Square OAuth secret
+    {"pul-", 40, 40, alphabet::hex, -1},                // Pulumi
+    {"sl.u.", 130, 160, alphabet::b64url, -1},          // Dropbox short-lived
+    {"sl.", 130, 152, alphabet::b64url, -1},            // Dropbox short-lived
+    {"figd_", 38, 42, alphabet::b64url, -1},            // Figma
+    {"pat-na1-", 36, 36, alphabet::uuid, -1},           // HubSpot private app
+    {"pat-eu1-", 36, 36, alphabet::uuid, -1},           // HubSpot private app
+    {"pat", 79, 79, alphabet::alnum, 14, '.'},       // Airtable: 14 '.' 64 hex
+    {"xkeysib-", 81, 81, alphabet::alnum, 64, '-'},  // Brevo: 64 hex '-' 16
+    {"xsmtpsib-", 81, 81, alphabet::alnum, 64, '-'}, // Brevo SMTP
+    {"pscale_tkn_", 32, 64, alphabet::b64url, -1},   // PlanetScale
+    {"pscale_pw_", 32, 64, alphabet::b64url, -1},    // PlanetScale password
+    {"pscale_oauth_", 32, 64, alphabet::b64url, -1}, // PlanetScale OAuth
+    {"fo1_", 43, 43, alphabet::b64url, -1},          // Fly.io org token
+    {"shippo_live_", 40, 40, alphabet::hex, -1},     // Shippo
+    {"shippo_test_", 40, 40, alphabet::hex, -1},     // Shippo
+    {"FLWSECK-", 34, 34, alphabet::alnum, 32, '-'},  // Flutterwave: 32 '-' X
+    {"FLWSECK_TEST-", 34, 34, alphabet::alnum, 32, '-'}, // Flutterwave test
+    {"CFPAT-", 43, 43, alphabet::b64url, -1},            // Contentful
+    {"dt0c01.", 89, 89, alphabet::alnum, 24, '.'},       // Dynatrace: 24 '.' 64
+    {"EZAK", 54, 54, alphabet::alnum, -1},               // EasyPost
+    {"EZTK", 54, 54, alphabet::alnum, -1},               // EasyPost test
+    {"ico-", 32, 32, alphabet::alnum, -1},               // Infracost
+    {"pnu_", 36, 36, alphabet::alnum, -1},               // Prefect
+    {"rdme_", 70, 70, alphabet::base36, -1},             // ReadMe
+    {"tk-us-", 48, 48, alphabet::b64url, -1},            // Scalingo
+    {"re_", 33, 33, alphabet::alnum, 8},                 // Resend: 8 '_' 24
+    {"LTAI", 20, 20, alphabet::alnum, -1},               // Alibaba Cloud key id
+    {"p8e-", 32, 32, alphabet::alnum, -1},               // Adobe
+    {"AKCp", 69, 69, alphabet::alnum, -1},               // JFrog Artifactory
+    {"duffel_live_", 43, 43, alphabet::b64url, -1},      // Duffel
+    {"duffel_test_", 43, 43, alphabet::b64url, -1},      // Duffel
+    {"hvb.", 138, 300, alphabet::b64url, -1},    // HashiCorp Vault batch
+    {"NRII-", 32, 32, alphabet::b64url, -1},     // New Relic insert key
+    {"SK", 32, 32, alphabet::hex, -1},           // Twilio API key
+    {"v1.0-", 171, 171, alphabet::hex, 24, '-'}, // Cloudflare Origin CA
+    // Base64 with '+', '/' and '=' (service_token).
+    {"sntrys_eyJ", 100, 400, alphabet::b64, -1},       // Sentry org token
+    {"ops_eyJ", 250, 2000, alphabet::b64, -1},         // 1Password service acct
+    {"fm1a_", 100, 2000, alphabet::b64, -1},           // Fly.io macaroon
+    {"fm1r_", 100, 2000, alphabet::b64, -1},           // Fly.io macaroon
+    {"fm2_", 100, 2000, alphabet::b64, -1},            // Fly.io macaroon
+    {"glc_", 32, 400, alphabet::b64, -1},              // Grafana Cloud
+    {"fio-u-", 64, 64, alphabet::b64, -1},             // Frame.io
+    {"ATATT3", 186, 186, alphabet::b64, -1},           // Atlassian API token
+    {"AGE-SECRET-KEY-1", 58, 58, alphabet::alnum, -1}, // age secret key
     // Telegram bot token's secret, after "<bot id>:" (scan::confirm checks
     // the id)
     {"AA", 33, 33, alphabet::b64url, -1},
@@ -629,6 +707,11 @@ bool in_alphabet(char c, alphabet a) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   case alphabet::b64url:
     return is_alnum(c) || c == '_' || c == '-';
+  case alphabet::b64:
+    return is_alnum(c) || c == '_' || c == '-' || c == '+' || c == '/' ||
+           c == '=';
+  case alphabet::uuid:
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
   }
   return false;
 }
@@ -636,32 +719,50 @@ bool in_alphabet(char c, alphabet a) {
 } // namespace
 
 size_t vendor_key(std::string_view text) {
+  // Several shapes may share a prefix's start ("pat-na1-", "pat"; "sl.u.",
+  // "sl."): each is tried in turn.
   for (const key_shape &k : k_key_shapes) {
     if (!text.starts_with(k.prefix))
       continue;
     std::string_view rest = text.substr(k.prefix.size());
+    size_t slug = 0;
+    if (k.slug) {
+      while (slug < rest.size() && slug <= 35 &&
+             ((rest[slug] >= 'a' && rest[slug] <= 'z') ||
+              is_digit(rest[slug]) || rest[slug] == '_' || rest[slug] == '-'))
+        ++slug;
+      slug =
+          slug >= 2 && slug < rest.size() && rest[slug] == '.' ? slug + 1 : 0;
+      rest.remove_prefix(slug);
+    }
     // The run ends where no key byte can follow: a letter or digit after a
     // key of letters makes the whole run something else.
+    const bool b64 = k.chars == alphabet::b64;
     size_t n = 0;
-    while (n < rest.size() && (is_alnum(rest[n]) ||
-                               (k.chars == alphabet::b64url &&
-                                (rest[n] == '_' || rest[n] == '-')) ||
-                               (int(n) == k.sep_at && rest[n] == k.sep)))
+    while (n < rest.size() &&
+           (is_alnum(rest[n]) ||
+            ((k.chars == alphabet::b64url || b64) &&
+             (rest[n] == '_' || rest[n] == '-')) ||
+            (b64 && (rest[n] == '+' || rest[n] == '/' || rest[n] == '=')) ||
+            (k.chars == alphabet::uuid && rest[n] == '-') ||
+            (int(n) == k.sep_at && rest[n] == k.sep)))
       ++n;
     if (n < k.min || n > k.max)
-      return 0;
+      continue;
     std::string_view body = rest.substr(0, n);
-    for (size_t i = 0; i < n; ++i)
-      if (int(i) == k.sep_at ? body[i] != k.sep
-                             : !in_alphabet(body[i], k.chars))
-        return 0;
+    bool shaped = true;
+    for (size_t i = 0; i < n && shaped; ++i)
+      shaped =
+          int(i) == k.sep_at ? body[i] == k.sep : in_alphabet(body[i], k.chars);
+    if (!shaped)
+      continue;
     if (is_placeholder(body) || entropy_compare(body, 3.0) <= 0)
       return 0;
     if (k.chars == alphabet::base36 &&
         std::none_of(body.begin(), body.end(),
                      [](char c) { return c >= 'g' && c <= 'z'; }))
       return 0;
-    return k.prefix.size() + n;
+    return k.prefix.size() + slug + n;
   }
   return 0;
 }

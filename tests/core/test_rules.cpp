@@ -1253,6 +1253,122 @@ TEST(Secrets, ServiceApiKeys) {
     expect_value_kept(kept);
 }
 
+// n bytes of `alphabet`, random-looking and the same on every run.
+std::string random_run(size_t n, std::string_view alphabet, uint32_t seed) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    out += alphabet[(seed >> 16) % alphabet.size()];
+  }
+  return out;
+}
+
+// More vendors' keys, as their documentation and the secret scanners'
+// rule sets (gitleaks, trufflehog) give them: AI providers and vector
+// stores an agent calls, registries, and the tokens of platforms a coding
+// agent's trace shows (Notion, Sentry, Heroku, Doppler, 1Password...).
+TEST(Secrets, MoreVendorKeys) {
+  const std::string_view alnum =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const std::string b64url = std::string(alnum) + "-_";
+  const std::string b64 = std::string(alnum) + "+/";
+  const std::string_view hex = "0123456789abcdef";
+  const std::string_view upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  const std::string_view lower36 = "abcdefghijklmnopqrstuvwxyz0123456789";
+  uint32_t seed = 7;
+  auto r = [&](size_t n, std::string_view a) {
+    return random_run(n, a, ++seed);
+  };
+  const std::string uuid = r(8, hex) + "-" + r(4, hex) + "-" + r(4, hex) + "-" +
+                           r(4, hex) + "-" + r(12, hex);
+  struct c {
+    std::string value, entity;
+  } cases[] = {
+      {"pcsk_" + r(5, alnum) + "_" + r(63, alnum), "AI_API_KEY"},
+      {"jina_" + r(32, hex) + r(28, b64url), "AI_API_KEY"},
+      {"pa-" + r(43, b64url), "AI_API_KEY"},
+      {"e2b_" + r(40, hex), "AI_API_KEY"},
+      {"tgp_v1_" + r(43, b64url), "AI_API_KEY"},
+      {"sk-" + r(32, hex), "AI_API_KEY"}, // DeepSeek, DashScope
+      {"sk-ant-oat01-" + r(93, b64url) + "AA", "ANTHROPIC_KEY"},
+      {"rubygems_" + r(48, hex), "REGISTRY_TOKEN"},
+      {"CLOJARS_" + r(60, alnum), "REGISTRY_TOKEN"},
+      {"ntn_" + r(11, "0123456789") + r(35, alnum), "API_KEY"},
+      {"sntryu_" + r(64, hex), "API_KEY"},
+      {"HRKU-AA" + r(58, b64url), "API_KEY"},
+      {"dp.pt." + r(43, alnum), "API_KEY"},
+      {"dp.st." + r(43, alnum), "API_KEY"},
+      {"dp.st.prd." + r(43, alnum), "API_KEY"},
+      {"phx_" + r(43, alnum), "API_KEY"},
+      {"sq0atp-" + r(22, b64url), "API_KEY"},
+      {"sq0csp-" + r(43, b64url), "API_KEY"},
+      {"pul-" + r(40, hex), "API_KEY"},
+      {"sl." + r(135, b64url), "API_KEY"},
+      {"sl.u." + r(140, b64url), "API_KEY"},
+      {"figd_" + r(40, b64url), "API_KEY"},
+      {"pat-na1-" + uuid, "API_KEY"},
+      {"pat" + r(14, alnum) + "." + r(64, hex), "API_KEY"},
+      {"xkeysib-" + r(64, hex) + "-" + r(16, alnum), "API_KEY"},
+      {"pscale_tkn_" + r(43, b64url), "API_KEY"},
+      {"fo1_" + r(43, b64url), "API_KEY"},
+      {"shippo_live_" + r(40, hex), "API_KEY"},
+      {"FLWSECK-" + r(32, lower36) + "-X", "API_KEY"},
+      {"CFPAT-" + r(43, b64url), "API_KEY"},
+      {"dt0c01." + r(24, upper) + "." + r(64, upper), "API_KEY"},
+      {"EZAK" + r(54, alnum), "API_KEY"},
+      {"ico-" + r(32, alnum), "API_KEY"},
+      {"pnu_" + r(36, alnum), "API_KEY"},
+      {"rdme_" + r(70, lower36), "API_KEY"},
+      {"tk-us-" + r(48, b64url), "API_KEY"},
+      {"re_" + r(8, alnum) + "_" + r(24, alnum), "API_KEY"},
+      {"LTAI" + r(20, alnum), "API_KEY"},
+      {"p8e-" + r(32, alnum), "API_KEY"},
+      {"AKCp" + r(69, alnum), "API_KEY"},
+      {"duffel_test_" + r(43, b64url), "API_KEY"},
+      {"hvb." + r(150, b64url), "API_KEY"},
+      {"NRII-" + r(32, b64url), "API_KEY"},
+      {"SK" + r(32, hex), "API_KEY"}, // Twilio
+      {"v1.0-" + r(24, hex) + "-" + r(146, hex), "API_KEY"},
+      {"sntrys_eyJpYXQiOjE2OTQ1OTM4NjYuNjE0MjcsInVybCI6Imh0dHBzOi8vc2VudHJ5"
+       "LmlvIiwicmVnaW9uX3VybCI6Imh0dHBzOi8vdXMuc2VudHJ5LmlvIiwib3JnIjoiYWNt"
+       "ZSJ9_" +
+           r(43, b64),
+       "API_KEY"},
+      {"ops_eyJ" + r(300, b64) + "==", "API_KEY"},
+      {"fm2_" + r(300, b64) + "==", "API_KEY"},
+      {"glc_" + r(80, b64) + "=", "API_KEY"},
+      {"fio-u-" + r(64, b64url), "API_KEY"},
+      {"ATATT3" + r(177, b64url) + "=" + r(8, "0123456789ABCDEF"), "API_KEY"},
+      {"AGE-SECRET-KEY-1" + r(58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"),
+       "API_KEY"},
+  };
+  for (const auto &k : cases) {
+    SCOPED_TRACE(k.value);
+    expect_masked_as(k.value, k.entity);
+    // One byte short: none (the shapes of variable length need fewer).
+    if (k.value.size() < 100 && !k.value.starts_with("dp.") &&
+        !k.value.starts_with("phx_") && !k.value.starts_with("sq0atp-") &&
+        !k.value.starts_with("figd_") && !k.value.starts_with("pscale_") &&
+        !k.value.starts_with("pcsk_") && !k.value.starts_with("glc_") &&
+        !k.value.starts_with("FLWSECK-"))
+      expect_value_kept(k.value.substr(0, k.value.size() - 1));
+  }
+  // Two keys in one token run: a prefix glued to a letter before it
+  // ("compat") starts none, and does not hide the key after it.
+  const std::string mailgun = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
+  expect_msg("compat_" + mailgun, "compat_[REDACTED_API_KEY]");
+  // Near misses: words and names that start like a key, placeholders.
+  for (const char *kept :
+       {"compat_pattern_matching_v2", "re_run_pipeline_nightly_job_for_all",
+        "pre_processing_step_v2 and are_you_sure", "pattern.deadbeefdeadbeef",
+        "TASK-1234 SKU-998877", "v1.0-beta v1.0-rc1 dp.st.config pa-rent",
+        "the e2b_sandbox_template_id", "xkeysib-YOUR-API-KEY",
+        "ico-128x128.png", "ATATT3 is the prefix of Atlassian tokens",
+        "phx_YOUR_POSTHOG_PERSONAL_API_KEY_HERE_PLEASE",
+        "sk-00000000000000000000000000000000"})
+    expect_kept(kept);
+}
+
 TEST(Secrets, PublicKeysAndPlaceholdersSurvive) {
   expect_value_kept("pk-lf-1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d");
   expect_value_kept("pk_live_Xk9fQ2mL7pR4vT8wZ1nB5cD3");
