@@ -313,6 +313,20 @@ const rule_def k_rules[] = {
      "openssl|htpasswd|az login|net user|chpasswd|AUTH",
      0, 400, edge::none, edge::none, check::cli_password, context::none,
      locator::command},
+    {{"call_password", "PASSWORD", P::generic_secret, true,
+      "password or secret a call in code passes as a string literal, by its "
+      "place: login(USER, PW), HTTPBasicAuth/BasicAuth/SetBasicAuth(USER, "
+      "PW), auth=(USER, PW), smtp.PlainAuth(ID, USER, PW, HOST), "
+      "NetworkCredential/...Credentials(USER, PW), ClientSecretCredential("
+      "TENANT, CLIENT, SECRET), mysqli_connect/new PDO(HOST, USER, PW), "
+      "simple_bind_s(DN, PW), nodemailer's { user: ..., pass: PW } (the "
+      "call stays)"},
+     // The call names; the arguments are read in code
+     // (scan::call_password_value).
+     "login\\(|Auth\\(|auth=\\(|auth = \\(|Credential\\(|Credentials\\(|"
+     "_connect\\(|PDO\\(|simple_bind|pass:",
+     0, 400, edge::none, edge::none, check::call_password, context::none,
+     locator::after_word},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,
       "credential of an Authorization header of another scheme than Bearer "
       "and Basic (Token, ApiKey, Key, Digest...), or a bare one (the "

@@ -48,6 +48,7 @@ enum class check : uint8_t {
   cookie,        // a Cookie header's value: to the end of its line
   cli_password,  // the password option of the command named at the match
   card_code,     // 3 or 4 digits right after a card security code's word
+  call_password, // a string literal a call in code passes as its password
 };
 
 enum class context : uint8_t {
@@ -84,6 +85,10 @@ struct rule_def {
 };
 
 std::span<const rule_def> table();
+
+// The longest literal of a locator::prefix rule's `prefix` (rule_set.cpp
+// refuses a longer one: scan::locate_start relies on it).
+inline constexpr uint32_t prefix_max_len = 32;
 
 // Rules whose every match lies in a digit cluster (digits with at most 3
 // other bytes between consecutive ones) holding 8+ digits (phones, cards,

@@ -1243,6 +1243,201 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
   return {i, j};
 }
 
+// Where the quoted string literal at t[i] (', " or `, or \" and the like
+// in a JSON document nested in the string: code in a tool call's
+// arguments) ends, its contents between the quotes: on one line, no
+// escapes of its own (a literal with a backslash is left alone), at most
+// 128 bytes. 0 when there is none.
+uint32_t literal_end(std::string_view t, uint32_t i) {
+  const uint32_t n = uint32_t(t.size());
+  uint32_t b = 0;
+  while (i + b < n && t[i + b] == '\\' && b < 8)
+    ++b;
+  const uint32_t open = i + b;
+  if (open >= n || (t[open] != '"' && t[open] != '\'' && t[open] != '`'))
+    return 0;
+  const char q = t[open];
+  uint32_t j = open + 1;
+  while (j < n && j - open <= 129 && t[j] != q && t[j] != '\\' &&
+         t[j] != '\n' && t[j] != '\r' && t[j] != '\0')
+    ++j;
+  if (j - open > 129)
+    return 0;
+  if (b == 0)
+    return j < n && t[j] == q ? j + 1 : 0;
+  // Closed by as many backslashes and the same quote.
+  return j + b < n && t[j + b] == q &&
+                 t.substr(j, b).find_first_not_of('\\') ==
+                     std::string_view::npos
+             ? j + b + 1
+             : 0;
+}
+
+// Where whitespace at t[i] ends, a nested document's "\n", "\t" and "\r"
+// escapes (any run of backslashes before the letter) counting.
+uint32_t code_space_end(std::string_view t, uint32_t i) {
+  const uint32_t n = uint32_t(t.size());
+  while (i < n) {
+    if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
+      ++i;
+      continue;
+    }
+    uint32_t k = i;
+    while (k < n && t[k] == '\\' && k - i < 8)
+      ++k;
+    if (k == i || k >= n || (t[k] != 'n' && t[k] != 't' && t[k] != 'r'))
+      break;
+    i = k + 1;
+  }
+  return i;
+}
+
+// Which argument of the call named `fn` is the password, or 0: login(USER,
+// PW) (smtplib, imaplib, ftplib); requests' HTTPBasicAuth/HTTPDigestAuth,
+// aiohttp's BasicAuth, Go's SetBasicAuth; Go's smtp.PlainAuth(IDENTITY,
+// USER, PW, HOST); .NET's NetworkCredential, Apache's and AWS's
+// ...Credentials(USER or KEY ID, PW or SECRET); Azure's
+// ClientSecretCredential(TENANT, CLIENT, SECRET) and
+// UsernamePasswordCredential(CLIENT, USER, PW); PHP's mysqli_connect(HOST,
+// USER, PW) and new PDO(DSN, USER, PW); LDAP's simple_bind_s(DN, PW).
+uint32_t password_argument(std::string_view fn) {
+  if (fn == "login" || fn.ends_with("BasicAuth") ||
+      fn.ends_with("DigestAuth") || fn.ends_with("ProxyAuth") ||
+      fn == "NetworkCredential" || fn.ends_with("Credentials") ||
+      fn == "simple_bind_s" || fn == "simple_bind" || fn == "bind_s")
+    return 2;
+  if (fn.ends_with("PlainAuth") || fn.ends_with("ClientSecretCredential") ||
+      fn == "UsernamePasswordCredential" || fn == "mysqli_connect" ||
+      fn == "mysql_connect" || fn == "mysql_pconnect" || fn == "PDO")
+    return 3;
+  return 0;
+}
+
+// The password a call in code passes by its place, or nodemailer's "pass:"
+// next to its "user:", where a pass-1 hit of call_password ends at `end`
+// ("login(", "Auth(", "auth=(", "Credential(", "_connect(", "PDO(",
+// "simple_bind", "pass:"): the contents [from, to) of that argument, a
+// string literal, or {0, 0}. An argument given by name ("password=...") is
+// password_assignment's; one that is no literal (a variable) holds nothing
+// to hide.
+std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
+                                                  uint32_t end) {
+  const uint32_t n = uint32_t(t.size());
+  auto skip_space = [&](uint32_t i) { return code_space_end(t, i); };
+  auto word_start = [&](uint32_t at) {
+    return at == 0 || !(is_alnum(t[at - 1]) || t[at - 1] == '_');
+  };
+  auto literal = [&](uint32_t i) -> std::pair<uint32_t, uint32_t> {
+    const uint32_t e = literal_end(t, i);
+    if (e == 0)
+      return {0, 0};
+    uint32_t b = 0;
+    while (t[i + b] == '\\')
+      ++b;
+    if (e - i < 2 * b + 3)
+      return {0, 0}; // empty
+    // What may follow the literal: the next argument, the call's end, or a
+    // conversion ("...".toCharArray(), .encode()).
+    const uint32_t k = skip_space(e);
+    if (k < n && t[k] != ',' && t[k] != ')' && t[k] != '.' && t[k] != '}')
+      return {0, 0};
+    return {i + b + 1, e - b - 1};
+  };
+  if (t[end - 1] == ':') {
+    // nodemailer: auth: { user: ..., pass: "..." }: "pass" a word of its
+    // own, a "user" (or "username") key within the 200 bytes before it.
+    const uint32_t name = end - 5;
+    if (!word_start(name))
+      return {0, 0};
+    const uint32_t floor = name > 200 ? name - 200 : 0;
+    std::string_view before = t.substr(floor, name - floor);
+    bool user = false;
+    for (std::string_view key :
+         {"user:", "user\":", "user\\\":", "user':", "username:"})
+      user = user || before.find(key) != std::string_view::npos;
+    if (!user)
+      return {0, 0};
+    return literal(skip_space(end));
+  }
+  uint32_t open = end - 1;
+  if (t[open] == 'd') {
+    // "simple_bind", then "_s(" or "(".
+    open = end;
+    if (open + 2 < n && t[open] == '_' && t[open + 1] == 's')
+      open += 2;
+    if (open >= n || t[open] != '(')
+      return {0, 0};
+  }
+  uint32_t place;
+  if (t[open - 1] == '=' || t[open - 1] == ' ') {
+    // requests' and httpx's auth=("USER", "PW") tuple.
+    uint32_t k = open;
+    while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '='))
+      --k;
+    if (k < 4 || t.substr(k - 4, 4) != "auth" || !word_start(k - 4))
+      return {0, 0};
+    place = 2;
+  } else {
+    uint32_t k = open;
+    while (k > 0 && (is_alnum(t[k - 1]) || t[k - 1] == '_'))
+      --k;
+    place = password_argument(t.substr(k, open - k));
+  }
+  if (place == 0)
+    return {0, 0};
+  uint32_t i = open + 1;
+  for (uint32_t arg = 1; arg < place; ++arg) {
+    // An argument before the password: a literal, or an expression up to
+    // its ',' (brackets and literals inside it skipped), not given by name.
+    i = skip_space(i);
+    uint32_t depth = 0, start = i;
+    while (i < n && i - start < 200) {
+      const char ch = t[i];
+      if (ch == '"' || ch == '\'' || ch == '`' || ch == '\\') {
+        const uint32_t e = literal_end(t, i);
+        if (e != 0) {
+          i = e;
+          continue;
+        }
+        const uint32_t w = code_space_end(t, i);
+        if (ch != '\\' || w == i)
+          return {0, 0};
+        i = w;
+        continue;
+      }
+      if (depth == 0 && (ch == ',' || ch == ')'))
+        break;
+      if (ch == '(' || ch == '[' || ch == '{')
+        ++depth;
+      else if (ch == ')' || ch == ']' || ch == '}')
+        --depth;
+      else if (depth == 0 && ch == '=')
+        return {0, 0}; // a keyword argument
+      ++i;
+    }
+    if (i >= n || t[i] != ',' || i == start)
+      return {0, 0};
+    ++i;
+  }
+  return literal(skip_space(i));
+}
+
+// The value a locator::after_word rule reads after its word, which a
+// pass-1 hit ends at `end`.
+std::pair<uint32_t, uint32_t>
+after_word_value(const rules::rule_def &r, std::string_view t, uint32_t end) {
+  if (r.validator == rules::check::card_code)
+    return card_code_digits(t, end);
+  auto v = call_password_value(t, end);
+  if (v.second == 0)
+    return v;
+  std::string_view val = t.substr(v.first, v.second - v.first);
+  if (validate::is_placeholder(val) || says_none(val) || val.front() == '$' ||
+      val.front() == '%' || val.find("://") != std::string_view::npos)
+    return {0, 0};
+  return v;
+}
+
 // A Cookie or Set-Cookie header ("Cookie: sid=...; theme=dark"; in a
 // nested document "cookie": "sid=..."): name=value pairs after a ':'.
 bool confirm_cookie(const rules::rule_def &r, std::string_view t,
@@ -1723,23 +1918,33 @@ uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
 // Mailgun key, not an Airtable "pat..."), and would hide a later one.
 uint32_t first_prefix(const rules::rule_def &r, std::string_view t,
                       uint32_t from, uint32_t end) {
-  uint32_t best = UINT32_MAX;
-  std::string_view alternatives = r.prefix;
-  std::string_view window = t.substr(from, end - from);
-  while (!alternatives.empty()) {
+  // One walk from `from`, trying the literals only where one's first byte
+  // stands: a find per literal over the window cost each hit the window
+  // times the literals (a 1 MB run of "dp.st." took 2.4 s).
+  std::string_view lits[96];
+  size_t count = 0;
+  bool first[256] = {};
+  for (std::string_view alternatives = r.prefix;
+       !alternatives.empty() && count < std::size(lits);) {
     size_t bar = alternatives.find('|');
     std::string_view lit = alternatives.substr(0, bar);
-    size_t at = window.find(lit);
-    while (at != std::string_view::npos && from + at < best &&
-           !left_edge_ok(r, t, from + uint32_t(at)))
-      at = window.find(lit, at + 1);
-    if (at != std::string_view::npos)
-      best = std::min(best, from + uint32_t(at));
+    if (!lit.empty()) {
+      lits[count++] = lit;
+      first[static_cast<unsigned char>(lit[0])] = true;
+    }
     if (bar == std::string_view::npos)
       break;
     alternatives.remove_prefix(bar + 1);
   }
-  return best;
+  for (uint32_t at = from; at < end; ++at) {
+    if (!first[static_cast<unsigned char>(t[at])])
+      continue;
+    for (size_t k = 0; k < count; ++k)
+      if (at + lits[k].size() <= end &&
+          t.substr(at, lits[k].size()) == lits[k] && left_edge_ok(r, t, at))
+        return at;
+  }
+  return UINT32_MAX;
 }
 
 // `start` moved past a JSON escape of a nested string that it would begin
@@ -1841,7 +2046,7 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
                : UINT32_MAX;
   case rules::locator::after_word:
     // From the word's last byte (confirm moves to the value).
-    return card_code_digits(t, end).second != 0 ? end - 1 : UINT32_MAX;
+    return after_word_value(r, t, end).second != 0 ? end - 1 : UINT32_MAX;
   case rules::locator::assignment: {
     // From the name's last byte (confirm moves to the value); a name with
     // no separator after it ("passwordless", "secrets.token_hex") is none.
@@ -1865,11 +2070,27 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   // else walked back (to the string's start at most). back_over with
   // max_len gives that, or max_len bytes before `end` if that is later.
   if (run.end == UINT32_MAX || end < run.end ||
-      forward_over(t, run.end, end, r.token_chars) != end)
+      forward_over(t, run.end, end, r.token_chars) != end) {
     run.begin = back_over(t, end, end, r.token_chars);
+    run.found = UINT32_MAX;
+    run.searched = run.begin;
+  }
   run.end = end;
   uint32_t floor = end > r.max_len ? end - r.max_len : 0;
-  return first_prefix(r, t, std::max(run.begin, floor), end);
+  // The first prefix from the floor on: the last hit's while the floor has
+  // not passed it, else searched for from where the last search left off
+  // (a run of prefixes each glued to the one before, "ATATT3ATATT3...",
+  // walked max_len bytes for each hit).
+  if (run.found != UINT32_MAX && run.found >= floor)
+    return run.found;
+  uint32_t from = std::max({run.begin, floor, run.searched});
+  uint32_t at = first_prefix(r, t, from, end);
+  run.found = at;
+  run.searched = at != UINT32_MAX ? at + 1
+                 : end > rules::prefix_max_len
+                     ? std::max(from, end - rules::prefix_max_len)
+                     : from;
+  return at;
 }
 
 uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
@@ -1891,7 +2112,7 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
     return assignment_value(t, from, assignment_limit(r, t, from), r.validator)
         .to;
   case rules::locator::after_word:
-    return card_code_digits(t, from + 1).second;
+    return after_word_value(r, t, from + 1).second;
   case rules::locator::command: {
     // To the end of the command: a line break (also a nested document's
     // "\n"), a pipe, ';', '&' or the end of the string.
@@ -2402,8 +2623,9 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::cli_password:
     ok = confirm_cli_password(t, c);
     break;
-  case rules::check::card_code: {
-    auto [from, to] = card_code_digits(t, c.from + 1);
+  case rules::check::card_code:
+  case rules::check::call_password: {
+    auto [from, to] = after_word_value(r, t, c.from + 1);
     ok = to != 0;
     c.from = from;
     c.to = to;

@@ -92,6 +92,11 @@ uint32_t locate_start(const rules::rule_def &rule, std::string_view text,
 struct token_run {
   uint32_t end = UINT32_MAX; // the last hit's end; UINT32_MAX: none yet
   uint32_t begin = 0;        // where that run of token characters begins
+  // In that run: the prefix the last hit located (UINT32_MAX: none), and
+  // where a search must start again (no prefix that passes the left edge
+  // starts before it, past `begin`).
+  uint32_t found = UINT32_MAX;
+  uint32_t searched = 0;
 };
 
 // locate_start for the hits of one string, taken in order of end, with one

@@ -2067,6 +2067,67 @@ TEST(Secrets, PasswordOnACommandLine) {
     expect_kept(kept);
 }
 
+// Code an assistant writes or a tool runs passes credentials to calls by
+// their place: the literal in the password's place goes, the call stays.
+TEST(Secrets, PasswordPassedToACall) {
+  const std::string pw = "[REDACTED_PASSWORD]";
+  const char *cases[][2] = {
+      {R"(server.login("me@gmail.com", "abcd efgh ijkl mnop"))",
+       R"(server.login("[REDACTED_EMAIL]", "%s"))"},
+      {R"(server.login(sender_email, 'Sm7pAppPw99'))",
+       R"(server.login(sender_email, '%s'))"},
+      {R"(requests.post(url, auth=("admin", "Adm1nPass!")))",
+       R"(requests.post(url, auth=("admin", "%s")))"},
+      {R"(httpx.Client(auth = ('admin', 'Adm1nPass!')))",
+       R"(httpx.Client(auth = ('admin', '%s')))"},
+      {R"(auth=HTTPBasicAuth("admin", "Adm1nPass!"))",
+       R"(auth=HTTPBasicAuth("admin", "%s"))"},
+      {R"(aiohttp.BasicAuth("admin", "Adm1nPass!"))",
+       R"(aiohttp.BasicAuth("admin", "%s"))"},
+      {R"(req.SetBasicAuth("admin", "G0BasicPw"))",
+       R"(req.SetBasicAuth("admin", "%s"))"},
+      {R"(smtp.PlainAuth("", "bob", "G0SmtpPw99", "smtp.example.com"))",
+       R"(smtp.PlainAuth("", "bob", "%s", "smtp.example.com"))"},
+      {R"(new NetworkCredential("bob", "N3tCredPw"))",
+       R"(new NetworkCredential("bob", "%s"))"},
+      {R"(new UsernamePasswordCredentials("bob", "Ap4che".toCharArray()))",
+       R"(new UsernamePasswordCredentials("bob", "%s".toCharArray()))"},
+      {R"(ClientSecretCredential(tenant, "app-id", "Az~Secret.9"))",
+       R"(ClientSecretCredential(tenant, "app-id", "%s"))"},
+      {R"(mysqli_connect("localhost", "root", "Mysq1iPw", "db"))",
+       R"(mysqli_connect("localhost", "root", "%s", "db"))"},
+      {R"(new PDO("mysql:host=db;dbname=t", $user, 'Pd0Pass'))",
+       R"(new PDO("mysql:host=db;dbname=t", $user, '%s'))"},
+      {R"(l.simple_bind_s("cn=admin,dc=example,dc=org", "Ld4pPw"))",
+       R"(l.simple_bind_s("cn=admin,dc=example,dc=org", "%s"))"},
+      {"auth: { user: 'bob', pass: 'Nod3mailerPw!' }",
+       "auth: { user: 'bob', pass: '%s' }"},
+      {"auth: {\n  user: process.env.USER,\n  pass: \"Nod3mailerPw!\"\n}",
+       "auth: {\n  user: process.env.USER,\n  pass: \"%s\"\n}"},
+  };
+  for (const auto &c : cases) {
+    std::string want = c[1];
+    want.replace(want.find("%s"), 2, pw);
+    expect_msg(c[0], want);
+    // The same code in a tool call's arguments: a JSON document in the
+    // string, its quotes escaped.
+    expect_msg(json_escape(c[0]), json_escape(want));
+  }
+  // Nothing to hide: a variable, a call, an argument given by name (the
+  // password rule's), a placeholder, an empty literal, a call of another
+  // name, too few arguments.
+  for (const char *kept :
+       {"server.login(sender, password)", "server.login()",
+        "server.login(user)", R"(server.login(email, os.environ["PW"]))",
+        R"(requests.get(url, auth=("bob", os.getenv("PW"))))",
+        R"(auth = OAuth(client_id, "secret-name"))", R"(x = useAuth("a", "b"))",
+        R"(creds = Credentials("token-only"))", R"(login("bob", ""))",
+        R"(login("bob", "${SMTP_PASSWORD}"))", "result: pass: 3",
+        "new PDO($dsn, $user, $pass)", R"(print("login(", "x"))",
+        "{ pass: 'ok' } without a user key"})
+    expect_kept(kept);
+}
+
 TEST(Secrets, SignedUrlsAndQueryTokens) {
   expect_msg(
       "https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
