@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #if defined(__SSE2__)
@@ -1916,32 +1917,56 @@ uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
 // r's '|'-separated prefix literals that passes its left edge check: one
 // glued to a letter before it starts no match ("compat_key-..." holds a
 // Mailgun key, not an Airtable "pat..."), and would hide a later one.
+// A prefix rule's literals, split once, and the bytes they start with.
+struct prefix_index {
+  std::vector<std::string_view> lits;
+  std::array<bool, 256> first{};
+  explicit prefix_index(std::string_view alternatives) {
+    while (!alternatives.empty()) {
+      size_t bar = alternatives.find('|');
+      std::string_view lit = alternatives.substr(0, bar);
+      if (!lit.empty()) {
+        lits.push_back(lit);
+        first[static_cast<unsigned char>(lit[0])] = true;
+      }
+      if (bar == std::string_view::npos)
+        break;
+      alternatives.remove_prefix(bar + 1);
+    }
+  }
+};
+
+// Built once for every rule of the built-in table (a rule_def from
+// elsewhere gets its own, each call).
+const prefix_index &index_of(const rules::rule_def &r,
+                             std::optional<prefix_index> &own) {
+  static const std::vector<prefix_index> table = [] {
+    std::vector<prefix_index> v;
+    for (const rules::rule_def &d : rules::table())
+      v.emplace_back(d.prefix ? std::string_view(d.prefix)
+                              : std::string_view());
+    return v;
+  }();
+  const auto all = rules::table();
+  if (&r >= all.data() && &r < all.data() + all.size())
+    return table[size_t(&r - all.data())];
+  return own.emplace(r.prefix ? std::string_view(r.prefix)
+                              : std::string_view());
+}
+
 uint32_t first_prefix(const rules::rule_def &r, std::string_view t,
                       uint32_t from, uint32_t end) {
   // One walk from `from`, trying the literals only where one's first byte
   // stands: a find per literal over the window cost each hit the window
-  // times the literals (a 1 MB run of "dp.st." took 2.4 s).
-  std::string_view lits[96];
-  size_t count = 0;
-  bool first[256] = {};
-  for (std::string_view alternatives = r.prefix;
-       !alternatives.empty() && count < std::size(lits);) {
-    size_t bar = alternatives.find('|');
-    std::string_view lit = alternatives.substr(0, bar);
-    if (!lit.empty()) {
-      lits[count++] = lit;
-      first[static_cast<unsigned char>(lit[0])] = true;
-    }
-    if (bar == std::string_view::npos)
-      break;
-    alternatives.remove_prefix(bar + 1);
-  }
+  // times the literals (a 1 MB run of "dp.st." took 2 s).
+  std::optional<prefix_index> own;
+  const prefix_index &ix = index_of(r, own);
   for (uint32_t at = from; at < end; ++at) {
-    if (!first[static_cast<unsigned char>(t[at])])
+    if (!ix.first[static_cast<unsigned char>(t[at])])
       continue;
-    for (size_t k = 0; k < count; ++k)
-      if (at + lits[k].size() <= end &&
-          t.substr(at, lits[k].size()) == lits[k] && left_edge_ok(r, t, at))
+    for (std::string_view lit : ix.lits)
+      if (at + lit.size() <= end && t.substr(at, lit.size()) == lit &&
+          left_edge_ok(r, t, at))
         return at;
   }
   return UINT32_MAX;
@@ -2080,7 +2105,7 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
   // The first prefix from the floor on: the last hit's while the floor has
   // not passed it, else searched for from where the last search left off
   // (a run of prefixes each glued to the one before, "ATATT3ATATT3...",
-  // walked max_len bytes for each hit).
+  // searched max_len bytes for each literal at each hit: 4 s a MB).
   if (run.found != UINT32_MAX && run.found >= floor)
     return run.found;
   uint32_t from = std::max({run.begin, floor, run.searched});
