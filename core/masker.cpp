@@ -288,6 +288,11 @@ struct masker::impl {
   std::vector<scan::candidate> ctx_merged;
   std::vector<uint64_t> ctx_length_prefix;
   std::vector<scan::token_run> token_runs; // by rule, one string's hits
+  // By rule: the segment its token_runs entry belongs to (an entry of an
+  // earlier one is reset when first used: no sweep over every rule's per
+  // string).
+  std::vector<uint32_t> token_run_segment;
+  uint32_t segment_serial = 0;
   // The media references of the string being checked: [begin, end).
   std::vector<std::pair<uint32_t, uint32_t>> media_refs;
   // For could_find_more, built once per rescan_glued round when needed: the
@@ -952,7 +957,14 @@ struct masker::impl {
     // Where pass 1 saw context words end, by kind (string coordinates).
     for (auto &v : word_ends)
       v.clear();
-    token_runs.assign(in->defs.size(), {});
+    if (token_runs.size() != in->defs.size()) {
+      token_runs.assign(in->defs.size(), {});
+      token_run_segment.assign(in->defs.size(), 0);
+    }
+    if (++segment_serial == 0) {
+      std::fill(token_run_segment.begin(), token_run_segment.end(), 0);
+      segment_serial = 1;
+    }
     for (const hit *h = hb; h != he; ++h) {
       if (h->rule >= in->trigger_id_base) {
         word_ends[h->rule - in->trigger_id_base + 1].push_back(h->end -
@@ -967,6 +979,10 @@ struct masker::impl {
       // command is parsed from its own name (400 bytes at most): a line of
       // several has a password for each.
       scan::token_run &run = token_runs[h->rule];
+      if (token_run_segment[h->rule] != segment_serial) {
+        run = {};
+        token_run_segment[h->rule] = segment_serial;
+      }
       const bool to_line_end = r.validator == rules::check::cookie;
       if (to_line_end && run.end != UINT32_MAX && end <= run.end)
         continue;
