@@ -386,6 +386,7 @@ struct masker::impl {
         keyed_rule[size_t(scan::keyed_secret::short_password)] = uint16_t(i);
       if (kind == scan::keyed_secret::secret) {
         keyed_rule[size_t(scan::keyed_secret::other_token)] = uint16_t(i);
+        keyed_rule[size_t(scan::keyed_secret::other_key)] = uint16_t(i);
         keyed_rule[size_t(scan::keyed_secret::auth_credential)] = uint16_t(i);
       }
     }

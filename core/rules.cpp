@@ -272,7 +272,9 @@ const rule_def k_rules[] = {
       "value assigned to a secret's name: secret, secret_key, client_secret, "
       "api_key, X-API-Key, access/refresh/auth/session/api/bot token, GitLab's "
       "PRIVATE-TOKEN, any other name ending in _token, -token or Token when "
-      "the value looks like a key (HF_TOKEN=..., csrfToken: ...), AccountKey, "
+      "the value looks like a key (HF_TOKEN=..., csrfToken: ...), and any "
+      "other name ending in _key, -key or Key when the value looks like a "
+      "secret (DD_APPLICATION_KEY=...), AccountKey, "
       "SharedAccessKey, Azure's Ocp-Apim-Subscription-Key, S3's "
       "X-Amz-Security-Token and signatures, and a "
       "URL's token= and (Azure SAS) sig=, and key=, auth= and access_key= "
@@ -284,6 +286,9 @@ const rule_def k_rules[] = {
      // credential whatever it looks like from the others, whose value must
      // look like a key ("max_tokens=", "eos_token: <s>" stay).
      "_token|-token|(?-i:[a-z]Token)|"
+     // The same for a separate "key" (DD_APPLICATION_KEY=, x-functions-key:),
+     // whose value must look like a secret.
+     "_key|-key|(?-i:[a-z]Key)|"
      "accountkey|sharedaccesskey|api key|secret key|"
      "signature|subscription-key|subscription_key|"
      // Names too common as words to trigger alone: only as a URL's query

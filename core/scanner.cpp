@@ -1061,6 +1061,84 @@ bool other_token_value(std::string_view val) {
          });
 }
 
+// A name ending in a separate "key" ("DD_APPLICATION_KEY",
+// "x-functions-key", "licenseKey") that secret_named does not name a secret
+// by (api, secret, access, encryption... key), and not one whose values are
+// public or names of things: a public key, a store's key of a record, a
+// cache's, a message's ("public_key", "sort_key", "cache_key",
+// "idempotency_key", "i18n_key"). Its value is a secret when it looks like
+// one (other_key_value).
+bool other_key_name(std::string_view name) {
+  if (!ends_with_word(name, "key"))
+    return false;
+  std::string_view word = name.substr(0, name.size() - 3);
+  while (!word.empty() && !is_alnum(word.back()))
+    word.remove_suffix(1);
+  for (std::string_view kept :
+       {"public",      "publishable",  "pub",           "primary",
+        "foreign",     "sort",         "partition",     "hash",
+        "range",       "cache",        "object",        "routing",
+        "idempotency", "dedup",        "dedupe",        "lookup",
+        "row",         "group",        "message",       "translation",
+        "i18n",        "label",        "item",          "node",
+        "redis",       "s3",           "file",          "path",
+        "unique",      "composite",    "search",        "index",
+        "map",         "field",        "attribute",     "config",
+        "state",       "event",        "metric",        "cursor",
+        "next",        "page",         "sync",          "host",
+        "ssh",         "gpg",          "pgp",           "sign",
+        "verify",      "verification", "license_plate", "hot",
+        "shortcut"})
+    if (word.size() >= kept.size() &&
+        validate::equals_ignore_case(word.substr(word.size() - kept.size()),
+                                     kept))
+      return false;
+  return true;
+}
+
+// A secret's look, stricter than a token's: 16-256 bytes of letters,
+// digits and '+', '/', '=', '_', '-' with a digit and a letter, random
+// enough (entropy over 3 bits a byte), not a UUID (an idempotency key's, a
+// record's id). A path, a cache key ("user:123:profile"), a routing key
+// ("orders.created.v1") have other bytes.
+bool other_key_value(std::string_view val) {
+  if (val.size() < 16 || val.size() > 256)
+    return false;
+  bool digit = false, letter = false;
+  for (char ch : val) {
+    digit = digit || is_digit(ch);
+    letter = letter || is_alpha(ch);
+    if (!is_alnum(ch) && ch != '+' && ch != '/' && ch != '=' && ch != '_' &&
+        ch != '-')
+      return false;
+  }
+  if (!digit || !letter || validate::entropy_compare(val, 3.0) <= 0)
+    return false;
+  // Words joined by '_' or '-' ("summarize_v2_long_form_2024", a template's
+  // name): two parts or more of 3 small letters or more.
+  size_t words = 0, run = 0;
+  bool lower_only = true;
+  for (size_t i = 0; i <= val.size(); ++i) {
+    const char ch = i < val.size() ? val[i] : '_';
+    if (ch == '_' || ch == '-' || ch == '/' || ch == '+' || ch == '=') {
+      words += lower_only && run >= 3;
+      run = 0;
+      lower_only = true;
+    } else {
+      ++run;
+      lower_only = lower_only && ch >= 'a' && ch <= 'z';
+    }
+  }
+  if (words >= 2)
+    return false;
+  const bool uuid = val.size() == 36 && val[8] == '-' && val[13] == '-' &&
+                    val[18] == '-' && val[23] == '-' &&
+                    std::all_of(val.begin(), val.end(), [](char ch) {
+                      return is_hex(ch) || ch == '-';
+                    });
+  return !uuid && !validate::is_placeholder(val);
+}
+
 // A URL's query parameter named "key", "auth" or "access_key" (the name
 // before the '=' at `eq`): words too common to take any value.
 bool weak_query_name(std::string_view t, uint32_t eq) {
@@ -1166,6 +1244,12 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
       ends_with_word(name, "token") &&
       secret_named(name) != keyed_secret::secret &&
       !(other_token_name(name) && other_token_value(val)))
+    return false;
+  // And "_key", "-key", "Key" the same, with a secret's look for another
+  // name's value.
+  if (r.validator == rules::check::assignment && ends_with_word(name, "key") &&
+      secret_named(name) != keyed_secret::secret &&
+      !(other_key_name(name) && other_key_value(val)))
     return false;
   if (!v.quote && !unquoted_value_is_data(r, t, v, val))
     return false;
@@ -2297,6 +2381,8 @@ keyed_secret secret_named(std::string_view key) {
           "subscriptionkey", "encryptionkey", "signingkey", "masterkey"})
       if (ends(name))
         return keyed_secret::secret;
+    if (other_key_name(key.substr(0, last)))
+      return keyed_secret::other_key;
     break;
   case 'v':
   case 'c':
@@ -2508,6 +2594,10 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
     break;
   case keyed_secret::other_token:
     if (!other_token_value(val))
+      return false;
+    break;
+  case keyed_secret::other_key:
+    if (!other_key_value(val))
       return false;
     break;
   case keyed_secret::auth_credential:

@@ -42,6 +42,11 @@ enum class keyed_secret : uint8_t {
   // secret (secret_assignment) only when the value is base64 of
   // "user:password".
   auth_credential,
+  // Another name ending in a separate "key" ("DD_APPLICATION_KEY",
+  // "licenseKey"), not a public key's nor a record's, a cache's...: a
+  // secret (secret_assignment) only when the value looks like one: 16-256
+  // bytes of base64's, a digit and a letter, random, not a UUID.
+  other_key,
   // A card security code ("cvv", "card_cvc", "cvv2", "securityCode"):
   // card_security_code, only when the value is 3 or 4 digits.
   card_code,

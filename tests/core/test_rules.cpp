@@ -1777,6 +1777,42 @@ TEST(Secrets, SessionAndPrivateTokens) {
   expect_kept("session_token = request.cookies.get(\"sid\")");
 }
 
+// Any other name ending in a separate "key": an environment dump's
+// DD_APPLICATION_KEY or ENCRYPTION_KEY, an Azure Functions header. Its value
+// must look like a secret: a public key, a record's or a cache's key, a
+// template's name stay.
+TEST(Secrets, OtherKeyNamesWithSecretLikeValues) {
+  for (const char *name :
+       {"DD_APPLICATION_KEY=", "NEW_RELIC_LICENSE_KEY=", "x-functions-key: ",
+        "TWITTER_CONSUMER_KEY=", "SESSION_KEY=", "licenseKey: \""}) {
+    SCOPED_TRACE(name);
+    expect_msg(std::string(name) + "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+               std::string(name) + "[REDACTED_SECRET]");
+  }
+  expect_msg("ENCRYPTION_KEY=Xk9fQ2+mLpR/vT8w1nB5cD3gH6jK0sA2eYu=",
+             "ENCRYPTION_KEY=[REDACTED_SECRET]");
+  EXPECT_EQ(mask_doc(R"({"licenseKey":"eu01xx9f8e7d6c5b4a39281706f5e4d3NRAL",)"
+                     R"("storage_key":"Xk9fQ2-mLpR_vT8w1nB5cD3gH6jK0sA2"})"),
+            R"({"licenseKey":"[REDACTED_SECRET]","storage_key":)"
+            R"("[REDACTED_SECRET]"})");
+  for (const char *kept :
+       {"cache_key=user:12345:profile:v2",
+        "object_key=uploads/2024/report-final.pdf",
+        "routing_key=orders.created.v1.eu-west",
+        "idempotency_key=550e8400-e29b-41d4-a716-446655440000",
+        "public_key=MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE8xOUetsCa8EfOlD",
+        "STRIPE_PUBLISHABLE_KEY=pk_live_51H8xY2KZvKYlo2C0aIiXyZ123",
+        "sort_key=created_at", "SESSION_KEY=short", "monkey=1234567890abcdefgh",
+        "template_key=summarize_v2_long_form_2024",
+        "API_KEY_HEADER=X-Api-Key-2024-version"})
+    expect_kept(kept);
+  const std::string doc =
+      R"({"cache_key":"user:12345:profile:v2","i18n_key":"checkout.)"
+      R"(button.label2024","prompt.key":"summarize_v2_long_form_2024",)"
+      R"("dedup_key":"a1b2c3d4e5f6a7b8c9d0"})";
+  EXPECT_EQ(mask_doc(doc), doc);
+}
+
 // Any other name ending in a separate "token": an environment dump's
 // HF_TOKEN or VERCEL_TOKEN, a CSRF or Vault header. Its value must look
 // like a key: a tokenizer's special tokens, counts and cursors stay.
