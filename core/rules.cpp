@@ -324,12 +324,14 @@ const rule_def k_rules[] = {
       "PW), auth=(USER, PW), smtp.PlainAuth(ID, USER, PW, HOST), "
       "NetworkCredential/...Credentials(USER, PW), ClientSecretCredential("
       "TENANT, CLIENT, SECRET), mysqli_connect/new PDO(HOST, USER, PW), "
-      "simple_bind_s(DN, PW), nodemailer's { user: ..., pass: PW } (the "
-      "call stays)"},
+      "simple_bind_s(DN, PW), getConnection(URL, USER, PW), FTP(HOST, USER, "
+      "PW), add_password(REALM, URI, USER, PW), nodemailer's { user: ..., "
+      "pass: PW } (the call stays)"},
      // The call names; the arguments are read in code
      // (scan::call_password_value).
      "login\\(|Auth\\(|auth=\\(|auth = \\(|Credential\\(|Credentials\\(|"
-     "_connect\\(|PDO\\(|simple_bind|pass:",
+     "_connect\\(|PDO\\(|simple_bind|pass:|getConnection\\(|FTP\\(|FTP_TLS\\(|"
+     "add_password\\(",
      0, 400, edge::none, edge::none, check::call_password, context::none,
      locator::after_word},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,

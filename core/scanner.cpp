@@ -1393,7 +1393,9 @@ uint32_t code_space_end(std::string_view t, uint32_t i) {
 // ...Credentials(USER or KEY ID, PW or SECRET); Azure's
 // ClientSecretCredential(TENANT, CLIENT, SECRET) and
 // UsernamePasswordCredential(CLIENT, USER, PW); PHP's mysqli_connect(HOST,
-// USER, PW) and new PDO(DSN, USER, PW); LDAP's simple_bind_s(DN, PW).
+// USER, PW) and new PDO(DSN, USER, PW); LDAP's simple_bind_s(DN, PW);
+// JDBC's DriverManager.getConnection(URL, USER, PW); Python's FTP(HOST,
+// USER, PW) and urllib's add_password(REALM, URI, USER, PW).
 uint32_t password_argument(std::string_view fn) {
   if (fn == "login" || fn.ends_with("BasicAuth") ||
       fn.ends_with("DigestAuth") || fn.ends_with("ProxyAuth") ||
@@ -1402,8 +1404,11 @@ uint32_t password_argument(std::string_view fn) {
     return 2;
   if (fn.ends_with("PlainAuth") || fn.ends_with("ClientSecretCredential") ||
       fn == "UsernamePasswordCredential" || fn == "mysqli_connect" ||
-      fn == "mysql_connect" || fn == "mysql_pconnect" || fn == "PDO")
+      fn == "mysql_connect" || fn == "mysql_pconnect" || fn == "PDO" ||
+      fn == "getConnection" || fn == "FTP" || fn == "FTP_TLS")
     return 3;
+  if (fn == "add_password")
+    return 4;
   return 0;
 }
 
