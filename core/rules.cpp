@@ -174,13 +174,13 @@ const rule_def k_rules[] = {
     {{"service_token", "API_KEY", P::specific_secret, true,
       "token of a service written in base64 with '+', '/' or '=': Sentry "
       "org sntrys_, 1Password service account ops_, Fly.io fm1a_/fm1r_/fm2_, "
-      "Grafana Cloud glc_, Frame.io fio-u-, Atlassian ATATT3, an age secret "
+      "Grafana Cloud glc_eyJ, Frame.io fio-u-, Atlassian ATATT3, an age secret "
       "key AGE-SECRET-KEY-1 (each its own length and alphabet)"},
-     "(?:sntrys_eyJ|ops_eyJ|fm1a_|fm1r_|fm2_|glc_|fio-u-|ATATT3)"
+     "(?:sntrys_eyJ|ops_eyJ|fm1a_|fm1r_|fm2_|glc_eyJ|fio-u-|ATATT3)"
      "[A-Za-z0-9+/_\\-]{16}|AGE-SECRET-KEY-1[0-9A-Z]{16}",
      0, 2020, edge::alnum, edge::b64, check::vendor_key, context::none,
      locator::prefix,
-     "sntrys_|ops_|fm1a_|fm1r_|fm2_|glc_|fio-u-|ATATT3|AGE-SECRET-KEY-1",
+     "sntrys_|ops_|fm1a_|fm1r_|fm2_|glc_eyJ|fio-u-|ATATT3|AGE-SECRET-KEY-1",
      "_-+/="},
     {{"langfuse_secret_key", "LANGFUSE_SECRET_KEY", P::specific_secret, true,
       "Langfuse secret key sk-lf-<uuid> (public pk-lf- keys are kept)"},
@@ -332,7 +332,7 @@ const rule_def k_rules[] = {
      "login\\(|Auth\\(|auth=\\(|auth = \\(|Credential\\(|Credentials\\(|"
      "_connect\\(|PDO\\(|simple_bind|pass:|getConnection\\(|FTP\\(|FTP_TLS\\(|"
      "add_password\\(",
-     0, 400, edge::none, edge::none, check::call_password, context::none,
+     0, 4400, edge::none, edge::none, check::call_password, context::none,
      locator::after_word},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,
       "credential of an Authorization header of another scheme than Bearer "

@@ -1075,23 +1075,23 @@ bool other_key_name(std::string_view name) {
   while (!word.empty() && !is_alnum(word.back()))
     word.remove_suffix(1);
   for (std::string_view kept :
-       {"public",      "publishable",  "pub",           "primary",
-        "foreign",     "sort",         "partition",     "hash",
-        "range",       "cache",        "object",        "routing",
-        "idempotency", "dedup",        "dedupe",        "lookup",
-        "row",         "group",        "message",       "translation",
-        "i18n",        "label",        "item",          "node",
-        "redis",       "s3",           "file",          "path",
-        "unique",      "composite",    "search",        "index",
-        "map",         "field",        "attribute",     "config",
-        "state",       "event",        "metric",        "cursor",
-        "next",        "page",         "sync",          "host",
-        "ssh",         "gpg",          "pgp",           "sign",
-        "verify",      "verification", "license_plate", "hot",
-        "shortcut"})
+       {"public",    "publishable", "pub",       "foreign",     "sort",
+        "partition", "hash",        "range",     "cache",       "object",
+        "routing",   "idempotency", "dedup",     "dedupe",      "lookup",
+        "row",       "group",       "message",   "translation", "i18n",
+        "label",     "item",        "node",      "s3",          "file",
+        "path",      "unique",      "composite", "index",       "map",
+        "field",     "attribute",   "config",    "state",       "event",
+        "metric",    "cursor",      "next",      "page",        "sync",
+        "host",      "gpg",         "pgp",       "verify",      "verification",
+        "hot",       "shortcut",    "query",     "flag",        "error",
+        "active",    "list",        "table"})
+    // The name's last word, whole ("ESCROW_KEY" is no row's key).
     if (word.size() >= kept.size() &&
         validate::equals_ignore_case(word.substr(word.size() - kept.size()),
-                                     kept))
+                                     kept) &&
+        (word.size() == kept.size() ||
+         ends_with_word(word, kept.substr(0, kept.size()))))
       return false;
   return true;
 }
@@ -1114,22 +1114,9 @@ bool other_key_value(std::string_view val) {
   }
   if (!digit || !letter || validate::entropy_compare(val, 3.0) <= 0)
     return false;
-  // Words joined by '_' or '-' ("summarize_v2_long_form_2024", a template's
-  // name): two parts or more of 3 small letters or more.
-  size_t words = 0, run = 0;
-  bool lower_only = true;
-  for (size_t i = 0; i <= val.size(); ++i) {
-    const char ch = i < val.size() ? val[i] : '_';
-    if (ch == '_' || ch == '-' || ch == '/' || ch == '+' || ch == '=') {
-      words += lower_only && run >= 3;
-      run = 0;
-      lower_only = true;
-    } else {
-      ++run;
-      lower_only = lower_only && ch >= 'a' && ch <= 'z';
-    }
-  }
-  if (words >= 2)
+  // Words: a template's or a constant's name ("summarize_v2_long_form",
+  // "ERR_PAYMENT_DECLINED_402"), an identifier ("persistedAppStateV2").
+  if (validate::reads_as_words(val, true))
     return false;
   const bool uuid = val.size() == 36 && val[8] == '-' && val[13] == '-' &&
                     val[18] == '-' && val[23] == '-' &&
@@ -1145,6 +1132,10 @@ bool other_key_value(std::string_view val) {
 // inlined into confirm_assignment, it cost the medium bench body ~5%.
 [[gnu::noinline]] bool other_key_refused(std::string_view name,
                                          std::string_view val) {
+  // A name that says secret anywhere ("APP_SECRET_HASH_KEY") is one.
+  for (size_t i = 0; i + 6 <= name.size(); ++i)
+    if (validate::equals_ignore_case(name.substr(i, 6), "secret"))
+      return false;
   return ends_with_word(name, "key") &&
          secret_named(name) != keyed_secret::secret &&
          !(other_key_name(name) && other_key_value(val));
@@ -1292,7 +1283,9 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
     const char before = t[start - 1];
     const bool hump =
         t[start] >= 'A' && t[start] <= 'Z' && before >= 'a' && before <= 'z';
-    if (is_digit(before) || (is_alpha(before) && !hump))
+    // Nor a label's end: what a value glued to the word left (its last
+    // byte refused the word on the first pass).
+    if (is_digit(before) || (is_alpha(before) && !hump) || before == ']')
       return {0, 0};
   }
   uint32_t i = end;
@@ -1313,8 +1306,13 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
            ch == '"' || ch == '\'' || ch == '\\' || ch == '\t';
   };
   const uint32_t sep = i;
-  while (i < n && i - sep < 8 && separator(t[i]))
+  // A ':', '=' or '#' says a value follows; spaces alone, or "is", may be
+  // prose ("HTTP security code 401", "the CVC 2023 model").
+  bool strong = false;
+  while (i < n && i - sep < 8 && separator(t[i])) {
+    strong = strong || t[i] == ':' || t[i] == '=' || t[i] == '#';
     ++i;
+  }
   if (i > sep && i + 3 <= n && t[i - 1] == ' ' &&
       validate::equals_ignore_case(t.substr(i, 2), "is") &&
       (t[i + 2] == ' ' || t[i + 2] == ':')) {
@@ -1334,14 +1332,48 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
                 ((t[j] == '-' || t[j] == '/' || t[j] == '.' || t[j] == ',') &&
                  j + 1 < n && is_digit(t[j + 1]))))
     return {0, 0};
+  if (!strong) {
+    // A year after a bare word is one ("the CVC 2023 model").
+    if (j - i == 4 && (t.substr(i, 2) == "19" || t.substr(i, 2) == "20"))
+      return {0, 0};
+    // "security code" alone is also a program's: a card named within 80
+    // bytes before it, or a ':' / '=' after it.
+    if (len == 13) {
+      const uint32_t floor = start > 80 ? start - 80 : 0;
+      bool card = false;
+      for (uint32_t k = floor; k < start && !card; ++k) {
+        // Not in a label ("[REDACTED_CREDIT_CARD]" is no word of the text:
+        // a second pass must decide as the first).
+        if (t[k] == '[' && t.substr(k, 10) == "[REDACTED_") {
+          while (k < start && t[k] != ']')
+            ++k;
+          continue;
+        }
+        for (std::string_view w : {"card", "visa", "amex", "cvv", "cvc"})
+          if (k + w.size() <= start &&
+              validate::equals_ignore_case(t.substr(k, w.size()), w)) {
+            card = true;
+            break;
+          }
+      }
+      if (!card)
+        return {0, 0};
+    }
+  }
   return {i, j};
 }
+
+// How far call_password reads a literal, an argument, or back from
+// "pass:" to its "user:". Generous: a value masked inside the span makes it
+// shorter, and a second pass must find what the first did (a bound of 200
+// bytes left a password behind an argument holding an e-mail address).
+constexpr uint32_t k_code_span = 1024;
 
 // Where the quoted string literal at t[i] (', " or `, or \" and the like
 // in a JSON document nested in the string: code in a tool call's
 // arguments) ends, its contents between the quotes: on one line, no
 // escapes of its own (a literal with a backslash is left alone), at most
-// 128 bytes. 0 when there is none.
+// k_code_span bytes. 0 when there is none.
 uint32_t literal_end(std::string_view t, uint32_t i) {
   const uint32_t n = uint32_t(t.size());
   uint32_t b = 0;
@@ -1352,10 +1384,10 @@ uint32_t literal_end(std::string_view t, uint32_t i) {
     return 0;
   const char q = t[open];
   uint32_t j = open + 1;
-  while (j < n && j - open <= 129 && t[j] != q && t[j] != '\\' &&
+  while (j < n && j - open <= k_code_span && t[j] != q && t[j] != '\\' &&
          t[j] != '\n' && t[j] != '\r' && t[j] != '\0')
     ++j;
-  if (j - open > 129)
+  if (j - open > k_code_span)
     return 0;
   if (b == 0)
     return j < n && t[j] == q ? j + 1 : 0;
@@ -1444,11 +1476,11 @@ std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
   };
   if (t[end - 1] == ':') {
     // nodemailer: auth: { user: ..., pass: "..." }: "pass" a word of its
-    // own, a "user" (or "username") key within the 200 bytes before it.
+    // own, a "user" (or "username") key within k_code_span bytes before it.
     const uint32_t name = end - 5;
     if (!word_start(name))
       return {0, 0};
-    const uint32_t floor = name > 200 ? name - 200 : 0;
+    const uint32_t floor = name > k_code_span ? name - k_code_span : 0;
     std::string_view before = t.substr(floor, name - floor);
     bool user = false;
     for (std::string_view key :
@@ -1490,7 +1522,7 @@ std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
     // its ',' (brackets and literals inside it skipped), not given by name.
     i = skip_space(i);
     uint32_t depth = 0, start = i;
-    while (i < n && i - start < 200) {
+    while (i < n && i - start < k_code_span) {
       const char ch = t[i];
       if (ch == '"' || ch == '\'' || ch == '`' || ch == '\\') {
         const uint32_t e = literal_end(t, i);
@@ -1506,11 +1538,13 @@ std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
       }
       if (depth == 0 && (ch == ',' || ch == ')'))
         break;
-      if (ch == '(' || ch == '[' || ch == '{')
-        ++depth;
-      else if (ch == ')' || ch == ']' || ch == '}')
+      if ((ch == '(' || ch == '[' || ch == '{') && ++depth > 16)
+        return {0, 0}; // no argument nests so deep ("PDO(PDO(PDO(...")
+      else if (ch == ')' || ch == ']' || ch == '}') {
+        if (depth == 0)
+          return {0, 0}; // the argument list ended with another bracket
         --depth;
-      else if (depth == 0 && ch == '=')
+      } else if (depth == 0 && ch == '=')
         return {0, 0}; // a keyword argument
       ++i;
     }
@@ -1548,13 +1582,16 @@ bool confirm_cookie(const rules::rule_def &r, std::string_view t,
   std::string_view val = t.substr(v.from, c.to - v.from);
   // A value masked before (its line ran past max_len: the rest follows
   // the label) stays as it is.
-  // Nor one holding a label: a secret that ran past the value's end (a
-  // PEM block on, after a backslash that ends the value) won the overlap
-  // on the first pass, and its label would bring the value's '=' into a
-  // second (fuzz).
+  // Nor one whose '=' comes only after a label: a secret that ran past
+  // the value's end (a PEM block on, after a backslash that ends the
+  // value) won the overlap on the first pass, and its label would bring
+  // the value's '=' into a second (fuzz). Pairs before a label
+  // ("user=[REDACTED_EMAIL]; sid=...") still make a cookie.
+  const size_t label = val.find("[REDACTED_");
   if (val.find('=') == std::string_view::npos ||
       validate::is_placeholder(val) || val.front() == '$' ||
-      val.find("[REDACTED_") != std::string_view::npos)
+      (label != std::string_view::npos &&
+       val.substr(0, label).find('=') == std::string_view::npos))
     return false;
   c.from = v.from;
   return true;
@@ -2766,6 +2803,16 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   }
   case rules::check::vendor_key: {
     size_t n = validate::vendor_key(s);
+    // The token's first prefix may start no key ("my-pat-key-<Mailgun
+    // key>", "prod-sk-e2b_<key>"): the next two in it are tried.
+    for (int tries = 0; n == 0 && tries < 2; ++tries) {
+      const uint32_t next = first_prefix(r, t, c.from + 1, c.to);
+      if (next == UINT32_MAX)
+        break;
+      c.from = next;
+      s = t.substr(c.from, c.to - c.from);
+      n = validate::vendor_key(s);
+    }
     ok = n != 0;
     // A Telegram bot's token: its id, 5-10 digits and a ':', before it (in
     // the Bot API's URLs after "bot": api.telegram.org/bot<id>:<token>/).

@@ -588,6 +588,9 @@ struct key_shape {
   // Doppler's service tokens name their config between the prefix and the
   // key: "dp.st.prd." (2-35 of small letters, digits, '_', '-', then '.').
   bool slug = false;
+  // A digit required: the shape is common among words (Resend's "re_" + 8
+  // '_' 24 is a function's name too: re_sanitize_multipleFilenames).
+  bool digit = false;
 };
 
 // Published formats (the vendors' documentation and the secret scanners'
@@ -604,11 +607,11 @@ constexpr key_shape k_key_shapes[] = {
     {"lsv2_sk_", 43, 43, alphabet::hex, 32},     // LangSmith service
     {"pcsk_", 69, 70, alphabet::b64url, -1},     // Pinecone
     {"jina_", 60, 60, alphabet::b64url, -1},     // Jina AI
-    {"pa-", 43, 43, alphabet::b64url, -1},       // Voyage AI
-    {"e2b_", 40, 40, alphabet::hex, -1},         // E2B
-    {"tgp_v1_", 43, 43, alphabet::b64url, -1},   // Together AI
-    {"sk-", 32, 32, alphabet::hex, -1},          // DeepSeek, Alibaba DashScope
-    {"npm_", 36, 36, alphabet::alnum, -1},       // npm access token
+    {"pa-", 43, 43, alphabet::b64url, -1, '_', false, true}, // Voyage AI
+    {"e2b_", 40, 40, alphabet::hex, -1},                     // E2B
+    {"tgp_v1_", 43, 43, alphabet::b64url, -1},               // Together AI
+    {"sk-", 32, 32, alphabet::hex, -1},    // DeepSeek, Alibaba DashScope
+    {"npm_", 36, 36, alphabet::alnum, -1}, // npm access token
     {"pypi-AgEIcHlwaS5vcmc", 50, 1000, alphabet::b64url, -1}, // PyPI
     {"rubygems_", 48, 48, alphabet::hex, -1},                 // RubyGems
     {"CLOJARS_", 60, 60, alphabet::alnum, -1},                // Clojars
@@ -670,23 +673,23 @@ constexpr key_shape k_key_shapes[] = {
     {"pnu_", 36, 36, alphabet::alnum, -1},               // Prefect
     {"rdme_", 70, 70, alphabet::base36, -1},             // ReadMe
     {"tk-us-", 48, 48, alphabet::b64url, -1},            // Scalingo
-    {"re_", 33, 33, alphabet::alnum, 8},                 // Resend: 8 '_' 24
-    {"LTAI", 20, 20, alphabet::alnum, -1},               // Alibaba Cloud key id
-    {"p8e-", 32, 32, alphabet::alnum, -1},               // Adobe
-    {"AKCp", 69, 69, alphabet::alnum, -1},               // JFrog Artifactory
-    {"duffel_live_", 43, 43, alphabet::b64url, -1},      // Duffel
-    {"duffel_test_", 43, 43, alphabet::b64url, -1},      // Duffel
-    {"hvb.", 138, 300, alphabet::b64url, -1},    // HashiCorp Vault batch
-    {"NRII-", 32, 32, alphabet::b64url, -1},     // New Relic insert key
-    {"SK", 32, 32, alphabet::hex, -1},           // Twilio API key
-    {"v1.0-", 171, 171, alphabet::hex, 24, '-'}, // Cloudflare Origin CA
+    {"re_", 33, 33, alphabet::alnum, 8, '_', false, true}, // Resend: 8 '_' 24
+    {"LTAI", 20, 20, alphabet::alnum, -1},          // Alibaba Cloud key id
+    {"p8e-", 32, 32, alphabet::alnum, -1},          // Adobe
+    {"AKCp", 69, 69, alphabet::alnum, -1},          // JFrog Artifactory
+    {"duffel_live_", 43, 43, alphabet::b64url, -1}, // Duffel
+    {"duffel_test_", 43, 43, alphabet::b64url, -1}, // Duffel
+    {"hvb.", 138, 300, alphabet::b64url, -1},       // HashiCorp Vault batch
+    {"NRII-", 32, 32, alphabet::b64url, -1},        // New Relic insert key
+    {"SK", 32, 32, alphabet::hex, -1},              // Twilio API key
+    {"v1.0-", 171, 171, alphabet::hex, 24, '-'},    // Cloudflare Origin CA
     // Base64 with '+', '/' and '=' (service_token).
     {"sntrys_eyJ", 100, 400, alphabet::b64, -1},       // Sentry org token
     {"ops_eyJ", 250, 2000, alphabet::b64, -1},         // 1Password service acct
     {"fm1a_", 100, 2000, alphabet::b64, -1},           // Fly.io macaroon
     {"fm1r_", 100, 2000, alphabet::b64, -1},           // Fly.io macaroon
     {"fm2_", 100, 2000, alphabet::b64, -1},            // Fly.io macaroon
-    {"glc_", 32, 400, alphabet::b64, -1},              // Grafana Cloud
+    {"glc_eyJ", 29, 400, alphabet::b64, -1},           // Grafana Cloud
     {"fio-u-", 64, 64, alphabet::b64, -1},             // Frame.io
     {"ATATT3", 186, 186, alphabet::b64, -1},           // Atlassian API token
     {"AGE-SECRET-KEY-1", 58, 58, alphabet::alnum, -1}, // age secret key
@@ -758,6 +761,11 @@ size_t vendor_key(std::string_view text) {
       continue;
     if (is_placeholder(body) || entropy_compare(body, 3.0) <= 0)
       return 0;
+    if (k.digit && std::none_of(body.begin(), body.end(), is_digit))
+      return 0;
+    if ((k.chars == alphabet::b64url || k.chars == alphabet::b64) &&
+        reads_as_words(body, false))
+      return 0; // a URL's slug, a constant's name
     if (k.chars == alphabet::base36 &&
         std::none_of(body.begin(), body.end(),
                      [](char c) { return c >= 'g' && c <= 'z'; }))
@@ -889,6 +897,54 @@ bool is_placeholder(std::string_view text) {
   if (starts_with_ignore_case(text, "[redacted") && text.ends_with("]"))
     return true;
   return x_filler(text);
+}
+
+bool reads_as_words(std::string_view text, bool humps) {
+  auto letter = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  };
+  auto sep = [](char c) {
+    return c == '_' || c == '-' || c == '.' || c == '/' || c == '+' || c == '=';
+  };
+  size_t words = 0, run = 0;
+  bool letters_only = true;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || sep(text[i])) {
+      words += letters_only && run >= 3;
+      run = 0;
+      letters_only = true;
+    } else {
+      ++run;
+      letters_only = letters_only && letter(text[i]);
+    }
+  }
+  if (words >= 2 || !humps)
+    return words >= 2;
+  // camelCase: letters split where a capital follows a small letter, and
+  // where anything but a letter stands; a word is small letters, or one
+  // capital and small letters, 3 or more ("persisted", "App", "State"; a
+  // random key's "EEPTGEFPHBog" is none).
+  size_t total = 0, in_words = 0, long_words = 0, seg = 0, caps = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    const bool l = i < text.size() && letter(text[i]);
+    const bool upper = l && text[i] >= 'A' && text[i] <= 'Z';
+    const bool hump =
+        upper && i > 0 && text[i - 1] >= 'a' && text[i - 1] <= 'z';
+    if (!l || hump) {
+      if (seg >= 3 && caps <= 1 &&
+          !(caps == 1 && !(text[i - seg] >= 'A' && text[i - seg] <= 'Z'))) {
+        in_words += seg;
+        ++long_words;
+      }
+      seg = caps = 0;
+    }
+    if (l) {
+      ++seg;
+      ++total;
+      caps += upper;
+    }
+  }
+  return long_words >= 2 && total > 0 && in_words * 4 >= total * 3;
 }
 
 // ---------------------------------------------------------------- Basic

@@ -67,6 +67,13 @@ int entropy_compare(std::string_view text, double bits);
 // "[REDACTED...]" replacements, "****". Case-insensitive for words.
 bool is_placeholder(std::string_view text);
 
+// Whether `text` reads as words rather than random bytes: two or more
+// parts between '_', '-', '.', '/', '+' or '=' that are letters only, 3 or
+// more ("NEW_CHECKOUT_FLOW_V2", "pa-bulletin-road-closures-2024"); with
+// `humps`, also a camelCase name whose letters lie mostly (3/4) in words of
+// 3 letters or more, two of them at least ("persistedAppStateV2").
+bool reads_as_words(std::string_view text, bool humps);
+
 // CRC32 (IEEE, as zlib) - exposed for tests and the GitHub checksum.
 uint32_t crc32(std::string_view data);
 

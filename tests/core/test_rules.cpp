@@ -828,8 +828,18 @@ TEST(CreditCard, SecurityCodeAfterItsWord) {
        {"CVV: ***", "cvv 12345", "cvv 12/27", "cvv is required", "cvv123",
         "xcvv 123", "recvv 123", "CVV (3 digits)", "the security code 12",
         "security code 4821-9931", "cvv.length == 3", "cvv: 1.5", "cvv 123abc",
-        "CVVS 123"})
+        "CVVS 123",
+        // Prose: a program's security code, a year after a bare word.
+        "the security code is 500 lines long",
+        "Review security code 2023 changes", "HTTP security code 401 returned",
+        "We updated the CVC 2023 model"})
     expect_kept(kept);
+  // "security code" with only spaces needs a card named before it, not a
+  // label's word (a second pass decides as the first).
+  expect_msg("Card 4111 1111 1111 1111, security code 482",
+             "Card [REDACTED_CREDIT_CARD], security code [REDACTED_CVV]");
+  expect_msg("4111111111111111 security code 482",
+             "[REDACTED_CREDIT_CARD] security code 482");
   // Under a key named for it, a value of 3 or 4 digits.
   EXPECT_EQ(mask_doc(R"({"card":{"cvv":"123","cvc2":"9876",)"
                      R"("securityCode":"4371","exp":"12/27"}})"),
@@ -1336,7 +1346,7 @@ TEST(Secrets, MoreVendorKeys) {
        "API_KEY"},
       {"ops_eyJ" + r(300, b64) + "==", "API_KEY"},
       {"fm2_" + r(300, b64) + "==", "API_KEY"},
-      {"glc_" + r(80, b64) + "=", "API_KEY"},
+      {"glc_eyJ" + r(80, b64) + "=", "API_KEY"},
       {"fio-u-" + r(64, b64url), "API_KEY"},
       {"ATATT3" + r(177, b64url) + "=" + r(8, "0123456789ABCDEF"), "API_KEY"},
       {"AGE-SECRET-KEY-1" + r(58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"),
@@ -1357,6 +1367,10 @@ TEST(Secrets, MoreVendorKeys) {
   // ("compat") starts none, and does not hide the key after it.
   const std::string mailgun = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
   expect_msg("compat_" + mailgun, "compat_[REDACTED_API_KEY]");
+  // A first prefix that starts no key does not hide the key after it.
+  expect_msg("my-pat-" + mailgun, "my-pat-[REDACTED_API_KEY]");
+  const std::string e2b = "e2b_" + r(40, hex);
+  expect_msg("prod-sk-" + e2b, "prod-sk-[REDACTED_AI_API_KEY]");
   // Near misses: words and names that start like a key, placeholders.
   for (const char *kept :
        {"compat_pattern_matching_v2", "re_run_pipeline_nightly_job_for_all",
@@ -1365,7 +1379,11 @@ TEST(Secrets, MoreVendorKeys) {
         "the e2b_sandbox_template_id", "xkeysib-YOUR-API-KEY",
         "ico-128x128.png", "ATATT3 is the prefix of Atlassian tokens",
         "phx_YOUR_POSTHOG_PERSONAL_API_KEY_HERE_PLEASE",
-        "sk-00000000000000000000000000000000"})
+        "sk-00000000000000000000000000000000",
+        // Shapes that words, paths and slugs take too.
+        "ls /opt/glc_tools/some/long/path/with/dirs/file_v2.txt",
+        "def re_sanitize_multipleFilenamePatterns():",
+        "https://x.org/blog/pa-bulletin-road-closures-for-march-2024-updat"})
     expect_kept(kept);
 }
 
@@ -1791,6 +1809,9 @@ TEST(Secrets, OtherKeyNamesWithSecretLikeValues) {
   }
   expect_msg("ENCRYPTION_KEY=Xk9fQ2+mLpR/vT8w1nB5cD3gH6jK0sA2eYu=",
              "ENCRYPTION_KEY=[REDACTED_SECRET]");
+  // Twitter's documented consumer key: a run of capitals is no word.
+  expect_msg("TWITTER_CONSUMER_KEY=xvz1evFS4wEEPTGEFPHBog",
+             "TWITTER_CONSUMER_KEY=[REDACTED_SECRET]");
   EXPECT_EQ(mask_doc(R"({"licenseKey":"eu01xx9f8e7d6c5b4a39281706f5e4d3NRAL",)"
                      R"("storage_key":"Xk9fQ2-mLpR_vT8w1nB5cD3gH6jK0sA2"})"),
             R"({"licenseKey":"[REDACTED_SECRET]","storage_key":)"
@@ -1804,8 +1825,21 @@ TEST(Secrets, OtherKeyNamesWithSecretLikeValues) {
         "STRIPE_PUBLISHABLE_KEY=pk_live_51H8xY2KZvKYlo2C0aIiXyZ123",
         "sort_key=created_at", "SESSION_KEY=short", "monkey=1234567890abcdefgh",
         "template_key=summarize_v2_long_form_2024",
-        "API_KEY_HEADER=X-Api-Key-2024-version"})
+        "API_KEY_HEADER=X-Api-Key-2024-version",
+        // Identifiers and constants: camelCase, capitals joined by '_'.
+        "const storageKey = \"persistedAppStateV2\";",
+        "activeKey: \"profileSettingsTab2\"", "flag_key=NEW_CHECKOUT_FLOW_V2",
+        "error_key: ERR_PAYMENT_DECLINED_402"})
     expect_kept(kept);
+  // A kept word is the name's last word, whole; a name that says secret
+  // anywhere is a secret's.
+  for (const char *name :
+       {"ESCROW_KEY=", "AZURE_SEARCH_KEY=", "primaryKey: ", "REDIS_KEY=",
+        "JWT_SIGN_KEY=", "APP_SECRET_HASH_KEY=", "SECRET_SSH_KEY="}) {
+    SCOPED_TRACE(name);
+    expect_msg(std::string(name) + "Xk9fQ2mLpRvT8w1nB5cD3gH6jK0sA2eYu",
+               std::string(name) + "[REDACTED_SECRET]");
+  }
   const std::string doc =
       R"({"cache_key":"user:12345:profile:v2","i18n_key":"checkout.)"
       R"(button.label2024","prompt.key":"summarize_v2_long_form_2024",)"
@@ -2147,6 +2181,17 @@ TEST(Secrets, PasswordPassedToACall) {
       {"auth: {\n  user: process.env.USER,\n  pass: \"Nod3mailerPw!\"\n}",
        "auth: {\n  user: process.env.USER,\n  pass: \"%s\"\n}"},
   };
+  // A value masked inside the arguments before the password makes them
+  // shorter: the first pass must find the password as a second would.
+  const std::string mail = "jane.doe.long.address@example-company.com";
+  expect_msg("login(\"" + std::string(100, 'x') + " " + mail +
+                 "\", \"hunter2pw\")",
+             "login(\"" + std::string(100, 'x') + " [REDACTED_EMAIL]\", \"" +
+                 pw + "\")");
+  expect_msg("login(f(" + std::string(170, 'x') + ", " + mail +
+                 "), \"hunter2pw\")",
+             "login(f(" + std::string(170, 'x') + ", [REDACTED_EMAIL]), \"" +
+                 pw + "\")");
   for (const auto &c : cases) {
     std::string want = c[1];
     want.replace(want.find("%s"), 2, pw);
@@ -2235,6 +2280,9 @@ TEST(Secrets, CookieHeaderMaskedWhole) {
              "Cookie: [REDACTED_CREDENTIAL]\nnext line");
   expect_msg("Set-Cookie: sessionid=38afes7a8; Path=/; HttpOnly",
              "Set-Cookie: [REDACTED_CREDENTIAL]");
+  // Pairs before a label (text masked in part already) still make one.
+  expect_msg("Cookie: user=[REDACTED_EMAIL]; sessionid=9f8e7d6c5b4a3928",
+             "Cookie: [REDACTED_CREDENTIAL]");
   expect_msg("{\"cookie\": \"sid=abc123\", \"accept\": \"*/*\"}",
              "{\"cookie\": \"[REDACTED_CREDENTIAL]\", \"accept\": \"*/*\"}");
   const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyIjoiYWxpY2UifQ."
