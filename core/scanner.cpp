@@ -1096,23 +1096,28 @@ bool other_key_name(std::string_view name) {
   return true;
 }
 
+// 16 to `most` letters, digits and bytes of `extra`, with a digit and a
+// letter among them: a key's run, not a word, a number or a path.
+bool key_run(std::string_view val, size_t most, std::string_view extra) {
+  if (val.size() < 16 || val.size() > most)
+    return false;
+  bool digit = false, letter = false;
+  for (char ch : val) {
+    digit = digit || is_digit(ch);
+    letter = letter || is_alpha(ch);
+    if (!is_alnum(ch) && extra.find(ch) == std::string_view::npos)
+      return false;
+  }
+  return digit && letter;
+}
+
 // A secret's look, stricter than a token's: 16-256 bytes of letters,
 // digits and '+', '/', '=', '_', '-' with a digit and a letter, random
 // enough (entropy over 3 bits a byte), not a UUID (an idempotency key's, a
 // record's id). A path, a cache key ("user:123:profile"), a routing key
 // ("orders.created.v1") have other bytes.
 bool other_key_value(std::string_view val) {
-  if (val.size() < 16 || val.size() > 256)
-    return false;
-  bool digit = false, letter = false;
-  for (char ch : val) {
-    digit = digit || is_digit(ch);
-    letter = letter || is_alpha(ch);
-    if (!is_alnum(ch) && ch != '+' && ch != '/' && ch != '=' && ch != '_' &&
-        ch != '-')
-      return false;
-  }
-  if (!digit || !letter || validate::entropy_compare(val, 3.0) <= 0)
+  if (!key_run(val, 256, "+/=_-") || validate::entropy_compare(val, 3.0) <= 0)
     return false;
   // Words: a template's or a constant's name ("summarize_v2_long_form",
   // "ERR_PAYMENT_DECLINED_402"), an identifier ("persistedAppStateV2").
@@ -1156,18 +1161,7 @@ bool weak_query_name(std::string_view t, uint32_t eq) {
 // A key's value in a URL: 16 to 128 letters, digits, '-' and '_', a
 // digit and a letter among them (not a path, "?key=uploads/2024/a.png",
 // nor a word or a number).
-bool query_key_value(std::string_view val) {
-  if (val.size() < 16 || val.size() > 128)
-    return false;
-  bool digit = false, letter = false;
-  for (char ch : val) {
-    digit = digit || is_digit(ch);
-    letter = letter || is_alpha(ch);
-    if (!is_alnum(ch) && ch != '-' && ch != '_')
-      return false;
-  }
-  return digit && letter;
-}
+bool query_key_value(std::string_view val) { return key_run(val, 128, "-_"); }
 
 // A value under a name ending in "pass" (short_pass_name): not a bare
 // number (a count: "first_pass=3") nor prose; under a name not in capitals
