@@ -1202,6 +1202,15 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   if (first == '=' || first == ':' || first == '$' || first == '%' ||
       validate::is_placeholder(val))
     return false;
+  // After a space, a quote may close the string the name stands in, in a
+  // JSON document nested in the text ("stop--password "}], "usage"): what
+  // follows it is the document's structure, no value (fuzz).
+  if (v.quote && t[v.sep] == ' ') {
+    const size_t k = val.find_first_not_of(' ');
+    if (k != std::string_view::npos &&
+        std::string_view("}],:").find(val[k]) != std::string_view::npos)
+      return false;
+  }
   // A link ("Reset password: https://..."), not a password (a URL's own
   // password is url_password's).
   if (val.find("://") != std::string_view::npos)
