@@ -1019,7 +1019,8 @@ struct masker::impl {
           // and what a rescan could find again (rescan_glued).
           if (defs[c.rule]->locate == rules::locator::assignment ||
               defs[c.rule]->locate == rules::locator::command ||
-              defs[c.rule]->locate == rules::locator::after_word) {
+              defs[c.rule]->locate == rules::locator::after_word ||
+              defs[c.rule]->locate == rules::locator::before_word) {
             located[i] = c;
             cookie_seen |= c.rule == cookie_rule;
           }

@@ -334,6 +334,13 @@ const rule_def k_rules[] = {
      "add_password\\(",
      0, 4400, edge::none, edge::none, check::call_password, context::none,
      locator::after_word},
+    {{"dsn_password", "PASSWORD", P::generic_secret, true,
+      "password of a Go MySQL DSN, USER:PASSWORD@tcp(HOST)/DB or "
+      "@unix(SOCKET) (only the password is masked)"},
+     // The protocol's "@tcp(" after the password; read back in code
+     // (scan::dsn_password).
+     "@tcp\\(|@unix\\(", 0, 270, edge::none, edge::none,
+     check::dsn_password, context::none, locator::before_word},
     {{"authorization_header", "CREDENTIAL", P::generic_secret, true,
       "credential of an Authorization header of another scheme than Bearer "
       "and Basic (Token, ApiKey, Key, Digest...), or a bare one (the "

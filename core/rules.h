@@ -49,6 +49,7 @@ enum class check : uint8_t {
   cli_password,  // the password option of the command named at the match
   card_code,     // 3 or 4 digits right after a card security code's word
   call_password, // a string literal a call in code passes as its password
+  dsn_password,  // the password of a Go MySQL DSN before its @tcp(
 };
 
 enum class context : uint8_t {
@@ -68,6 +69,7 @@ enum class locator : uint8_t {
   assignment,   // the value after a name's '=' or ':' (extended in code)
   command,      // the rest of a command line after its name (parsed in code)
   after_word,   // a short value right after its word (parsed in code)
+  before_word,  // a value right before its word (parsed in code)
 };
 
 struct rule_def {

@@ -1558,6 +1558,32 @@ std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
   return literal(skip_space(i));
 }
 
+// The password of a Go MySQL DSN, "USER:PW@tcp(HOST)/DB" (or "@unix("),
+// whose '@' is at `at`: from the first ':' of the user's part (back to a
+// quote, space, '/', '=' or backslash) to the '@'. {0, 0} when there is
+// none, or it is a placeholder or a label.
+std::pair<uint32_t, uint32_t> dsn_password(std::string_view t, uint32_t at) {
+  uint32_t k = at;
+  while (k > 0 && at - k < 256 &&
+         std::string_view("\"'` /=\\\n\t").find(t[k - 1]) ==
+             std::string_view::npos)
+    --k;
+  const size_t colon = t.substr(k, at - k).find(':');
+  if (colon == std::string_view::npos || k + colon + 1 >= at)
+    return {0, 0};
+  const uint32_t from = k + uint32_t(colon) + 1;
+  const std::string_view val = t.substr(from, at - from);
+  if (validate::is_placeholder(val) || val.front() == '$')
+    return {0, 0};
+  return {from, at};
+}
+
+// Where the '@' before a pass-1 hit of dsn_password ("@tcp(", "@unix(")
+// ending at `end` is.
+uint32_t dsn_at(std::string_view t, uint32_t end) {
+  return t[end - 2] == 'p' ? end - 5 : end - 6;
+}
+
 // The value a locator::after_word rule reads after its word, which a
 // pass-1 hit ends at `end`.
 std::pair<uint32_t, uint32_t>
@@ -2211,6 +2237,11 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
                     t[end] == '\\' || t[end] == '\0' || t[end] == ';')
                ? end - 1
                : UINT32_MAX;
+  case rules::locator::before_word: {
+    // The value before the word: where it starts.
+    auto v = dsn_password(t, dsn_at(t, end));
+    return v.second != 0 ? v.first : UINT32_MAX;
+  }
   case rules::locator::after_word:
     // From the word's last byte (confirm moves to the value).
     return after_word_value(r, t, end).second != 0 ? end - 1 : UINT32_MAX;
@@ -2280,6 +2311,8 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
         .to;
   case rules::locator::after_word:
     return after_word_value(r, t, from + 1).second;
+  case rules::locator::before_word:
+    return dsn_at(t, end);
   case rules::locator::command: {
     // To the end of the command: a line break (also a nested document's
     // "\n"), a pipe, ';', '&' or the end of the string.
@@ -2796,6 +2829,13 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::cli_password:
     ok = confirm_cli_password(t, c);
     break;
+  case rules::check::dsn_password: {
+    // Located from its '@' (c.to): the same value again.
+    ok = c.to + 5 <= t.size() && t[c.to] == '@' &&
+         (t.substr(c.to, 5) == "@tcp(" || t.substr(c.to, 6) == "@unix(") &&
+         dsn_password(t, c.to) == std::pair<uint32_t, uint32_t>{c.from, c.to};
+    break;
+  }
   case rules::check::card_code:
   case rules::check::call_password: {
     auto [from, to] = after_word_value(r, t, c.from + 1);

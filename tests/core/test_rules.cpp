@@ -2215,6 +2215,20 @@ TEST(Secrets, PasswordPassedToACall) {
     expect_kept(kept);
 }
 
+// Go's MySQL driver takes "USER:PW@tcp(HOST)/DB": no scheme, so no URL.
+TEST(Secrets, GoMysqlDsnPassword) {
+  expect_msg(
+      R"(sql.Open("mysql", "root:G0MysqlPw@tcp(db:3306)/app"))",
+      R"(sql.Open("mysql", "root:[REDACTED_PASSWORD]@tcp(db:3306)/app"))");
+  expect_msg("DSN=app:p@ss w0rd@unix(/tmp/mysql.sock)/db",
+             "DSN=app:p@ss w0rd@unix(/tmp/mysql.sock)/db"); // a space ends it
+  expect_msg("DSN=app:p@ssw0rd@unix(/tmp/mysql.sock)/db",
+             "DSN=app:[REDACTED_PASSWORD]@unix(/tmp/mysql.sock)/db");
+  for (const char *kept : {"root@tcp(db)/x", "DSN=app:${DB_PASS}@tcp(db)/x",
+                           "@tcp(", "a@tcp(", "see user@tcp(db)"})
+    expect_kept(kept);
+}
+
 TEST(Secrets, SignedUrlsAndQueryTokens) {
   expect_msg(
       "https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256"
