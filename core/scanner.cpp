@@ -1560,12 +1560,13 @@ std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
 
 // The password of a Go MySQL DSN, "USER:PW@tcp(HOST)/DB" (or "@unix("),
 // whose '@' is at `at`: from the first ':' of the user's part (back to a
-// quote, space, '/', '=' or backslash) to the '@'. {0, 0} when there is
+// quote, space, '/', '=', backslash, bracket, ',' or ';': not into the DSN
+// before it, "a:b@tcp(h)a:b@tcp(") to the '@'. {0, 0} when there is
 // none, or it is a placeholder or a label.
 std::pair<uint32_t, uint32_t> dsn_password(std::string_view t, uint32_t at) {
   uint32_t k = at;
   while (k > 0 && at - k < 256 &&
-         std::string_view("\"'` /=\\\n\t").find(t[k - 1]) ==
+         std::string_view("\"'` /=\\\n\t(),;").find(t[k - 1]) ==
              std::string_view::npos)
     --k;
   const size_t colon = t.substr(k, at - k).find(':');
