@@ -1090,8 +1090,7 @@ bool other_key_name(std::string_view name) {
     if (word.size() >= kept.size() &&
         validate::equals_ignore_case(word.substr(word.size() - kept.size()),
                                      kept) &&
-        (word.size() == kept.size() ||
-         ends_with_word(word, kept.substr(0, kept.size()))))
+        (word.size() == kept.size() || ends_with_word(word, kept)))
       return false;
   return true;
 }
@@ -1352,9 +1351,12 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
             ++k;
           continue;
         }
+        // (The window may start inside one: "_CARD]", "_CVV]" are none.)
         for (std::string_view w : {"card", "visa", "amex", "cvv", "cvc"})
           if (k + w.size() <= start &&
-              validate::equals_ignore_case(t.substr(k, w.size()), w)) {
+              validate::equals_ignore_case(t.substr(k, w.size()), w) &&
+              !(k > 0 && t[k - 1] == '_' && k + w.size() < t.size() &&
+                t[k + w.size()] == ']')) {
             card = true;
             break;
           }
@@ -1565,9 +1567,10 @@ std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
 // none, or it is a placeholder or a label.
 std::pair<uint32_t, uint32_t> dsn_password(std::string_view t, uint32_t at) {
   uint32_t k = at;
-  while (k > 0 && at - k < 256 &&
-         std::string_view("\"'` /=\\\n\t(),;").find(t[k - 1]) ==
-             std::string_view::npos)
+  // No byte bound (a value masked in the user's part would move it): each
+  // walk stops at the '(' of the DSN before, if no sooner.
+  while (k > 0 && std::string_view("\"'` /=\\\n\t(),;").find(t[k - 1]) ==
+                      std::string_view::npos)
     --k;
   const size_t colon = t.substr(k, at - k).find(':');
   if (colon == std::string_view::npos || k + colon + 1 >= at)
