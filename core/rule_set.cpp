@@ -113,19 +113,14 @@ std::shared_ptr<const rule_set> rule_set::compile(const rule_set_options &opts,
     const rules::rule_def &r = table[i];
     if (r.locate != rules::locator::som) {
       // scan::locate_start resumes its search for a prefix this far back.
-      if (r.locate == rules::locator::prefix && r.prefix) {
-        std::string_view all = r.prefix;
-        for (size_t at = 0; at <= all.size();) {
-          size_t bar = std::min(all.find('|', at), all.size());
-          if (bar - at > rules::prefix_max_len) {
+      if (r.locate == rules::locator::prefix)
+        for (std::string_view lit : rules::prefix_literals(r))
+          if (lit.size() > rules::prefix_max_len) {
             if (error)
               *error = "rule " + std::string(r.info.id) +
                        " has a prefix longer than rules::prefix_max_len";
             return nullptr;
           }
-          at = bar + 1;
-        }
-      }
       ends_exprs.push_back(r.expression);
       ends_flags.push_back(r.hs_flags);
       ends_ids.push_back(unsigned(i));

@@ -485,6 +485,20 @@ const rule_def k_rules[] = {
 
 std::span<const rule_def> table() { return k_rules; }
 
+std::vector<std::string_view> prefix_literals(const rule_def &r) {
+  std::vector<std::string_view> lits;
+  std::string_view all = r.prefix ? r.prefix : "";
+  while (!all.empty()) {
+    const size_t bar = all.find('|');
+    if (bar != 0)
+      lits.push_back(all.substr(0, bar));
+    if (bar == std::string_view::npos)
+      break;
+    all.remove_prefix(bar + 1);
+  }
+  return lits;
+}
+
 bool digit_dense(const rule_def &r) {
   switch (r.validator) {
   case check::phone_intl:

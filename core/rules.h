@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maskd::core::rules {
 
@@ -91,6 +92,9 @@ std::span<const rule_def> table();
 // The longest literal of a locator::prefix rule's `prefix` (rule_set.cpp
 // refuses a longer one: scan::locate_start relies on it).
 inline constexpr uint32_t prefix_max_len = 32;
+// A locator::prefix rule's literals, its `prefix` split at each '|' (none
+// for a rule without one).
+std::vector<std::string_view> prefix_literals(const rule_def &r);
 
 // Rules whose every match lies in a digit cluster (digits with at most 3
 // other bytes between consecutive ones) holding 8+ digits (phones, cards,

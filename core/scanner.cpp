@@ -1343,24 +1343,16 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
     if (len == 13) {
       const uint32_t floor = start > 80 ? start - 80 : 0;
       bool card = false;
-      for (uint32_t k = floor; k < start && !card; ++k) {
-        // Not in a label ("[REDACTED_CREDIT_CARD]" is no word of the text:
-        // a second pass must decide as the first).
-        if (t[k] == '[' && t.substr(k, 10) == "[REDACTED_") {
-          while (k < start && t[k] != ']')
-            ++k;
-          continue;
-        }
-        // (The window may start inside one: "_CARD]", "_CVV]" are none.)
+      // Not a word of a label ("[REDACTED_CREDIT_CARD]", also where the
+      // window cuts one): a second pass must decide as the first.
+      for (uint32_t k = floor; k < start && !card; ++k)
         for (std::string_view w : {"card", "visa", "amex", "cvv", "cvc"})
           if (k + w.size() <= start &&
               validate::equals_ignore_case(t.substr(k, w.size()), w) &&
-              !(k > 0 && t[k - 1] == '_' && k + w.size() < t.size() &&
-                t[k + w.size()] == ']')) {
+              !inside_label(t, k, k + w.size())) {
             card = true;
             break;
           }
-      }
       if (!card)
         return {0, 0};
     }
@@ -1378,8 +1370,10 @@ constexpr uint32_t k_code_span = 1024;
 // in a JSON document nested in the string: code in a tool call's
 // arguments) ends, its contents between the quotes: on one line, no
 // escapes of its own (a literal with a backslash is left alone), at most
-// k_code_span bytes. 0 when there is none.
-uint32_t literal_end(std::string_view t, uint32_t i) {
+// k_code_span bytes. 0 when there is none. `contents`, when given, gets
+// where its contents lie.
+uint32_t literal_end(std::string_view t, uint32_t i,
+                     std::pair<uint32_t, uint32_t> *contents = nullptr) {
   const uint32_t n = uint32_t(t.size());
   uint32_t b = 0;
   while (i + b < n && t[i + b] == '\\' && b < 8)
@@ -1392,16 +1386,13 @@ uint32_t literal_end(std::string_view t, uint32_t i) {
   while (j < n && j - open <= k_code_span && t[j] != q && t[j] != '\\' &&
          t[j] != '\n' && t[j] != '\r' && t[j] != '\0')
     ++j;
-  if (j - open > k_code_span)
+  // Closed by as many backslashes (none at the top) and the same quote.
+  if (j - open > k_code_span || j + b >= n || t[j + b] != q ||
+      t.substr(j, b).find_first_not_of('\\') != std::string_view::npos)
     return 0;
-  if (b == 0)
-    return j < n && t[j] == q ? j + 1 : 0;
-  // Closed by as many backslashes and the same quote.
-  return j + b < n && t[j + b] == q &&
-                 t.substr(j, b).find_first_not_of('\\') ==
-                     std::string_view::npos
-             ? j + b + 1
-             : 0;
+  if (contents)
+    *contents = {open + 1, j};
+  return j + b + 1;
 }
 
 // Where whitespace at t[i] ends, a nested document's "\n", "\t" and "\r"
@@ -1464,20 +1455,16 @@ std::pair<uint32_t, uint32_t> call_password_value(std::string_view t,
     return at == 0 || !(is_alnum(t[at - 1]) || t[at - 1] == '_');
   };
   auto literal = [&](uint32_t i) -> std::pair<uint32_t, uint32_t> {
-    const uint32_t e = literal_end(t, i);
-    if (e == 0)
-      return {0, 0};
-    uint32_t b = 0;
-    while (t[i + b] == '\\')
-      ++b;
-    if (e - i < 2 * b + 3)
-      return {0, 0}; // empty
+    std::pair<uint32_t, uint32_t> v;
+    const uint32_t e = literal_end(t, i, &v);
+    if (e == 0 || v.first == v.second)
+      return {0, 0}; // none, or empty
     // What may follow the literal: the next argument, the call's end, or a
     // conversion ("...".toCharArray(), .encode()).
     const uint32_t k = skip_space(e);
     if (k < n && t[k] != ',' && t[k] != ')' && t[k] != '.' && t[k] != '}')
       return {0, 0};
-    return {i + b + 1, e - b - 1};
+    return v;
   };
   if (t[end - 1] == ':') {
     // nodemailer: auth: { user: ..., pass: "..." }: "pass" a word of its
@@ -2085,26 +2072,14 @@ uint32_t forward_over(std::string_view t, uint32_t from, uint32_t limit,
   }
 }
 
-// First occurrence at or after `from` (and before `end`) of any of rule
-// r's '|'-separated prefix literals that passes its left edge check: one
-// glued to a letter before it starts no match ("compat_key-..." holds a
-// Mailgun key, not an Airtable "pat..."), and would hide a later one.
 // A prefix rule's literals, split once, and the bytes they start with.
 struct prefix_index {
   std::vector<std::string_view> lits;
   std::array<bool, 256> first{};
-  explicit prefix_index(std::string_view alternatives) {
-    while (!alternatives.empty()) {
-      size_t bar = alternatives.find('|');
-      std::string_view lit = alternatives.substr(0, bar);
-      if (!lit.empty()) {
-        lits.push_back(lit);
-        first[static_cast<unsigned char>(lit[0])] = true;
-      }
-      if (bar == std::string_view::npos)
-        break;
-      alternatives.remove_prefix(bar + 1);
-    }
+  explicit prefix_index(const rules::rule_def &r)
+      : lits(rules::prefix_literals(r)) {
+    for (std::string_view lit : lits)
+      first[static_cast<unsigned char>(lit[0])] = true;
   }
 };
 
@@ -2115,17 +2090,19 @@ const prefix_index &index_of(const rules::rule_def &r,
   static const std::vector<prefix_index> table = [] {
     std::vector<prefix_index> v;
     for (const rules::rule_def &d : rules::table())
-      v.emplace_back(d.prefix ? std::string_view(d.prefix)
-                              : std::string_view());
+      v.emplace_back(d);
     return v;
   }();
   const auto all = rules::table();
   if (&r >= all.data() && &r < all.data() + all.size())
     return table[size_t(&r - all.data())];
-  return own.emplace(r.prefix ? std::string_view(r.prefix)
-                              : std::string_view());
+  return own.emplace(r);
 }
 
+// First occurrence at or after `from` (and before `end`) of any of rule
+// r's '|'-separated prefix literals that passes its left edge check: one
+// glued to a letter before it starts no match ("compat_key-..." holds a
+// Mailgun key, not an Airtable "pat..."), and would hide a later one.
 uint32_t first_prefix(const rules::rule_def &r, std::string_view t,
                       uint32_t from, uint32_t end) {
   // One walk from `from`, trying the literals only where one's first byte

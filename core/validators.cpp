@@ -740,14 +740,9 @@ size_t vendor_key(std::string_view text) {
     }
     // The run ends where no key byte can follow: a letter or digit after a
     // key of letters makes the whole run something else.
-    const bool b64 = k.chars == alphabet::b64;
     size_t n = 0;
     while (n < rest.size() &&
-           (is_alnum(rest[n]) ||
-            ((k.chars == alphabet::b64url || b64) &&
-             (rest[n] == '_' || rest[n] == '-')) ||
-            (b64 && (rest[n] == '+' || rest[n] == '/' || rest[n] == '=')) ||
-            (k.chars == alphabet::uuid && rest[n] == '-') ||
+           (is_alnum(rest[n]) || in_alphabet(rest[n], k.chars) ||
             (int(n) == k.sep_at && rest[n] == k.sep)))
       ++n;
     if (n < k.min || n > k.max)
@@ -900,9 +895,7 @@ bool is_placeholder(std::string_view text) {
 }
 
 bool reads_as_words(std::string_view text, bool humps) {
-  auto letter = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-  };
+  auto letter = [](char c) { return is_upper(c) || is_lower(c); };
   auto sep = [](char c) {
     return c == '_' || c == '-' || c == '.' || c == '/' || c == '+' || c == '=';
   };
@@ -927,12 +920,11 @@ bool reads_as_words(std::string_view text, bool humps) {
   size_t total = 0, in_words = 0, long_words = 0, seg = 0, caps = 0;
   for (size_t i = 0; i <= text.size(); ++i) {
     const bool l = i < text.size() && letter(text[i]);
-    const bool upper = l && text[i] >= 'A' && text[i] <= 'Z';
-    const bool hump =
-        upper && i > 0 && text[i - 1] >= 'a' && text[i - 1] <= 'z';
+    const bool upper = l && is_upper(text[i]);
+    const bool hump = upper && i > 0 && is_lower(text[i - 1]);
     if (!l || hump) {
-      if (seg >= 3 && caps <= 1 &&
-          !(caps == 1 && !(text[i - seg] >= 'A' && text[i - seg] <= 'Z'))) {
+      // Small letters, or one capital first.
+      if (seg >= 3 && (caps == 0 || (caps == 1 && is_upper(text[i - seg])))) {
         in_words += seg;
         ++long_words;
       }
