@@ -752,7 +752,7 @@ struct masker::impl {
       const unsigned char next =
           uint8_t(self->text[self->cur_window_begin + size_t(to)]);
       if (self->text[self->cur_window_begin + size_t(to) - 1] != '=' &&
-          ((next | 0x20) - 'a' < 26u || next - '0' < 10u))
+          (unsigned((next | 0x20) - 'a') < 26u || unsigned(next - '0') < 10u))
         return 0;
     }
     if (out.size() >= size_t(self->lim.matches_per_document_max) * 4) {
@@ -863,10 +863,45 @@ struct masker::impl {
   }
 
   // The reference locator: rule `rule`'s start-of-match database over
-  // text[b, e) (the differential test compares the two).
+  // text[b, e) (the differential test compares the two). For each end it
+  // reports the leftmost start; where that start fails the left edge check
+  // (or, for an IBAN, mod 97), a later start may pass, and the anchored
+  // locator takes it: start-of-match over the rest of the match, again
+  // until one passes, finds it here too.
   bool locate_in_som(uint16_t rule, uint32_t b, uint32_t e,
                      std::vector<scan::candidate> &out) {
     located_out = &out;
+    const size_t first = out.size();
+    if (!scan_som(rule, b, e))
+      return false;
+    const rules::rule_def &r = *in->defs[rule];
+    std::string_view t(text.data(), text.size());
+    auto start_ok = [&](uint32_t from, uint32_t to) {
+      return scan::left_edge_ok(r, t, from) &&
+             (r.validator != rules::check::iban ||
+              scan::iban_ok(t.substr(from, to - from)));
+    };
+    for (size_t i = first, n = out.size(); i < n; ++i) {
+      const uint32_t to = out[i].to;
+      uint32_t from = out[i].from;
+      while (from < to && !start_ok(from, to)) {
+        const size_t mark = out.size();
+        if (!scan_som(rule, from + 1, to))
+          return false;
+        uint32_t next = to;
+        for (size_t j = mark; j < out.size(); ++j)
+          if (out[j].to == to)
+            next = std::min(next, out[j].from);
+        out.resize(mark);
+        if (next == to)
+          break; // none: the leftmost start stays, and fails confirm()
+        from = out[i].from = next;
+      }
+    }
+    return true;
+  }
+
+  bool scan_som(uint16_t rule, uint32_t b, uint32_t e) {
     cur_window_begin = b;
     if (hs_scan(in->find_start[rule], text.data() + b, e - b, 0, scratch,
                 on_located, this) != HS_SUCCESS)
