@@ -379,6 +379,7 @@ struct masker::impl {
                       ? scan::keyed_secret::authorization
                   : id == "cookie_header"      ? scan::keyed_secret::cookie
                   : id == "card_security_code" ? scan::keyed_secret::card_code
+                  : id == "date_of_birth"      ? scan::keyed_secret::birth_date
                                                : scan::keyed_secret::none;
       if (kind != scan::keyed_secret::none)
         keyed_rule[size_t(kind)] = uint16_t(i);

@@ -447,6 +447,21 @@ const rule_def k_rules[] = {
      // (scan::card_code_digits).
      "cvv|cvc|cav2|security code", HS_FLAG_CASELESS, 40, edge::none,
      edge::none, check::card_code, context::none, locator::after_word},
+    {{"date_of_birth", "DATE_OF_BIRTH", P::pii, true,
+      "a date of birth right after its word (date of birth, DOB, "
+      "birthdate, birthday, born; Geburtsdatum, geboren, date de "
+      "naissance, n\xc3\xa9(e) le, fecha de nacimiento, data di nascita, "
+      "geboortedatum): a real date, numeric or with the month's English "
+      "name (HIPAA and GDPR count it as identifying; the word stays)"},
+     // The words alone, as literals; what follows them is read in code
+     // (scan::birth_date_value).
+     "date[ _.-]?of[ _.-]?birth|birth[ _.-]?(?:date|day)|dob|d\\.o\\.b|born|"
+     "geburtsdatum|geboren|geb\\.|date de naissance|n\xc3\xa9"
+     "e? le|"
+     "fecha de nacimiento|nacid[oa] el|data di nascita|nat[oa] il|"
+     "geboortedatum|data de nascimento",
+     HS_FLAG_CASELESS, 100, edge::none, edge::none, check::birth_date,
+     context::none, locator::after_word},
     {{"iban", "IBAN", P::pii, true,
       "IBAN of any registered country, compact or printed in groups of 4; "
       "country length and mod-97 required"},

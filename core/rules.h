@@ -49,6 +49,7 @@ enum class check : uint8_t {
   cookie,        // a Cookie header's value: to the end of its line
   cli_password,  // the password option of the command named at the match
   card_code,     // 3 or 4 digits right after a card security code's word
+  birth_date,    // a date right after a date of birth's word
   call_password, // a string literal a call in code passes as its password
   dsn_password,  // the password of a Go MySQL DSN before its @tcp(
 };

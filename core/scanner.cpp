@@ -1360,6 +1360,239 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
   return {i, j};
 }
 
+// The length of a date of birth at the start of `s`, 0 if none is there:
+// 1985-03-12 (also with '/' or '.'), 12.03.1985, 03/12/1985, 12-03-85 (day
+// and month in either order, the same separator twice), 19850312, 12 March
+// 1985, 12-Mar-1985, March 12, 1985, Mar 12th 1985. A real day of a real
+// month, a year from 1900 to 2099 (or two digits).
+size_t date_length(std::string_view s) {
+  const size_t n = s.size();
+  auto digits = [&](size_t at) {
+    size_t k = at;
+    while (k < n && is_digit(s[k]) && k - at < 9)
+      ++k;
+    return k - at;
+  };
+  auto number = [&](size_t at, size_t len) {
+    unsigned v = 0;
+    for (size_t k = at; k < at + len; ++k)
+      v = v * 10 + unsigned(s[k] - '0');
+    return v;
+  };
+  auto valid = [](unsigned y, unsigned m, unsigned d, size_t year_digits) {
+    if (year_digits == 4 && (y < 1900 || y > 2099))
+      return false;
+    if (m < 1 || m > 12 || d < 1)
+      return false;
+    static constexpr unsigned days[] = {31, 29, 31, 30, 31, 30,
+                                        31, 31, 30, 31, 30, 31};
+    return d <= days[m - 1] &&
+           !(m == 2 && d == 29 && year_digits == 4 &&
+             (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
+  };
+  // A month's name or its first three letters ("Sept" too): its number.
+  auto month = [&](size_t at, size_t *len) -> unsigned {
+    static constexpr std::string_view names[] = {
+        "january", "february", "march",     "april",   "may",      "june",
+        "july",    "august",   "september", "october", "november", "december"};
+    size_t k = at;
+    while (k < n && is_alpha(s[k]))
+      ++k;
+    const std::string_view word = s.substr(at, k - at);
+    for (unsigned m = 0; m < 12; ++m)
+      if (word.size() >= 3 && word.size() <= names[m].size() &&
+          (word.size() == 3 || word.size() == names[m].size() ||
+           (m == 8 && word.size() == 4)) &&
+          validate::equals_ignore_case(word, names[m].substr(0, word.size()))) {
+        *len = k - at + (k < n && s[k] == '.' && word.size() < 5);
+        return m + 1;
+      }
+    return 0;
+  };
+  auto year4 = [&](size_t at) { return digits(at) == 4 ? number(at, 4) : 0u; };
+  const size_t a = digits(0);
+  if (a == 8)
+    return valid(number(0, 4), number(4, 2), number(6, 2), 4) ? 8 : 0;
+  if (a == 4) { // year, month, day
+    const char sep = 4 < n ? s[4] : '\0';
+    if (sep != '-' && sep != '/' && sep != '.')
+      return 0;
+    const size_t m = digits(5);
+    if (m < 1 || m > 2 || 5 + m >= n || s[5 + m] != sep)
+      return 0;
+    const size_t d = digits(6 + m);
+    if (d < 1 || d > 2 ||
+        !valid(number(0, 4), number(5, m), number(6 + m, d), 4))
+      return 0;
+    return 6 + m + d;
+  }
+  if (a == 1 || a == 2) {
+    const unsigned first = number(0, a);
+    const char sep = a < n ? s[a] : '\0';
+    if (sep == '-' || sep == '/' || sep == '.') {
+      size_t len = 0;
+      if (const size_t b = digits(a + 1); b == 1 || b == 2) {
+        // Day and month, either order, then the year.
+        const size_t at = a + 1 + b;
+        const size_t y = at < n && s[at] == sep ? digits(at + 1) : 0;
+        if (y != 2 && y != 4)
+          return 0;
+        const unsigned second = number(a + 1, b), year = number(at + 1, y);
+        return valid(year, second, first, y) || valid(year, first, second, y)
+                   ? at + 1 + y
+                   : 0;
+      }
+      // 12-Mar-1985
+      if (sep == '-' && a + 1 < n) {
+        const unsigned m = month(a + 1, &len);
+        const size_t at = a + 1 + len;
+        if (m && at < n && s[at] == '-' && valid(year4(at + 1), m, first, 4))
+          return at + 5;
+      }
+      if (sep != '.')
+        return 0;
+    }
+    // 12 March 1985, 12. March 1985
+    size_t k = a + (sep == '.');
+    if (k >= n || s[k] != ' ')
+      return 0;
+    ++k;
+    size_t len = 0;
+    const unsigned m = month(k, &len);
+    k += len;
+    if (!m || k >= n || s[k] != ' ' || !valid(year4(k + 1), m, first, 4))
+      return 0;
+    return k + 5;
+  }
+  if (a != 0)
+    return 0;
+  // March 12, 1985; Mar 12th 1985
+  size_t len = 0;
+  const unsigned m = month(0, &len);
+  if (!m || len >= n || s[len] != ' ')
+    return 0;
+  size_t k = len + 1;
+  const size_t d = digits(k);
+  if (d < 1 || d > 2)
+    return 0;
+  const unsigned day = number(k, d);
+  k += d;
+  for (std::string_view suffix : {"st", "nd", "rd", "th"})
+    if (k + 2 <= n && validate::equals_ignore_case(s.substr(k, 2), suffix)) {
+      k += 2;
+      break;
+    }
+  if (k < n && s[k] == ',')
+    ++k;
+  if (k >= n || s[k] != ' ' || !valid(year4(k + 1), m, day, 4))
+    return 0;
+  return k + 5;
+}
+
+// The date of birth after a word that a pass-1 hit of date_of_birth ends
+// at `end` ("date of birth", "DOB", "D.O.B.", "birthdate", "born",
+// "Geburtsdatum", "geboren", "date de naissance", "fecha de nacimiento",
+// ...): the word glued to no letter, digit or label before it (a camelCase
+// hump or '_' may be); then maybe a format in brackets ("(MM/DD/YYYY)");
+// then 1-8 separator bytes (spaces, ':', '=', '-', quotes, a nested
+// document's backslashes), maybe with a short word among them ("is",
+// "on", "am", "op", "was"); then a date
+// (date_length) that no letter or digit follows, nor '-', '/', '.', ',' or
+// ':' and a digit. {0, 0} when there is none.
+std::pair<uint32_t, uint32_t> birth_date_value(std::string_view t,
+                                               uint32_t end) {
+  const uint32_t n = uint32_t(t.size());
+  // The word's letters (lower case, UTF-8 bytes as they are), matched from
+  // its end, a space, '_', '-' or '.' allowed between two of them.
+  static constexpr std::string_view words[] = {"dateofbirth",
+                                               "birthdate",
+                                               "birthday",
+                                               "dob",
+                                               "born",
+                                               "geburtsdatum",
+                                               "geboren",
+                                               "geb",
+                                               "datedenaissance",
+                                               "n\xc3\xa9le",
+                                               "n\xc3\xa9\x65le",
+                                               "fechadenacimiento",
+                                               "nacidoel",
+                                               "nacidael",
+                                               "datadinascita",
+                                               "natoil",
+                                               "natail",
+                                               "geboortedatum",
+                                               "datadenascimento"};
+  uint32_t start = UINT32_MAX;
+  const uint32_t last = end > 0 && t[end - 1] == '.' ? end - 1 : end;
+  for (std::string_view w : words) {
+    uint32_t i = last;
+    size_t j = w.size();
+    while (j > 0 && i > 0 && lower(t[i - 1]) == w[j - 1]) {
+      --i;
+      --j;
+      if (j > 0 && i > 0 &&
+          (t[i - 1] == ' ' || t[i - 1] == '_' || t[i - 1] == '-' ||
+           t[i - 1] == '.'))
+        --i;
+    }
+    if (j == 0) {
+      start = i;
+      break;
+    }
+  }
+  if (start == UINT32_MAX)
+    return {0, 0};
+  if (start > 0) {
+    const char before = t[start - 1];
+    const bool hump =
+        t[start] >= 'A' && t[start] <= 'Z' && before >= 'a' && before <= 'z';
+    if (is_digit(before) || (is_alpha(before) && !hump) || before == ']')
+      return {0, 0};
+  }
+  // An abbreviation's full stop ("D.O.B.").
+  uint32_t i = end < n && t[end] == '.' ? end + 1 : end;
+  // A format in brackets: "Date of birth (MM/DD/YYYY): 03/12/1985".
+  if (i + 2 < n && t[i] == ' ' && t[i + 1] == '(') {
+    uint32_t k = i + 2;
+    while (k < n && k - i < 16 &&
+           (is_alpha(t[k]) || t[k] == '/' || t[k] == '.' || t[k] == '-'))
+      ++k;
+    if (k < n && t[k] == ')')
+      i = k + 1;
+  }
+  auto separator = [](char ch) {
+    return ch == ' ' || ch == ':' || ch == '=' || ch == '-' || ch == '"' ||
+           ch == '\'' || ch == '\\' || ch == '\t';
+  };
+  const uint32_t sep = i;
+  while (i < n && i - sep < 8 && separator(t[i]))
+    ++i;
+  if (i > sep && t[i - 1] == ' ')
+    for (std::string_view verb : {"is", "on", "am", "op", "was"}) {
+      const uint32_t e = i + uint32_t(verb.size());
+      if (e < n && t[e] == ' ' &&
+          validate::equals_ignore_case(t.substr(i, verb.size()), verb)) {
+        i = e;
+        while (i < n && i - e < 4 && separator(t[i]))
+          ++i;
+        break;
+      }
+    }
+  if (i == sep)
+    return {0, 0};
+  const uint32_t j = i + uint32_t(date_length(t.substr(i, 40)));
+  if (j == i)
+    return {0, 0};
+  if (j < n &&
+      (is_alnum(t[j]) || ((t[j] == '-' || t[j] == '/' || t[j] == '.' ||
+                           t[j] == ',' || t[j] == ':') &&
+                          j + 1 < n && is_digit(t[j + 1]))) &&
+      !(t[j] == 'T' && j + 1 < n && is_digit(t[j + 1])))
+    return {0, 0};
+  return {i, j};
+}
+
 // How far call_password reads a literal, an argument, or back from
 // "pass:" to its "user:". Generous: a value masked inside the span makes it
 // shorter, and a second pass must find what the first did (a bound of 200
@@ -1581,6 +1814,8 @@ std::pair<uint32_t, uint32_t>
 after_word_value(const rules::rule_def &r, std::string_view t, uint32_t end) {
   if (r.validator == rules::check::card_code)
     return card_code_digits(t, end);
+  if (r.validator == rules::check::birth_date)
+    return birth_date_value(t, end);
   auto v = call_password_value(t, end);
   if (v.second == 0)
     return v;
@@ -2421,10 +2656,14 @@ keyed_secret secret_named(std::string_view key) {
   case 'a':
     if (ends("senha") || ends("salasana"))
       return keyed_secret::password;
+    if (ends("datadinascita"))
+      return keyed_secret::birth_date;
     break;
   case 'o':
     if (ends("haslo") || ends("heslo"))
       return keyed_secret::password;
+    if (ends("fechadenacimiento") || ends("datadenascimento"))
+      return keyed_secret::birth_date;
     break;
   case 's':
     if (short_pass_name(key.substr(0, last)))
@@ -2438,6 +2677,16 @@ keyed_secret secret_named(std::string_view key) {
       return keyed_secret::card_code;
     if (ends("cookie"))
       return keyed_secret::cookie;
+    if (ends("birthdate") || ends("datedenaissance"))
+      return keyed_secret::birth_date;
+    break;
+  case 'b':
+    if (ends("dob"))
+      return keyed_secret::birth_date;
+    break;
+  case 'm':
+    if (ends("geburtsdatum") || ends("geboortedatum"))
+      return keyed_secret::birth_date;
     break;
   case 't':
     if (ends("secret"))
@@ -2446,6 +2695,8 @@ keyed_secret secret_named(std::string_view key) {
       return keyed_secret::password;
     break;
   case 'y':
+    if (ends("birthday"))
+      return keyed_secret::birth_date;
     if (!ends("key"))
       break;
     for (std::string_view name :
@@ -2468,6 +2719,8 @@ keyed_secret secret_named(std::string_view key) {
         (last >= 5 &&
          validate::equals_ignore_case(key.substr(last - 5, 5), "_auth")))
       return keyed_secret::auth_credential;
+    if (ends("dateofbirth"))
+      return keyed_secret::birth_date;
     break;
   case 'n':
     if (ends("authorization"))
@@ -2681,6 +2934,10 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
         !std::all_of(val.begin(), val.end(), is_digit))
       return false;
     break;
+  case keyed_secret::birth_date:
+    if (date_length(val) != val.size())
+      return false;
+    break;
   case keyed_secret::cookie:
   case keyed_secret::none:
     break;
@@ -2818,6 +3075,7 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     break;
   }
   case rules::check::card_code:
+  case rules::check::birth_date:
   case rules::check::call_password: {
     auto [from, to] = after_word_value(r, t, c.from + 1);
     ok = to != 0;

@@ -50,10 +50,13 @@ enum class keyed_secret : uint8_t {
   // A card security code ("cvv", "card_cvc", "cvv2", "securityCode"):
   // card_security_code, only when the value is 3 or 4 digits.
   card_code,
+  // A date of birth ("dob", "birthDate", "date_of_birth", "birthday",
+  // "geburtsdatum"): date_of_birth, only when the value is a date.
+  birth_date,
 };
 // How many kinds there are (the last one's value plus one).
 inline constexpr size_t keyed_secret_kinds =
-    size_t(keyed_secret::card_code) + 1;
+    size_t(keyed_secret::birth_date) + 1;
 
 struct key_context {
   bool phone = false;

@@ -851,6 +851,69 @@ TEST(CreditCard, SecurityCodeAfterItsWord) {
   EXPECT_EQ(mask_doc(others), others);
 }
 
+// ------------------------------------------------------------ DATE_OF_BIRTH
+
+// HIPAA's Safe Harbor removes every date of a patient's but the year, and a
+// birth date is among GDPR's identifying data: a date right after its word,
+// or under a key named for it. Other dates stay.
+TEST(DateOfBirth, AfterItsWord) {
+  const std::pair<const char *, const char *> cases[] = {
+      {"patient DOB: 03/12/1985, MRN", "03/12/1985"},
+      {"date of birth 1985-03-12", "1985-03-12"},
+      {"born on 12.03.1985 in Berlin", "12.03.1985"},
+      {"Geburtsdatum: 12.03.1985", "12.03.1985"},
+      {"geboren am 12.03.1985", "12.03.1985"},
+      {"geb. 12.03.1985", "12.03.1985"},
+      {"Date of birth (MM/DD/YYYY): 03/12/1985", "03/12/1985"},
+      {"D.O.B. 3/12/85", "3/12/85"},
+      {"My birthday is March 12, 1985.", "March 12, 1985"},
+      {"born 12 March 1985", "12 March 1985"},
+      {"born on Sept 12th 1985", "Sept 12th 1985"},
+      {"dateOfBirth=1985-03-12T00:00:00Z", "1985-03-12"},
+      {"date_of_birth: '12-Mar-1985'", "12-Mar-1985"},
+      {"n\u00e9 le 29/02/1988 \u00e0 Lyon", "29/02/1988"},
+      {"Date de naissance : 12/03/1985", "12/03/1985"},
+      {"fecha de nacimiento: 12/03/1985", "12/03/1985"},
+      {"nata il 12/03/1985", "12/03/1985"},
+      {"geboortedatum 12-03-1985", "12-03-1985"},
+      {"birthdate=19850312", "19850312"},
+      {"user_dob=1985-03-12", "1985-03-12"},
+      {"userDob: 1985-03-12", "1985-03-12"},
+  };
+  for (const auto &[text, date] : cases) {
+    SCOPED_TRACE(text);
+    std::string want = text;
+    want.replace(want.find(date), std::string_view(date).size(),
+                 "[REDACTED_DATE_OF_BIRTH]");
+    expect_msg(text, want);
+  }
+  // In a nested document, its escaped quotes among the separators.
+  expect_msg(R"({"dob": "1985-03-12"})",
+             R"({"dob": "[REDACTED_DATE_OF_BIRTH]"})");
+  for (const char *kept :
+       {"Adobe released version 2024-03-12", "the newborn 2024-03-12",
+        "DOB: unknown", "born in 1985", "DOB: 1985", "born on 2023-02-29",
+        "born on 1985-13-12", "dob 32/12/1985", "dob 12/03/1885",
+        "order date 2024-03-12", "birthday party on 2024-05-01",
+        "born 12.03.1985.5", "DOB: 12/03/1985/7", "DOB 12.03-1985",
+        "dob1985-03-12", "created 2024-03-12 by dob_service",
+        "birthdates 1985-03-12", "DOB: 1985-03-12-01"})
+    expect_kept(kept);
+  // Under a key named for it, a value that is a date whole.
+  EXPECT_EQ(
+      mask_doc(R"({"patient":{"dob":"1985-03-12","birthDate":"12/03/)"
+               R"(1985","date_of_birth":"March 12, 1985",)"
+               R"("geburtsdatum":"12.03.1985","admitted":"2024-03-12"}})"),
+      R"({"patient":{"dob":"[REDACTED_DATE_OF_BIRTH]","birthDate":)"
+      R"("[REDACTED_DATE_OF_BIRTH]","date_of_birth":)"
+      R"("[REDACTED_DATE_OF_BIRTH]","geburtsdatum":)"
+      R"("[REDACTED_DATE_OF_BIRTH]","admitted":"2024-03-12"}})");
+  const std::string others =
+      R"({"dob":"unknown","birthday":"in March","dob_source":"1985-03-12",)"
+      R"("dob":19850312})";
+  EXPECT_EQ(mask_doc(others), others);
+}
+
 // ------------------------------------------------------------ IBAN
 
 TEST(Iban, CompactAndPrinted) {
