@@ -1264,6 +1264,54 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   return true;
 }
 
+// Whether a word starting at `start` stands apart: no digit, letter or
+// label's ']' glued before it (a camelCase hump or '_' may be: "cardCvv",
+// "card_cvc"). A label's end is what a value glued to the word left: its
+// last byte refused the word on the first pass.
+bool word_stands_apart(std::string_view t, uint32_t start) {
+  if (start == 0)
+    return true;
+  const char before = t[start - 1];
+  const bool hump =
+      t[start] >= 'A' && t[start] <= 'Z' && before >= 'a' && before <= 'z';
+  return !(is_digit(before) || (is_alpha(before) && !hump) || before == ']');
+}
+
+// Past the separators that follow a word at `i`: up to 8 spaces, ':', '=',
+// '#', '-', quotes, tabs and a nested document's backslashes, maybe with
+// one of `verbs` among them ("my cvc is 123", "born on 12 March 1985"):
+// after a space, before a space or ':'. `i` itself when there are none.
+// *strong: whether a ':', '=' or '#' was among them (a value follows; after
+// spaces alone, or a verb, it may be prose).
+uint32_t past_separators(std::string_view t, uint32_t i,
+                         std::initializer_list<std::string_view> verbs,
+                         bool *strong) {
+  const uint32_t n = uint32_t(t.size());
+  auto separator = [](char ch) {
+    return ch == ' ' || ch == ':' || ch == '=' || ch == '#' || ch == '-' ||
+           ch == '"' || ch == '\'' || ch == '\\' || ch == '\t';
+  };
+  const uint32_t sep = i;
+  *strong = false;
+  while (i < n && i - sep < 8 && separator(t[i])) {
+    *strong = *strong || t[i] == ':' || t[i] == '=' || t[i] == '#';
+    ++i;
+  }
+  if (i == sep || t[i - 1] != ' ')
+    return i;
+  for (std::string_view verb : verbs) {
+    const uint32_t e = i + uint32_t(verb.size());
+    if (e < n && (t[e] == ' ' || t[e] == ':') &&
+        validate::equals_ignore_case(t.substr(i, verb.size()), verb)) {
+      i = e;
+      while (i < n && i - e < 4 && separator(t[i]))
+        ++i;
+      break;
+    }
+  }
+  return i;
+}
+
 // The digits of a card security code whose word a pass-1 hit of
 // card_security_code ends at `end` ("cvv", "CVC", "cav2", "security code"):
 // the word glued to no letter or digit before it (a camelCase hump or a '_'
@@ -1281,15 +1329,8 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
   if (end < len)
     return {0, 0};
   const uint32_t start = end - len;
-  if (start > 0) {
-    const char before = t[start - 1];
-    const bool hump =
-        t[start] >= 'A' && t[start] <= 'Z' && before >= 'a' && before <= 'z';
-    // Nor a label's end: what a value glued to the word left (its last
-    // byte refused the word on the first pass).
-    if (is_digit(before) || (is_alpha(before) && !hump) || before == ']')
-      return {0, 0};
-  }
+  if (!word_stands_apart(t, start))
+    return {0, 0};
   uint32_t i = end;
   if (len == 3 && i < n && t[i] == '2')
     ++i;
@@ -1303,26 +1344,11 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
       break;
     }
   }
-  auto separator = [](char ch) {
-    return ch == ' ' || ch == ':' || ch == '=' || ch == '#' || ch == '-' ||
-           ch == '"' || ch == '\'' || ch == '\\' || ch == '\t';
-  };
-  const uint32_t sep = i;
-  // A ':', '=' or '#' says a value follows; spaces alone, or "is", may be
-  // prose ("HTTP security code 401", "the CVC 2023 model").
+  // Spaces alone, or "is", may be prose ("HTTP security code 401", "the
+  // CVC 2023 model").
   bool strong = false;
-  while (i < n && i - sep < 8 && separator(t[i])) {
-    strong = strong || t[i] == ':' || t[i] == '=' || t[i] == '#';
-    ++i;
-  }
-  if (i > sep && i + 3 <= n && t[i - 1] == ' ' &&
-      validate::equals_ignore_case(t.substr(i, 2), "is") &&
-      (t[i + 2] == ' ' || t[i + 2] == ':')) {
-    i += 2;
-    const uint32_t verb = i;
-    while (i < n && i - verb < 4 && separator(t[i]))
-      ++i;
-  }
+  const uint32_t sep = i;
+  i = past_separators(t, i, {"is"}, &strong);
   if (i == sep)
     return {0, 0};
   uint32_t j = i;
@@ -1494,9 +1520,8 @@ size_t date_length(std::string_view s) {
 // "Geburtsdatum", "geboren", "date de naissance", "fecha de nacimiento",
 // ...): the word glued to no letter, digit or label before it (a camelCase
 // hump or '_' may be); then maybe a format in brackets ("(MM/DD/YYYY)");
-// then 1-8 separator bytes (spaces, ':', '=', '-', quotes, a nested
-// document's backslashes), maybe with a short word among them ("is",
-// "on", "am", "op", "was"); then a date
+// then separators (past_separators), maybe with a short word among them
+// ("is", "on", "am", "op", "was"); then a date
 // (date_length) that no letter or digit follows, nor '-', '/', '.', ',' or
 // ':' and a digit. {0, 0} when there is none.
 std::pair<uint32_t, uint32_t> birth_date_value(std::string_view t,
@@ -1541,15 +1566,8 @@ std::pair<uint32_t, uint32_t> birth_date_value(std::string_view t,
       break;
     }
   }
-  if (start == UINT32_MAX)
+  if (start == UINT32_MAX || !word_stands_apart(t, start))
     return {0, 0};
-  if (start > 0) {
-    const char before = t[start - 1];
-    const bool hump =
-        t[start] >= 'A' && t[start] <= 'Z' && before >= 'a' && before <= 'z';
-    if (is_digit(before) || (is_alpha(before) && !hump) || before == ']')
-      return {0, 0};
-  }
   // An abbreviation's full stop ("D.O.B.").
   uint32_t i = end < n && t[end] == '.' ? end + 1 : end;
   // A format in brackets: "Date of birth (MM/DD/YYYY): 03/12/1985".
@@ -1561,24 +1579,9 @@ std::pair<uint32_t, uint32_t> birth_date_value(std::string_view t,
     if (k < n && t[k] == ')')
       i = k + 1;
   }
-  auto separator = [](char ch) {
-    return ch == ' ' || ch == ':' || ch == '=' || ch == '-' || ch == '"' ||
-           ch == '\'' || ch == '\\' || ch == '\t';
-  };
+  bool strong = false;
   const uint32_t sep = i;
-  while (i < n && i - sep < 8 && separator(t[i]))
-    ++i;
-  if (i > sep && t[i - 1] == ' ')
-    for (std::string_view verb : {"is", "on", "am", "op", "was"}) {
-      const uint32_t e = i + uint32_t(verb.size());
-      if (e < n && t[e] == ' ' &&
-          validate::equals_ignore_case(t.substr(i, verb.size()), verb)) {
-        i = e;
-        while (i < n && i - e < 4 && separator(t[i]))
-          ++i;
-        break;
-      }
-    }
+  i = past_separators(t, i, {"is", "on", "am", "op", "was"}, &strong);
   if (i == sep)
     return {0, 0};
   const uint32_t j = i + uint32_t(date_length(t.substr(i, 40)));
