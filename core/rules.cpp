@@ -462,6 +462,14 @@ const rule_def k_rules[] = {
      "geboortedatum|data de nascimento",
      HS_FLAG_CASELESS, 100, edge::none, edge::none, check::birth_date,
      context::none, locator::after_word},
+    {{"medical_record_number", "MRN", P::pii, true,
+      "a medical record number right after MRN or medical record (number, "
+      "no.): 4-20 letters, digits and '-', 4 digits or more (HIPAA lists "
+      "it among the identifiers; the word stays)"},
+     // The words alone, as literals; what follows them is read in code
+     // (scan::record_number_value).
+     "mrn|medical[ _-]?record", HS_FLAG_CASELESS, 60, edge::none, edge::none,
+     check::record_number, context::none, locator::after_word},
     {{"iban", "IBAN", P::pii, true,
       "IBAN of any registered country, compact or printed in groups of 4; "
       "country length and mod-97 required"},

@@ -1312,6 +1312,25 @@ uint32_t past_separators(std::string_view t, uint32_t i,
   return i;
 }
 
+// Past a word at `i` that says what follows ("CVV code", "cvvNumber",
+// "medical record no."): maybe a space, '_' or '-', one of `words` (any
+// case) that no letter or digit follows, and a two-letter one's full stop.
+// `i` itself when none is there.
+uint32_t past_naming_word(std::string_view t, uint32_t i,
+                          std::initializer_list<std::string_view> words) {
+  const uint32_t n = uint32_t(t.size());
+  const uint32_t k =
+      i < n && (t[i] == ' ' || t[i] == '_' || t[i] == '-') ? i + 1 : i;
+  for (std::string_view word : words) {
+    const uint32_t e = k + uint32_t(word.size());
+    if (e <= n &&
+        validate::equals_ignore_case(t.substr(k, word.size()), word) &&
+        (e == n || !is_alnum(t[e])))
+      return e < n && t[e] == '.' && word.size() == 2 ? e + 1 : e;
+  }
+  return i;
+}
+
 // The digits of a card security code whose word a pass-1 hit of
 // card_security_code ends at `end` ("cvv", "CVC", "cav2", "security code"):
 // the word glued to no letter or digit before it (a camelCase hump or a '_'
@@ -1334,16 +1353,7 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
   uint32_t i = end;
   if (len == 3 && i < n && t[i] == '2')
     ++i;
-  uint32_t k = i < n && (t[i] == ' ' || t[i] == '_' || t[i] == '-') ? i + 1 : i;
-  for (std::string_view word : {"number", "code", "num", "nr", "no"}) {
-    const uint32_t e = k + uint32_t(word.size());
-    if (e <= n &&
-        validate::equals_ignore_case(t.substr(k, word.size()), word) &&
-        (e == n || !is_alnum(t[e]))) {
-      i = e < n && t[e] == '.' && word.size() == 2 ? e + 1 : e;
-      break;
-    }
-  }
+  i = past_naming_word(t, i, {"number", "code", "num", "nr", "no"});
   // Spaces alone, or "is", may be prose ("HTTP security code 401", "the
   // CVC 2023 model").
   bool strong = false;
@@ -1513,6 +1523,54 @@ size_t date_length(std::string_view s) {
   if (k >= n || s[k] != ' ' || !valid(year4(k + 1), m, day, 4))
     return 0;
   return k + 5;
+}
+
+// The length of a medical record number at the start of `s`: 4-20
+// letters, digits and single '-' between them, 4 digits or more; 0 if
+// there is none.
+size_t record_number_length(std::string_view s) {
+  size_t j = 0, digits = 0;
+  while (j < s.size() && j <= 20 &&
+         (is_alnum(s[j]) ||
+          (s[j] == '-' && j > 0 && j + 1 < s.size() && is_alnum(s[j + 1])))) {
+    digits += is_digit(s[j]);
+    ++j;
+  }
+  return j >= 4 && j <= 20 && digits >= 4 ? j : 0;
+}
+
+// The medical record number after a word that a pass-1 hit of
+// medical_record_number ends at `end` ("MRN", "medical record", with
+// "number", "no." or "nr" after it): the word standing apart
+// (word_stands_apart), separators after it (past_separators, "is"), then
+// the number (record_number_length) that no letter or digit follows, nor
+// '.', '/' or ',' and a digit. After spaces alone, not a year ("the MRN 2024
+// migration"). {0, 0} when there is none.
+std::pair<uint32_t, uint32_t> record_number_value(std::string_view t,
+                                                  uint32_t end) {
+  const uint32_t n = uint32_t(t.size());
+  uint32_t start = end - 3; // "mrn"
+  if (lower(t[end - 1]) == 'd') {
+    // "medical record", "medical_record", "medicalRecord"
+    const char gap = t[end - 7];
+    start = gap == ' ' || gap == '_' || gap == '-' ? end - 14 : end - 13;
+  }
+  if (!word_stands_apart(t, start))
+    return {0, 0};
+  const uint32_t named = past_naming_word(t, end, {"number", "nr", "no"});
+  bool strong = false;
+  const uint32_t i = past_separators(t, named, {"is"}, &strong);
+  if (i == named)
+    return {0, 0};
+  const uint32_t j = i + uint32_t(record_number_length(t.substr(i, 22)));
+  if (j == i || (j < n && (is_alnum(t[j]) ||
+                           ((t[j] == '.' || t[j] == '/' || t[j] == ',') &&
+                            j + 1 < n && is_digit(t[j + 1])))))
+    return {0, 0};
+  if (!strong && j - i == 4 &&
+      (t.substr(i, 2) == "19" || t.substr(i, 2) == "20"))
+    return {0, 0};
+  return {i, j};
 }
 
 // The date of birth after a word that a pass-1 hit of date_of_birth ends
@@ -1819,6 +1877,8 @@ after_word_value(const rules::rule_def &r, std::string_view t, uint32_t end) {
     return card_code_digits(t, end);
   if (r.validator == rules::check::birth_date)
     return birth_date_value(t, end);
+  if (r.validator == rules::check::record_number)
+    return record_number_value(t, end);
   auto v = call_password_value(t, end);
   if (v.second == 0)
     return v;
@@ -2725,7 +2785,13 @@ keyed_secret secret_named(std::string_view key) {
     if (ends("dateofbirth"))
       return keyed_secret::birth_date;
     break;
+  case 'r':
+    if (ends("medicalrecordnumber") || ends("medicalrecordnr"))
+      return keyed_secret::record_number;
+    break;
   case 'n':
+    if (ends("mrn"))
+      return keyed_secret::record_number;
     if (ends("authorization"))
       return keyed_secret::authorization;
     if (!ends("token"))
@@ -2941,6 +3007,10 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
     if (date_length(val) != val.size())
       return false;
     break;
+  case keyed_secret::record_number:
+    if (record_number_length(val) != val.size())
+      return false;
+    break;
   case keyed_secret::cookie:
   case keyed_secret::none:
     break;
@@ -3079,6 +3149,7 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   }
   case rules::check::card_code:
   case rules::check::birth_date:
+  case rules::check::record_number:
   case rules::check::call_password: {
     auto [from, to] = after_word_value(r, t, c.from + 1);
     ok = to != 0;

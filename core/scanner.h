@@ -53,10 +53,13 @@ enum class keyed_secret : uint8_t {
   // A date of birth ("dob", "birthDate", "date_of_birth", "birthday",
   // "geburtsdatum"): date_of_birth, only when the value is a date.
   birth_date,
+  // A medical record number ("mrn", "medicalRecordNumber"):
+  // medical_record_number, only when the value is one.
+  record_number,
 };
 // How many kinds there are (the last one's value plus one).
 inline constexpr size_t keyed_secret_kinds =
-    size_t(keyed_secret::birth_date) + 1;
+    size_t(keyed_secret::record_number) + 1;
 
 struct key_context {
   bool phone = false;

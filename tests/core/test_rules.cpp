@@ -914,6 +914,42 @@ TEST(DateOfBirth, AfterItsWord) {
   EXPECT_EQ(mask_doc(others), others);
 }
 
+// HIPAA lists medical record numbers among the identifiers Safe Harbor
+// removes: one right after MRN or "medical record (number)", or under a key
+// named for it.
+TEST(MedicalRecordNumber, AfterItsWord) {
+  const std::pair<const char *, const char *> cases[] = {
+      {"patient no. 12, MRN 00482913", "00482913"},
+      {"MRN: 00482913", "00482913"},
+      {"medical record number 48291377", "48291377"},
+      {"Medical Record #: A1234567", "A1234567"},
+      {"medical record no. 123-456-789", "123-456-789"},
+      {"mrn=MR-0048291", "MR-0048291"},
+      {"MRN#12345678", "12345678"},
+      {"the patient's MRN is 7734215.", "7734215"},
+      {"medicalRecordNumber: 7734215", "7734215"},
+      {"MRN: 2024", "2024"},
+  };
+  for (const auto &[text, number] : cases) {
+    SCOPED_TRACE(text);
+    std::string want = text;
+    want.replace(want.find(number), std::string_view(number).size(),
+                 "[REDACTED_MRN]");
+    expect_msg(text, want);
+  }
+  expect_msg(R"({"mrn": "00482913"})", R"({"mrn": "[REDACTED_MRN]"})");
+  for (const char *kept :
+       {"the MRN 2024 migration", "MRN: pending", "MRN field is required",
+        "mrnx 12345678", "xmrn 12345678", "medical records 12345",
+        "medical record for patient 12345", "MRN: 123", "MRN 1234.5678",
+        "MRN 12345/6", "MRN 1234567890123456789012"})
+    expect_kept(kept);
+  EXPECT_EQ(mask_doc(R"({"mrn":"00482913","medical_record_number":"A-12345)"
+                     R"(67","mrn_status":"12345678","mrn":"n/a"})"),
+            R"({"mrn":"[REDACTED_MRN]","medical_record_number":)"
+            R"("[REDACTED_MRN]","mrn_status":"12345678","mrn":"n/a"})");
+}
+
 // ------------------------------------------------------------ IBAN
 
 TEST(Iban, CompactAndPrinted) {
