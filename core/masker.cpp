@@ -1442,6 +1442,18 @@ struct masker::impl {
   }
 
   // cand_quote for this string's candidates (see nested_number_level).
+  // A rescan's copy of a string has its masked ranges blanked (NUL): a
+  // value a locator walked into one (a DSN's password, back from its '@'
+  // over "5-----BEGIN PRIVATE KEY-----") would overlap that range's
+  // replacement, and the body fail. It stays as it is: a second pass sees
+  // the label there, which such walks stop at.
+  [[gnu::cold, gnu::noinline]] void drop_blanked(const span_rec &s) {
+    const char *t = text.data() + s.text_begin;
+    std::erase_if(cands, [t](const scan::candidate &c) {
+      return std::memchr(t + c.from, 0, c.to - c.from) != nullptr;
+    });
+  }
+
   [[gnu::noinline]] void quote_nested_numbers(const span_rec &s) {
     cand_quote.assign(cands.size(), 0);
     std::string_view t(text.data() + s.text_begin, s.text_len);
@@ -1468,6 +1480,8 @@ struct masker::impl {
   }
 
   bool emit(const span_rec &s) {
+    if (s.text_begin >= text_len && !cands.empty())
+      drop_blanked(s);
     if (!cands.empty())
       quote_nested_numbers(s);
     seg_accepted = cands; // what this string masks, for rescan_glued

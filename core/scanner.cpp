@@ -200,6 +200,16 @@ bool edges_ok(const rules::rule_def &r, std::string_view t, uint32_t from,
   return true;
 }
 
+// Whether a value a rule reads after (or before) its name or word holds one
+// of our labels: the first pass masked a secret inside it and kept the
+// rest, which it judged with the secret's bytes ("5-----BEGIN PRIVATE
+// KEY-----" has spaces), or walked past it only in a rescan, where it is
+// blanked (masker.cpp: drop_blanked). A second pass would judge it without
+// them and take it whole (fuzz). Such a value stays.
+bool holds_label(std::string_view val) {
+  return val.find("[REDACTED_") != std::string_view::npos;
+}
+
 // True when hay[from, to) lies inside one of our labels, [REDACTED_<A-Z_>]
 // (a label may be cut by the start of the window `hay`).
 bool inside_label(std::string_view hay, size_t from, size_t to) {
@@ -1054,7 +1064,7 @@ bool other_token_name(std::string_view name) {
 bool other_token_value(std::string_view val) {
   // Not a value holding a label: masked inside before, it grew past 16
   // bytes ("10.0.0.1:8080"), and a second pass would take it whole.
-  return val.size() >= 16 && val.find("[REDACTED_") == std::string_view::npos &&
+  return val.size() >= 16 && !holds_label(val) &&
          std::any_of(val.begin(), val.end(), is_digit) &&
          std::none_of(val.begin(), val.end(), [](char ch) {
            return ch == ' ' || (ch >= '\t' && ch <= '\r');
@@ -1200,6 +1210,8 @@ bool confirm_assignment(const rules::rule_def &r, std::string_view t,
   char first = val.front();
   if (first == '=' || first == ':' || first == '$' || first == '%' ||
       validate::is_placeholder(val))
+    return false;
+  if (holds_label(val))
     return false;
   // After a space, a quote may close the string the name stands in, in a
   // JSON document nested in the text ("stop--password "}], "usage"): what
@@ -1858,7 +1870,7 @@ std::pair<uint32_t, uint32_t> dsn_password(std::string_view t, uint32_t at) {
     return {0, 0};
   const uint32_t from = k + uint32_t(colon) + 1;
   const std::string_view val = t.substr(from, at - from);
-  if (validate::is_placeholder(val) || val.front() == '$')
+  if (validate::is_placeholder(val) || val.front() == '$' || holds_label(val))
     return {0, 0};
   return {from, at};
 }
@@ -1884,7 +1896,8 @@ after_word_value(const rules::rule_def &r, std::string_view t, uint32_t end) {
     return v;
   std::string_view val = t.substr(v.first, v.second - v.first);
   if (validate::is_placeholder(val) || says_none(val) || val.front() == '$' ||
-      val.front() == '%' || val.find("://") != std::string_view::npos)
+      val.front() == '%' || val.find("://") != std::string_view::npos ||
+      holds_label(val))
     return {0, 0};
   return v;
 }
