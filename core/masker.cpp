@@ -1255,12 +1255,25 @@ struct masker::impl {
   // Adds `k`, a value masked whole, to `cands` in place of the candidates
   // inside it, unless another secret's spans the same bytes: that one keeps
   // its label, as in text ("Bearer [REDACTED_BEARER_TOKEN]" under an
-  // Authorization key as after "Authorization:").
-  void absorb(const scan::candidate &k) {
+  // Authorization key as after "Authorization:"). One that runs past an
+  // end of it (a PEM block from a cookie's line into the next) is masked
+  // with it, as one range: it would win the overlap, leave the rest of the
+  // value visible, and a second pass would take that value whole.
+  void absorb(scan::candidate k) {
     for (const scan::candidate &c : cands)
       if (c.from == k.from && c.to == k.to &&
           rules->rule(c.rule).klass != precision::pii)
         return;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const scan::candidate &c : cands)
+        if (c.from < k.to && c.to > k.from &&
+            (c.from < k.from || c.to > k.to)) {
+          k.from = std::min(k.from, c.from);
+          k.to = std::max(k.to, c.to);
+          grew = true;
+        }
+    }
     size_t kept = 0;
     for (const scan::candidate &c : cands)
       if (c.from < k.from || c.to > k.to)
