@@ -1233,8 +1233,11 @@ struct masker::impl {
     if (rule < 0)
       return;
     scan::candidate k{0, 0, uint16_t(rule)};
-    if (scan::keyed_value(scan::keyed_secret(keys[size_t(s.key)].secret), t, k))
-      absorb(k);
+    if (!scan::keyed_value(scan::keyed_secret(keys[size_t(s.key)].secret), t,
+                           k))
+      return;
+    wholes.assign(1, k);
+    absorb_wholes();
   }
 
   // A cookie header's value goes whole: a token inside would leave the
@@ -1248,38 +1251,64 @@ struct masker::impl {
       else
         cands[others++] = c;
     cands.resize(others);
-    for (const scan::candidate &k : wholes)
-      absorb(k);
+    absorb_wholes();
   }
 
-  // Adds `k`, a value masked whole, to `cands` in place of the candidates
-  // inside it, unless another secret's spans the same bytes: that one keeps
-  // its label, as in text ("Bearer [REDACTED_BEARER_TOKEN]" under an
-  // Authorization key as after "Authorization:"). One that runs past an
-  // end of it (a PEM block from a cookie's line into the next) is masked
-  // with it, as one range: it would win the overlap, leave the rest of the
-  // value visible, and a second pass would take that value whole.
-  void absorb(scan::candidate k) {
-    for (const scan::candidate &c : cands)
-      if (c.from == k.from && c.to == k.to &&
-          rules->rule(c.rule).klass != precision::pii)
-        return;
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (const scan::candidate &c : cands)
-        if (c.from < k.to && c.to > k.from &&
-            (c.from < k.from || c.to > k.to)) {
-          k.from = std::min(k.from, c.from);
-          k.to = std::max(k.to, c.to);
-          grew = true;
-        }
+  // Adds the values of `wholes`, each masked whole, to `cands` in place of
+  // the candidates inside them, unless another secret's spans the same
+  // bytes: that one keeps its label, as in text ("Bearer
+  // [REDACTED_BEARER_TOKEN]" under an Authorization key as after
+  // "Authorization:"). One that runs past an end of a value (a PEM block
+  // from a cookie's line into the next) is masked with it, as one range: it
+  // would win the overlap, leave the rest of the value visible, and a second
+  // pass would take that value whole. So each group of candidates that
+  // overlap one another (a run in order of start where each starts before
+  // the furthest end so far) holding a value becomes one range, under the
+  // first value's rule. Sorted, in one sweep: a string of thousands of
+  // cookie lines stays linear (a look at every candidate for each value
+  // took 6 s for a MB of "Cookie: a=b" lines).
+  void absorb_wholes() {
+    auto by_start = [](const scan::candidate &a, const scan::candidate &b) {
+      return a.from != b.from ? a.from < b.from : a.to < b.to;
+    };
+    std::sort(cands.begin(), cands.end(), by_start);
+    std::sort(wholes.begin(), wholes.end(), by_start);
+    cand_scratch.clear();
+    size_t i = 0, j = 0;
+    while (i < cands.size() || j < wholes.size()) {
+      // One group: the others cands[i0, i) and the values wholes[j0, j).
+      const size_t i0 = i, j0 = j;
+      uint32_t lo = UINT32_MAX, hi = 0;
+      while (true) {
+        const bool other = i < cands.size() && (j == wholes.size() ||
+                                                !by_start(wholes[j], cands[i]));
+        const bool value = !other && j < wholes.size();
+        const scan::candidate *c = other   ? &cands[i]
+                                   : value ? &wholes[j]
+                                           : nullptr;
+        if (!c || (lo != UINT32_MAX && c->from >= hi))
+          break;
+        lo = std::min(lo, c->from);
+        hi = std::max(hi, c->to);
+        (other ? i : j)++;
+      }
+      bool whole = j > j0;
+      // Another secret's that spans a value's bytes exactly keeps them (both
+      // lists are in order: one walk).
+      for (size_t v = j0, o = i0; v < j && whole; ++v) {
+        while (o < i && by_start(cands[o], wholes[v]))
+          ++o;
+        for (size_t e = o; e < i && !by_start(wholes[v], cands[e]) && whole;
+             ++e)
+          whole = rules->rule(cands[e].rule).klass == precision::pii;
+      }
+      if (whole)
+        cand_scratch.push_back({lo, hi, wholes[j0].rule});
+      else
+        cand_scratch.insert(cand_scratch.end(), cands.begin() + ptrdiff_t(i0),
+                            cands.begin() + ptrdiff_t(i));
     }
-    size_t kept = 0;
-    for (const scan::candidate &c : cands)
-      if (c.from < k.from || c.to > k.to)
-        cands[kept++] = c;
-    cands.resize(kept);
-    cands.push_back(k);
+    cands.swap(cand_scratch);
   }
 
   // Whether the key the string sits under gives context `need` (then no

@@ -554,6 +554,10 @@ TEST(ValidEdges, LongRunsOfCandidatesStayLinear) {
   for (std::string unit : {"a@b.co/", "x=a@b.co=", "ab@cd.ef~",
                            "a@b.co @@@langfuseMedia:type=image/png|id=x@@@ "})
     expect_linear("", unit, size_t(128) << 10);
+  // Cookie lines, each value masked whole in place of what lies in it: each
+  // once looked at every candidate of the string, the values before it too
+  // (1 MB: 6 s).
+  expect_linear("", "Cookie: a=b\\n", size_t(128) << 10);
   // One context word, then masked values and context windows: each window
   // once added up every masked range back to the word (4 MB: 15 s).
   expect_linear("phone ", "a@b.co 123456789 ", size_t(256) << 10);
