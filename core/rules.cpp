@@ -679,8 +679,8 @@ constexpr std::string_view k_phone_words[] = {
     "\xed\x9c\xb4\xeb\x8c\x80\xed\x8f\xb0",
     "\xed\x95\xb8\xeb\x93\x9c\xed\x8f\xb0"};
 constexpr std::string_view k_ssn_words[] = {
-    "ssn",  "social security", "social sec", "soc. sec", "ss#",
-    "ss #", "tax id",          "taxpayer"};
+    "ssn",  "social security", "social sec", "soc. sec",    "ss#",
+    "ss #", "tax id",          "taxpayer",   "my social is"};
 
 // Each word of `words` with a non-ASCII character, with every such
 // character spelled as the \uXXXX escape of a string nested in the string,

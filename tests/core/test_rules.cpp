@@ -1049,6 +1049,9 @@ TEST(Ssn, InvalidAreasGroupsSerialsSurvive) {
 
 TEST(Ssn, BareDigitsNeedContext) {
   expect_msg("ssn 536228726", "ssn [REDACTED_US_SSN]");
+  // What people call it when they say it ("my social is ...").
+  expect_msg("my social is 536228726", "my social is [REDACTED_US_SSN]");
+  expect_kept("my social media has 536228726 views");
   EXPECT_EQ(mask_doc(R"({"ssn":"536228726"})"),
             R"({"ssn":"[REDACTED_US_SSN]"})");
   EXPECT_EQ(mask_doc(otlp_attr("customer.ssn", "536228726")),
