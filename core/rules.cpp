@@ -47,6 +47,19 @@ const rule_def k_rules[] = {
      0, 73, edge::none,
      edge::none, check::private_key, context::none,
      locator::prefix, "-----BEGIN", " -"},
+    {{"password_hash", "PASSWORD_HASH", P::specific_secret, true,
+      "password hash in the Modular Crypt Format (/etc/shadow, htpasswd, "
+      "user tables): bcrypt $2a$/$2b$/$2y$, sha512crypt $6$, sha256crypt "
+      "$5$, md5crypt $1$/$apr1$, yescrypt $y$, Argon2 $argon2id$/i/d; "
+      "each format's exact lengths (offline cracking recovers weak "
+      "passwords from them)"},
+     "\\$(?:2[abxy]\\$[0-3][0-9]\\$|[156]\\$|apr1\\$|y\\$|"
+     "argon2(?:id|i|d)\\$)[./A-Za-z0-9+=,$]{8}",
+     0, 400, edge::alnum, edge::alnum, check::password_hash, context::none,
+     locator::prefix,
+     "$2a$|$2b$|$2y$|$2x$|$6$|$5$|$1$|$apr1$|$y$|$argon2id$|$argon2i$|"
+     "$argon2d$",
+     "$./+=,"},
     {{"aws_access_key_id", "AWS_ACCESS_KEY", P::specific_secret, true,
       "AWS access key id: AKIA/ASIA/ABIA/ACCA + 16 upper-case alphanumerics"},
      "(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", 0, 20, edge::alnum, edge::alnum,

@@ -53,6 +53,7 @@ enum class check : uint8_t {
   record_number, // a medical record number right after its word
   call_password, // a string literal a call in code passes as its password
   dsn_password,  // the password of a Go MySQL DSN before its @tcp(
+  password_hash, // validate::password_hash's formats
 };
 
 enum class context : uint8_t {

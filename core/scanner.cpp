@@ -3170,6 +3170,12 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
     c.to = to;
     break;
   }
+  case rules::check::password_hash: {
+    const size_t n = validate::password_hash(s);
+    ok = n != 0 && (c.from + n >= t.size() || !is_alnum(t[c.from + n]));
+    c.to = c.from + uint32_t(n);
+    break;
+  }
   case rules::check::vendor_key: {
     size_t n = validate::vendor_key(s);
     // The token's first prefix may start no key ("my-pat-key-<Mailgun

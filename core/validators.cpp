@@ -770,6 +770,95 @@ size_t vendor_key(std::string_view text) {
   return 0;
 }
 
+size_t password_hash(std::string_view s) {
+  auto crypt64 = [](char ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+           (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == '/';
+  };
+  auto b64 = [](char ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+           (ch >= 'A' && ch <= 'Z') || ch == '+' || ch == '/';
+  };
+  // The run of `in` bytes from `at`: its end.
+  auto run = [&](size_t at, auto in) {
+    while (at < s.size() && in(s[at]))
+      ++at;
+    return at;
+  };
+  // "name=digits" at `at`: where it ends, or npos.
+  auto param = [&](size_t at, std::string_view name) {
+    if (s.substr(at, name.size()) != name)
+      return std::string_view::npos;
+    const size_t e =
+        run(at + name.size(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    return e > at + name.size() && e - at - name.size() <= 10
+               ? e
+               : std::string_view::npos;
+  };
+  // n bytes of the crypt alphabet, and no more but a sentence's full stop.
+  auto exactly = [&](size_t at, size_t n) {
+    const size_t e = run(at, crypt64);
+    return e == at + n || (e == at + n + 1 && s[at + n] == '.') ? at + n : 0;
+  };
+  if (s.starts_with("$2a$") || s.starts_with("$2b$") || s.starts_with("$2y$") ||
+      s.starts_with("$2x$")) {
+    if (s.size() < 60 || s[6] != '$' || s[4] < '0' || s[4] > '3' ||
+        s[5] < '0' || s[5] > '9')
+      return 0;
+    const int cost = (s[4] - '0') * 10 + (s[5] - '0');
+    return cost >= 4 && cost <= 31 ? exactly(7, 53) : 0;
+  }
+  if (s.starts_with("$6$") || s.starts_with("$5$") || s.starts_with("$1$") ||
+      s.starts_with("$apr1$")) {
+    const bool md5 = s[1] == '1' || s[1] == 'a';
+    size_t at = s.find('$', 1) + 1;
+    if (!md5 && s.substr(at, 7) == "rounds=") {
+      at = param(at, "rounds=");
+      if (at == std::string_view::npos || at >= s.size() || s[at] != '$')
+        return 0;
+      ++at;
+    }
+    const size_t salt = run(at, crypt64);
+    if (salt == at || salt - at > (md5 ? 8u : 16u) || salt >= s.size() ||
+        s[salt] != '$')
+      return 0;
+    return exactly(salt + 1, md5 ? 22 : s[1] == '6' ? 86 : 43);
+  }
+  if (s.starts_with("$y$")) {
+    const size_t params = run(3, crypt64);
+    if (params == 3 || params >= s.size() || s[params] != '$')
+      return 0;
+    const size_t salt = run(params + 1, crypt64);
+    if (salt == params + 1 || salt >= s.size() || s[salt] != '$')
+      return 0;
+    return exactly(salt + 1, 43);
+  }
+  for (std::string_view head : {"$argon2id$", "$argon2i$", "$argon2d$"}) {
+    if (!s.starts_with(head))
+      continue;
+    size_t at = head.size();
+    if (s.substr(at, 2) == "v=") {
+      at = param(at, "v=");
+      if (at == std::string_view::npos || at >= s.size() || s[at] != '$')
+        return 0;
+      ++at;
+    }
+    for (std::string_view name : {"m=", "t=", "p="}) {
+      at = param(at, name);
+      if (at == std::string_view::npos || at >= s.size() ||
+          s[at] != (name == "p=" ? '$' : ','))
+        return 0;
+      ++at;
+    }
+    const size_t salt = run(at, b64);
+    if (salt - at < 8 || salt >= s.size() || s[salt] != '$')
+      return 0;
+    const size_t hash = run(salt + 1, b64);
+    return hash - salt - 1 >= 16 ? hash : 0;
+  }
+  return 0;
+}
+
 bool jwt(std::string_view text) {
   // Compact serialization: a JWS has 3 segments, a JWE (encrypted) 5.
   std::string_view seg[5];

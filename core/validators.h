@@ -38,6 +38,15 @@ bool github_token(std::string_view text);
 // object text that contains "alg".
 bool jwt(std::string_view text);
 
+// A password hash in the Modular Crypt Format at the start of `text`, as
+// /etc/shadow, htpasswd files and user tables hold them: bcrypt
+// ($2a$/$2b$/$2y$/$2x$, cost 04-31, 53 more), sha512crypt and sha256crypt
+// ($6$/$5$, maybe rounds=N$, a salt of 1-16, 86 or 43 more), md5crypt
+// ($1$, $apr1$: a salt of 1-8, 22 more), yescrypt ($y$, its parameters,
+// salt and 43), Argon2 ($argon2id$/$argon2i$/$argon2d$, v=N$, m=N,t=N,p=N$,
+// base64 salt and hash). Its length, or 0 when none is there.
+size_t password_hash(std::string_view text);
+
 // HTTP Basic credential: standard base64 (optional '=' padding) that
 // decodes to printable text holding a ':' ("user:password").
 bool basic_credential(std::string_view base64);

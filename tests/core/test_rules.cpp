@@ -2318,6 +2318,49 @@ TEST(Secrets, PasswordPassedToACall) {
 }
 
 // Go's MySQL driver takes "USER:PW@tcp(HOST)/DB": no scheme, so no URL.
+// Password hashes of each format, as their tools print them (the salts and
+// hashes here are made up, of the right alphabets and lengths).
+const std::string k_bcrypt =
+    "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW";
+const std::string k_sha512crypt =
+    "$6$rounds=5000$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnI"
+    "FNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1";
+const std::string k_sha256crypt =
+    "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5";
+const std::string k_md5crypt = "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/";
+const std::string k_apr1 = "$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/";
+const std::string k_yescrypt =
+    "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd."
+    "RhAtQ7";
+const std::string k_argon2 = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$"
+                             "RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+
+// An /etc/shadow line, an htpasswd file or a users table in a tool's
+// output: a hash recovers weak passwords offline.
+TEST(Secrets, PasswordHashes) {
+  for (const std::string &h : {k_bcrypt, k_sha512crypt, k_sha256crypt,
+                               k_md5crypt, k_apr1, k_yescrypt, k_argon2}) {
+    SCOPED_TRACE(h);
+    expect_masked_as(h, "PASSWORD_HASH");
+    expect_msg("root:" + h + ":19000:0:99999:7:::",
+               "root:[REDACTED_PASSWORD_HASH]:19000:0:99999:7:::");
+    expect_msg("admin:" + h, "admin:[REDACTED_PASSWORD_HASH]");
+    expect_msg("the hash is " + h + ".",
+               "the hash is [REDACTED_PASSWORD_HASH].");
+    // One byte short (but Argon2's lengths are the hasher's choice), or
+    // glued to a letter: no hash.
+    if (h != k_argon2)
+      expect_value_kept(h.substr(0, h.size() - 1) + " ");
+    expect_value_kept("x" + h);
+  }
+  expect_value_kept(k_bcrypt + "Q");
+  expect_value_kept("$2b$99$" + k_bcrypt.substr(7)); // cost past 31
+  for (const char *kept :
+       {"it costs $5$ and $6$ each", "$2b$12$tooshort", "$6$salt$short",
+        "echo $y$ is a var", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"})
+    expect_kept(kept);
+}
+
 TEST(Secrets, GoMysqlDsnPassword) {
   expect_msg(
       R"(sql.Open("mysql", "root:G0MysqlPw@tcp(db:3306)/app"))",
