@@ -321,14 +321,18 @@ const rule_def k_rules[] = {
       "ldapsearch/ldapadd/ldapmodify/ldapdelete -w, keytool -storepass/"
       "-keypass, openssl -passin/-passout/-pass pass:PASSWORD, openssl "
       "passwd PASSWORD, htpasswd -b FILE USER PASSWORD / -nb USER PASSWORD, "
-      "az login -p/--password PASSWORD, net user USER PASSWORD, echo "
+      "az login -p/--password PASSWORD, net user USER PASSWORD, openssl enc "
+      "-k PASSWORD, zip/unzip -P PASSWORD, 7z -pPASSWORD, smbclient -U "
+      "user%PASSWORD, rabbitmqctl add_user/change_password USER PASSWORD, "
+      "curl -b/--cookie NAME=VALUE..., echo "
       "USER:PASSWORD | chpasswd, Redis's AUTH [USER] PASSWORD after its "
       "prompt, SMTP's AUTH PLAIN CREDENTIAL (the command stays)"},
      // The command names; the options are parsed in code
      // (scan::confirm_cli_password) up to the end of the command.
      "curl|mysql|mariadb|mysqldump|mysqladmin|redis-cli|sshpass|docker|"
      "sqlcmd|mongo|mongosh|ldapsearch|ldapadd|ldapmodify|ldapdelete|keytool|"
-     "openssl|htpasswd|az login|net user|chpasswd|AUTH",
+     "openssl|htpasswd|az login|net user|chpasswd|AUTH|zip|7z|smbclient|"
+     "rabbitmqctl",
      0, 400, edge::none, edge::none, check::cli_password, context::none,
      locator::command},
     {{"call_password", "PASSWORD", P::generic_secret, true,

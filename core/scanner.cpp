@@ -1933,7 +1933,9 @@ enum class takes : uint8_t {
   next,       // the next word ("-a PW"), or "--option=PW"
   glued,      // the rest of the option's word only ("-pPW": "-p PW" asks)
   user_colon, // user:PW, the next word or glued ("-u user:PW", "-uuser:PW")
+  user_pct,   // user%PW, as user_colon (smbclient -U)
   openssl,    // pass:PW, the next word (not env:VAR, file:PATH, stdin)
+  cookie,     // name=value pairs, the next word (curl -b; not a file name)
 };
 struct cli_option {
   std::string_view command, option;
@@ -1970,6 +1972,15 @@ constexpr cli_option k_cli_options[] = {
     {"openssl", "-pass", takes::openssl},
     {"az", "-p", takes::next}, // az login
     {"az", "--password", takes::next},
+    {"openssl", "-k", takes::next}, // openssl enc -k PW
+    {"zip", "-P", takes::next},
+    {"zip", "--password", takes::next},
+    {"unzip", "-P", takes::next},
+    {"7z", "-p", takes::glued},
+    {"smbclient", "--user", takes::user_pct},
+    {"smbclient", "-U", takes::user_pct},
+    {"curl", "--cookie", takes::cookie},
+    {"curl", "-b", takes::cookie},
 };
 
 // What "echo 'USER:PW' | chpasswd" pipes in (the command named at `name`;
@@ -2073,7 +2084,7 @@ bool at_command_start(std::string_view t, uint32_t at) {
 // or "..."); the quotes stay.
 bool confirm_cli_password(std::string_view t, candidate &c) {
   uint32_t name_end = c.from + 1, name = name_end;
-  while (name > 0 && (is_alpha(t[name - 1]) || t[name - 1] == '-'))
+  while (name > 0 && (is_alnum(t[name - 1]) || t[name - 1] == '-'))
     --name;
   // Two words: "az login", "net user" (the rule's literal ends with the
   // second); the first is the command.
@@ -2090,6 +2101,18 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
                    t[name - 1] == '.' || t[name - 1] == '-'))
     return false; // "libcurl", "my_mysql", "x.docker", "internet user"
   const std::string_view cmd = t.substr(name, cmd_end - name);
+  // Names that are also words of prose ("the zip -P option"): only where a
+  // command starts (after sudo too).
+  if (cmd == "zip" || cmd == "unzip" || cmd == "7z" || cmd == "smbclient" ||
+      cmd == "rabbitmqctl") {
+    uint32_t k = name;
+    while (k > 0 && t[k - 1] == ' ')
+      --k;
+    if (k >= 4 && t.substr(k - 4, 4) == "sudo")
+      k -= 4;
+    if (!at_command_start(t, k))
+      return false;
+  }
   struct word {
     uint32_t from, to; // without its quotes
   };
@@ -2162,6 +2185,12 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
         text(words[1]) != "*" && at_command_start(t, name) &&
         !labelled_before(1))
       pw = words[1];
+  } else if (cmd == "rabbitmqctl") {
+    // rabbitmqctl add_user USER PASSWORD, change_password USER PASSWORD.
+    if (n >= 3 &&
+        (text(words[0]) == "add_user" || text(words[0]) == "change_password") &&
+        !labelled_before(2))
+      pw = words[2];
   } else if (cmd == "openssl" && n >= 2 && text(words[0]) == "passwd") {
     // openssl passwd [-6] [-salt S] PASSWORD: the first word no option
     // and no option's argument (-stdin and -in FILE: none on the line).
@@ -2208,7 +2237,8 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
       if (w.size() == o.option.size()) {
         if (o.how != takes::glued && k + 1 < n)
           v = words[k + 1]; // "-a PW"
-      } else if (o.how == takes::glued || o.how == takes::user_colon) {
+      } else if (o.how == takes::glued || o.how == takes::user_colon ||
+                 o.how == takes::user_pct) {
         if (w[o.option.size()] != '-')
           v = {after, words[k].to}; // "-pPW", "-uuser:PW"
       } else if (o.option.starts_with("--") && w[o.option.size()] == '=') {
@@ -2217,10 +2247,18 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
       if (v.to == 0)
         continue;
       const std::string_view value = text(v);
-      if (o.how == takes::user_colon) {
-        size_t colon = value.find(':');
+      // A value masked before: the first pass stopped here too.
+      if (holds_label(value)) {
+        pw = v;
+        break;
+      }
+      if (o.how == takes::user_colon || o.how == takes::user_pct) {
+        size_t colon = value.find(o.how == takes::user_pct ? '%' : ':');
         if (colon != std::string_view::npos)
           pw = {v.from + uint32_t(colon) + 1, v.to};
+      } else if (o.how == takes::cookie) {
+        if (value.find('=') != std::string_view::npos) // not a cookie jar
+          pw = v;
       } else if (o.how == takes::openssl) {
         if (value.starts_with("pass:")) // not env:VAR, file:PATH, stdin
           pw = {v.from + 5, v.to};

@@ -2143,6 +2143,34 @@ TEST(Secrets, PasswordOnACommandLine) {
              "htpasswd -nbB admin \"[REDACTED_PASSWORD]\" > users");
   expect_kept("htpasswd -c .htpasswd admin");
   expect_kept("run htpasswd -b to make a file");
+  // Archivers, openssl enc, Samba, RabbitMQ, and curl's cookies.
+  for (const auto &[in, out] : std::vector<std::pair<std::string, std::string>>{
+           {"zip -P Zp4ss99 out.zip f", "zip -P [REDACTED_PASSWORD] out.zip f"},
+           {"cd x && unzip -P Zp4ss99 a.zip",
+            "cd x && unzip -P [REDACTED_PASSWORD] a.zip"},
+           {"$ 7z a -pZp4ss99 o.7z f", "$ 7z a -p[REDACTED_PASSWORD] o.7z f"},
+           {"openssl enc -aes-256-cbc -k Zp4ss99 -in f",
+            "openssl enc -aes-256-cbc -k [REDACTED_PASSWORD] -in f"},
+           {"smbclient //srv/share -U admin%Zp4ss99",
+            "smbclient //srv/share -U admin%[REDACTED_PASSWORD]"},
+           {"sudo rabbitmqctl add_user admin Zp4ss99",
+            "sudo rabbitmqctl add_user admin [REDACTED_PASSWORD]"},
+           {"curl -b \"sessionid=8f2k3j4h5g6f\" https://x.io",
+            "curl -b \"[REDACTED_PASSWORD]\" https://x.io"}}) {
+    SCOPED_TRACE(in);
+    expect_msg(in, out);
+  }
+  for (const char *kept :
+       {"curl -b cookies.txt https://x.io", "7z a -p out.7z f",
+        "smbclient //srv/share -U admin", "rabbitmqctl list_users",
+        "the zip -P option sets a password", "openssl s_client -key k.pem"})
+    expect_kept(kept);
+  // One option's value masked before stops the search there, as the first
+  // pass stopped (a second curl glued to the first's URL).
+  const std::string twice = "curl -b \"sid=8f2k3j4h5g6f\" https://x.iocurl -b "
+                            "\"sid=8f2k3j4h5g6f\" https://x.io";
+  const std::string once = mask_doc(msg_doc(twice));
+  EXPECT_EQ(mask_doc(once), once);
   // Azure's CLI, Windows' net user, openssl passwd.
   expect_msg("az login -u admin@contoso.com -p Sup3rS3cret!",
              "az login -u [REDACTED_EMAIL] -p [REDACTED_PASSWORD]");
