@@ -265,8 +265,9 @@ const rule_def k_rules[] = {
      // each expression cost pass 1 ~5%): the separator and the value are
      // found and judged in code (scan::confirm_assignment).
      "password|passwd|passphrase|pwd|[?&;]pass=|[?&;]pw=|_pass|-pass|"
-     // SQL's IDENTIFIED BY 'PW', Redis's configuration
-     "identified by|requirepass|masterauth|"
+     // SQL's IDENTIFIED BY 'PW', Redis's configuration; sshpass -e's and
+     // redis-cli's variables
+     "identified by|requirepass|masterauth|sshpass=|rediscli_auth|"
      // In the corpus's languages: German, French, Spanish, Dutch, Polish,
      // Portuguese, Swedish, Norwegian, Finnish, Czech, Russian (пароль
      // without its first letter: Hyperscan folds ASCII only, and П/п
@@ -294,6 +295,8 @@ const rule_def k_rules[] = {
       "when the value looks like a key, a Docker config's \"auth\" and "
       ".npmrc's _auth= when it is base64 of user:password (the name stays)"},
      "secret|secret_key|secret-key|secretkey|api_key|api-key|apikey|"
+     // Rails
+     "secret_key_base|"
      // Every name ending in a separate "token" (access_token, X-Auth-Token,
      // HF_TOKEN): scan::confirm_assignment tells the names that hold a
      // credential whatever it looks like from the others, whose value must

@@ -1800,6 +1800,14 @@ TEST(Secrets, PasswordsInSqlAndRedisConfig) {
   expect_msg("requirepass 123456", "requirepass [REDACTED_PASSWORD]");
   expect_msg("requirepass S3cret99\nmasterauth S3cret99",
              "requirepass [REDACTED_PASSWORD]\nmasterauth [REDACTED_PASSWORD]");
+  // The variables sshpass -e and redis-cli read the password from.
+  expect_msg("SSHPASS='S3cret99' sshpass -e ssh h",
+             "SSHPASS='[REDACTED_PASSWORD]' sshpass -e ssh h");
+  expect_msg("export REDISCLI_AUTH=S3cret99",
+             "export REDISCLI_AUTH=[REDACTED_PASSWORD]");
+  // Rails' secret, a name that goes on past "secret_key".
+  expect_msg("SECRET_KEY_BASE=8f2k3j4h5g6f7d8s9a0q1w2e3r4t5y6u",
+             "SECRET_KEY_BASE=[REDACTED_SECRET]");
   for (const char *kept :
        {"reset your password by clicking the link", "requirepass yes",
         "the word 'password' is reserved", "protected by password by default",
