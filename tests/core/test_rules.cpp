@@ -51,6 +51,13 @@ void expect_masked_as(std::string_view value, std::string_view entity) {
   std::string out = "see " + label(entity) + " here";
   expect_msg(in, out);
 }
+// `text` masks to itself with its first `part` as [REDACTED_<entity>].
+void expect_part_masked(std::string_view text, std::string_view part,
+                        std::string_view entity) {
+  std::string want(text);
+  want.replace(want.find(part), part.size(), label(entity));
+  expect_msg(text, want);
+}
 void expect_value_kept(std::string_view value) {
   expect_kept("see " + std::string(value) + " here");
 }
@@ -880,13 +887,8 @@ TEST(DateOfBirth, AfterItsWord) {
       {"user_dob=1985-03-12", "1985-03-12"},
       {"userDob: 1985-03-12", "1985-03-12"},
   };
-  for (const auto &[text, date] : cases) {
-    SCOPED_TRACE(text);
-    std::string want = text;
-    want.replace(want.find(date), std::string_view(date).size(),
-                 "[REDACTED_DATE_OF_BIRTH]");
-    expect_msg(text, want);
-  }
+  for (const auto &[text, date] : cases)
+    expect_part_masked(text, date, "DATE_OF_BIRTH");
   // In a nested document, its escaped quotes among the separators.
   expect_msg(R"({"dob": "1985-03-12"})",
              R"({"dob": "[REDACTED_DATE_OF_BIRTH]"})");
@@ -930,13 +932,8 @@ TEST(MedicalRecordNumber, AfterItsWord) {
       {"medicalRecordNumber: 7734215", "7734215"},
       {"MRN: 2024", "2024"},
   };
-  for (const auto &[text, number] : cases) {
-    SCOPED_TRACE(text);
-    std::string want = text;
-    want.replace(want.find(number), std::string_view(number).size(),
-                 "[REDACTED_MRN]");
-    expect_msg(text, want);
-  }
+  for (const auto &[text, number] : cases)
+    expect_part_masked(text, number, "MRN");
   expect_msg(R"({"mrn": "00482913"})", R"({"mrn": "[REDACTED_MRN]"})");
   for (const char *kept :
        {"the MRN 2024 migration", "MRN: pending", "MRN field is required",
