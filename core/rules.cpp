@@ -334,7 +334,7 @@ const rule_def k_rules[] = {
      // (scan::confirm_cli_password) up to the end of the command.
      "curl|mysql|mariadb|mysqldump|mysqladmin|redis-cli|sshpass|docker|"
      "sqlcmd|mongo|mongosh|ldapsearch|ldapadd|ldapmodify|ldapdelete|keytool|"
-     "openssl|htpasswd|az login|net user|chpasswd|AUTH|zip|7z|smbclient|"
+     "openssl|htpasswd|az login|net user|chpasswd|AUTH|zip |7z |smbclient|"
      "rabbitmqctl",
      0, 400, edge::none, edge::none, check::cli_password, context::none,
      locator::command},

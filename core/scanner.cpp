@@ -2559,7 +2559,11 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
     // From the command name's last byte: confirm_cli_password reads the
     // name back and the options forward. Only a name a space follows is a
     // command ("mysql://..." in a URL is not: no walk to its line's end);
-    // chpasswd, whose input comes before it, may end its line.
+    // chpasswd, whose input comes before it, may end its line. A literal
+    // that ends with the space ("7z ": two bytes alone would hit pass 1 at
+    // every "7z" of a file name) from the byte before it.
+    if (t[end - 1] == ' ')
+      return end - 2;
     if (end < t.size() && t[end] == ' ')
       return end - 1;
     return end >= 8 && t.substr(end - 8, 8) == "chpasswd" &&
