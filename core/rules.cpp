@@ -54,12 +54,12 @@ const rule_def k_rules[] = {
       "each format's exact lengths (offline cracking recovers weak "
       "passwords from them)"},
      "\\$(?:2[abxy]\\$[0-3][0-9]\\$|[156]\\$|apr1\\$|y\\$|"
-     "argon2(?:id|i|d)\\$)[./A-Za-z0-9+=,$]{8}",
-     0, 400, edge::alnum, edge::alnum, check::password_hash, context::none,
+     "argon2(?:id|i|d)\\$)[./A-Za-z0-9+=,$\\\\]{8}",
+     0, 400, edge::none, edge::alnum, check::password_hash, context::none,
      locator::prefix,
      "$2a$|$2b$|$2y$|$2x$|$6$|$5$|$1$|$apr1$|$y$|$argon2id$|$argon2i$|"
      "$argon2d$",
-     "$./+=,"},
+     "$./+=,\\"},
     {{"aws_access_key_id", "AWS_ACCESS_KEY", P::specific_secret, true,
       "AWS access key id: AKIA/ASIA/ABIA/ACCA + 16 upper-case alphanumerics"},
      "(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}", 0, 20, edge::alnum, edge::alnum,

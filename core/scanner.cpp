@@ -2508,6 +2508,20 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
       size_t at = t.substr(floor, end - floor).rfind(r.prefix);
       return at == std::string_view::npos ? UINT32_MAX : floor + uint32_t(at);
     }
+    if (r.validator == rules::check::password_hash) {
+      // The trigger is a prefix (bcrypt's with its cost) and 8 bytes: the
+      // hash starts where one ends 8 bytes back. Not the first prefix of
+      // the token run: hashes in a list ("H1,H2", "old=H1,new=H2") share
+      // one, and the later ones would never be candidates.
+      static const std::vector<std::string_view> prefixes =
+          rules::prefix_literals(r); // one rule: split once
+      for (std::string_view p : prefixes) {
+        const uint32_t len = uint32_t(p.size()) + (p[1] == '2' ? 3 : 0);
+        if (end >= len + 8 && t.substr(end - 8 - len, p.size()) == p)
+          return end - 8 - len;
+      }
+      return UINT32_MAX;
+    }
     uint32_t from = back_over(t, end, r.max_len, r.token_chars);
     return first_prefix(r, t, from, end);
   }
@@ -2595,7 +2609,8 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
 uint32_t locate_start(const rules::rule_def &r, std::string_view t,
                       uint32_t end, token_run &run) {
   if (r.locate != rules::locator::prefix ||
-      r.validator == rules::check::private_key)
+      r.validator == rules::check::private_key ||
+      r.validator == rules::check::password_hash)
     return locate_start(r, t, end);
   // Where the run of token characters that ends at `end` begins: the last
   // hit's run when every byte from its end to this one is in the class,
@@ -2632,6 +2647,13 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
   case rules::locator::prefix:
     if (r.validator == rules::check::private_key)
       return end; // extended to the END line by its validator
+    if (r.validator == rules::check::password_hash) {
+      // To the hash's end: its bytes run on into the next one of a list
+      // ("H1,H2"), and the edge check would look there.
+      const size_t n = validate::password_hash(
+          t.substr(from, std::min<size_t>(r.max_len, t.size() - from)));
+      return n != 0 ? from + uint32_t(n) : end;
+    }
     extra = r.token_chars;
     break;
   case rules::locator::email:
@@ -2649,14 +2671,27 @@ uint32_t extend_end(const rules::rule_def &r, std::string_view t, uint32_t from,
     return dsn_at(t, end);
   case rules::locator::command: {
     // To the end of the command: a line break (also a nested document's
-    // "\n"), a pipe, ';', '&' or the end of the string.
+    // "\n"), a pipe, ';', '&' or the end of the string; not one inside
+    // quotes that close on the line ("curl -b 'a=1; b=2'"), as
+    // confirm_cli_password splits its words.
     uint32_t limit =
         uint32_t(std::min<size_t>(t.size(), size_t(from) + r.max_len));
+    auto line_end = [&](uint32_t k) {
+      return t[k] == '\n' || t[k] == '\r' || t[k] == '\0' ||
+             (t[k] == '\\' && k + 1 < limit && t[k + 1] == 'n');
+    };
     uint32_t i = from + 1;
-    while (i < limit && t[i] != '\n' && t[i] != '\r' && t[i] != '|' &&
-           t[i] != ';' && t[i] != '&' && t[i] != '\0' &&
-           !(t[i] == '\\' && i + 1 < limit && t[i + 1] == 'n'))
+    while (i < limit && !line_end(i) && t[i] != '|' && t[i] != ';' &&
+           t[i] != '&') {
+      if (t[i] == '\'' || t[i] == '"') {
+        uint32_t k = i + 1;
+        while (k < limit && t[k] != t[i] && !line_end(k))
+          ++k;
+        if (k < limit && t[k] == t[i])
+          i = k;
+      }
       ++i;
+    }
     return i;
   }
   default:

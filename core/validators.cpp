@@ -779,31 +779,55 @@ size_t password_hash(std::string_view s) {
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
            (ch >= 'A' && ch <= 'Z') || ch == '+' || ch == '/';
   };
-  // The run of `in` bytes from `at`: its end.
-  auto run = [&](size_t at, auto in) {
-    while (at < s.size() && in(s[at]))
-      ++at;
+  // The run of `in` bytes from `at`: its end; *count: how many characters
+  // it holds. A '/' a nested document escapes ("\/": PHP's json_encode
+  // writes every '/' so) is one.
+  auto run = [&](size_t at, auto in, size_t *count) {
+    size_t n = 0;
+    while (at < s.size()) {
+      if (in(s[at]))
+        ++at;
+      else if (s[at] == '\\' && at + 1 < s.size() && s[at + 1] == '/')
+        at += 2;
+      else
+        break;
+      ++n;
+    }
+    *count = n;
     return at;
   };
   // "name=digits" at `at`: where it ends, or npos.
   auto param = [&](size_t at, std::string_view name) {
     if (s.substr(at, name.size()) != name)
       return std::string_view::npos;
-    const size_t e =
-        run(at + name.size(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    size_t e = at + name.size();
+    while (e < s.size() && s[e] >= '0' && s[e] <= '9')
+      ++e;
     return e > at + name.size() && e - at - name.size() <= 10
                ? e
                : std::string_view::npos;
   };
-  // n bytes of the crypt alphabet, and no more but a sentence's full stop.
-  auto exactly = [&](size_t at, size_t n) {
-    const size_t e = run(at, crypt64);
-    return e == at + n || (e == at + n + 1 && s[at + n] == '.') ? at + n : 0;
+  // n characters of the crypt alphabet, and no more but a sentence's full
+  // stop: where they end, or 0.
+  auto exactly = [&](size_t at, size_t n) -> size_t {
+    size_t count;
+    const size_t e = run(at, crypt64, &count);
+    if (count == n)
+      return e;
+    return count == n + 1 && s[e - 1] == '.' ? e - 1 : 0;
+  };
+  // A field of 1 to `most` crypt characters and its closing '$': where
+  // the next field starts, or 0.
+  auto field = [&](size_t at, size_t most) -> size_t {
+    size_t count;
+    const size_t e = run(at, crypt64, &count);
+    return count >= 1 && count <= most && e < s.size() && s[e] == '$' ? e + 1
+                                                                      : 0;
   };
   if (s.starts_with("$2a$") || s.starts_with("$2b$") || s.starts_with("$2y$") ||
       s.starts_with("$2x$")) {
-    if (s.size() < 60 || s[6] != '$' || s[4] < '0' || s[4] > '3' ||
-        s[5] < '0' || s[5] > '9')
+    if (s.size() < 7 || s[6] != '$' || s[4] < '0' || s[4] > '3' || s[5] < '0' ||
+        s[5] > '9')
       return 0;
     const int cost = (s[4] - '0') * 10 + (s[5] - '0');
     return cost >= 4 && cost <= 31 ? exactly(7, 53) : 0;
@@ -818,20 +842,13 @@ size_t password_hash(std::string_view s) {
         return 0;
       ++at;
     }
-    const size_t salt = run(at, crypt64);
-    if (salt == at || salt - at > (md5 ? 8u : 16u) || salt >= s.size() ||
-        s[salt] != '$')
-      return 0;
-    return exactly(salt + 1, md5 ? 22 : s[1] == '6' ? 86 : 43);
+    const size_t hash = field(at, md5 ? 8 : 16); // the salt
+    return hash ? exactly(hash, md5 ? 22 : s[1] == '6' ? 86 : 43) : 0;
   }
   if (s.starts_with("$y$")) {
-    const size_t params = run(3, crypt64);
-    if (params == 3 || params >= s.size() || s[params] != '$')
-      return 0;
-    const size_t salt = run(params + 1, crypt64);
-    if (salt == params + 1 || salt >= s.size() || s[salt] != '$')
-      return 0;
-    return exactly(salt + 1, 43);
+    const size_t salt = field(3, 64); // the parameters
+    const size_t hash = salt ? field(salt, 64) : 0;
+    return hash ? exactly(hash, 43) : 0;
   }
   for (std::string_view head : {"$argon2id$", "$argon2i$", "$argon2d$"}) {
     if (!s.starts_with(head))
@@ -850,11 +867,12 @@ size_t password_hash(std::string_view s) {
         return 0;
       ++at;
     }
-    const size_t salt = run(at, b64);
-    if (salt - at < 8 || salt >= s.size() || s[salt] != '$')
+    size_t count;
+    const size_t salt = run(at, b64, &count);
+    if (count < 8 || salt >= s.size() || s[salt] != '$')
       return 0;
-    const size_t hash = run(salt + 1, b64);
-    return hash - salt - 1 >= 16 ? hash : 0;
+    const size_t hash = run(salt + 1, b64, &count);
+    return count >= 16 ? hash : 0;
   }
   return 0;
 }

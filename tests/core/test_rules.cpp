@@ -2380,12 +2380,33 @@ TEST(Secrets, PasswordHashes) {
     expect_msg("admin:" + h, "admin:[REDACTED_PASSWORD_HASH]");
     expect_msg("the hash is " + h + ".",
                "the hash is [REDACTED_PASSWORD_HASH].");
-    // One byte short (but Argon2's lengths are the hasher's choice), or
-    // glued to a letter: no hash.
+    // One byte short (but Argon2's lengths are the hasher's choice): no
+    // hash.
     if (h != k_argon2)
       expect_value_kept(h.substr(0, h.size() - 1) + " ");
-    expect_value_kept("x" + h);
+    // In a list, each one (the first prefix of the run of hash bytes is the
+    // first hash's); glued to another value, on the first pass; in a
+    // nested document whose '/' are escaped (PHP's json_encode).
+    expect_msg("alice," + h + ",bob," + h + "." + h,
+               "alice,[REDACTED_PASSWORD_HASH],bob,[REDACTED_PASSWORD_HASH]."
+               "[REDACTED_PASSWORD_HASH]");
+    expect_msg("10.0.0.1" + h + h, "[REDACTED_IP_ADDRESS][REDACTED_PASSWORD_"
+                                   "HASH][REDACTED_PASSWORD_HASH]");
+    std::string nested = h;
+    for (size_t at = 0; (at = nested.find('/', at)) != std::string::npos;
+         at += 2)
+      nested.replace(at, 1, "\\/");
+    expect_msg("{\"hash\": \"" + nested + "\"}",
+               "{\"hash\": \"[REDACTED_PASSWORD_HASH]\"}");
   }
+  // A long list: each hash's bytes run on into the next ones, past the
+  // rule's longest match, and the edge check looks at its own end only.
+  std::string list, masked;
+  for (int i = 0; i < 30; ++i) {
+    list += (i ? "," : "") + k_md5crypt;
+    masked += (i ? "," : "") + label("PASSWORD_HASH");
+  }
+  expect_msg(list, masked);
   expect_value_kept(k_bcrypt + "Q");
   expect_value_kept("$2b$99$" + k_bcrypt.substr(7)); // cost past 31
   for (const char *kept :
