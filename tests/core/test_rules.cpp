@@ -2161,7 +2161,11 @@ TEST(Secrets, PasswordOnACommandLine) {
            {"sudo rabbitmqctl add_user admin Zp4ss99",
             "sudo rabbitmqctl add_user admin [REDACTED_PASSWORD]"},
            {"curl -b \"sessionid=8f2k3j4h5g6f\" https://x.io",
-            "curl -b \"[REDACTED_PASSWORD]\" https://x.io"}}) {
+            "curl -b \"[REDACTED_PASSWORD]\" https://x.io"},
+           // A ';' inside quotes ends no command.
+           {"curl -b \"session=9f8e7d6c; csrftoken=Zx81Kq\" https://x.io",
+            "curl -b \"[REDACTED_PASSWORD]\" https://x.io"},
+           {"mysql -p'pa;ss99' db; ls", "mysql -p'[REDACTED_PASSWORD]' db; ls"}}) {
     SCOPED_TRACE(in);
     expect_msg(in, out);
   }
