@@ -478,7 +478,7 @@ const rule_def k_rules[] = {
      "date[ _.-]?of[ _.-]?birth|birth[ _.-]?(?:date|day)|dob|d\\.o\\.b|born|"
      "geburtsdatum|geboren|geb\\.|date de naissance|n\xc3\xa9"
      "e? le|"
-     "fecha de nacimiento|nacid[oa] el|data di nascita|nat[oa] il|"
+     "fecha de nacimiento|nacid[oa] el|data di nascita|(?-i:[Nn]at[oa] il)|"
      "geboortedatum|data de nascimento",
      HS_FLAG_CASELESS, 100, edge::none, edge::none, check::birth_date,
      context::none, locator::after_word},

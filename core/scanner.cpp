@@ -1305,11 +1305,17 @@ uint32_t past_separators(std::string_view t, uint32_t i,
   };
   const uint32_t sep = i;
   *strong = false;
-  while (i < n && i - sep < 8 && separator(t[i])) {
+  while (i < n && i - sep < 8) {
+    if (t[i] == '\xC2' && i + 1 < n && t[i + 1] == '\xA0') {
+      i += 2; // a no-break space
+      continue;
+    }
+    if (!separator(t[i]))
+      break;
     *strong = *strong || t[i] == ':' || t[i] == '=' || t[i] == '#';
     ++i;
   }
-  if (i == sep || t[i - 1] != ' ')
+  if (i == sep || (t[i - 1] != ' ' && t[i - 1] != '\xA0'))
     return i;
   for (std::string_view verb : verbs) {
     const uint32_t e = i + uint32_t(verb.size());
@@ -1478,7 +1484,6 @@ size_t date_length(std::string_view s) {
     const unsigned first = number(0, a);
     const char sep = a < n ? s[a] : '\0';
     if (sep == '-' || sep == '/' || sep == '.') {
-      size_t len = 0;
       if (const size_t b = digits(a + 1); b == 1 || b == 2) {
         // Day and month, either order, then the year.
         const size_t at = a + 1 + b;
@@ -1490,27 +1495,34 @@ size_t date_length(std::string_view s) {
                    ? at + 1 + y
                    : 0;
       }
-      // 12-Mar-1985
-      if (sep == '-' && a + 1 < n) {
-        const unsigned m = month(a + 1, &len);
-        const size_t at = a + 1 + len;
-        if (m && at < n && s[at] == '-' && valid(year4(at + 1), m, first, 4))
-          return at + 5;
+    }
+    // 12 March 1985, 12. March 1985, 12th March 1985, 12-Mar-85,
+    // 12/Mar/1985, 12 Mar 85: the month's name between two of one gap.
+    size_t k = a;
+    for (std::string_view suffix : {"st", "nd", "rd", "th"})
+      if (k + 2 <= n && validate::equals_ignore_case(s.substr(k, 2), suffix)) {
+        k += 2;
+        break;
       }
-      if (sep != '.')
+    char gap = ' ';
+    if (k < n && (s[k] == '-' || s[k] == '/')) {
+      gap = s[k];
+    } else {
+      if (k < n && s[k] == '.')
+        ++k;
+      if (k >= n || s[k] != ' ')
         return 0;
     }
-    // 12 March 1985, 12. March 1985
-    size_t k = a + (sep == '.');
-    if (k >= n || s[k] != ' ')
-      return 0;
     ++k;
     size_t len = 0;
     const unsigned m = month(k, &len);
     k += len;
-    if (!m || k >= n || s[k] != ' ' || !valid(year4(k + 1), m, first, 4))
+    if (!m || k >= n || s[k] != gap)
       return 0;
-    return k + 5;
+    const size_t y = digits(k + 1);
+    if ((y != 2 && y != 4) || !valid(number(k + 1, y), m, first, y))
+      return 0;
+    return k + 1 + y;
   }
   if (a != 0)
     return 0;
@@ -2110,7 +2122,14 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
       --k;
     if (k >= 4 && t.substr(k - 4, 4) == "sudo")
       k -= 4;
-    if (!at_command_start(t, k))
+    while (k > 0 && t[k - 1] == ' ')
+      --k;
+    // Also after a label's ':' or a list's marker ("Run: zip ...", "- zip
+    // ...", "2. zip ...").
+    const bool listed =
+        k > 0 && (t[k - 1] == ':' || t[k - 1] == '-' || t[k - 1] == '*' ||
+                  (t[k - 1] == '.' && k >= 2 && is_digit(t[k - 2])));
+    if (!listed && !at_command_start(t, k))
       return false;
   }
   struct word {
@@ -2817,6 +2836,8 @@ keyed_secret secret_named(std::string_view key) {
       return keyed_secret::password;
     if (ends("fechadenacimiento") || ends("datadenascimento"))
       return keyed_secret::birth_date;
+    if (ends("mrnno") || ends("medicalrecordno"))
+      return keyed_secret::record_number;
     break;
   case 's':
     if (short_pass_name(key.substr(0, last)))
@@ -2876,7 +2897,8 @@ keyed_secret secret_named(std::string_view key) {
       return keyed_secret::birth_date;
     break;
   case 'r':
-    if (ends("medicalrecordnumber") || ends("medicalrecordnr"))
+    if (ends("medicalrecordnumber") || ends("medicalrecordnr") ||
+        ends("mrnnumber") || ends("mrnnr"))
       return keyed_secret::record_number;
     break;
   case 'n':
@@ -3093,10 +3115,18 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
         !std::all_of(val.begin(), val.end(), is_digit))
       return false;
     break;
-  case keyed_secret::birth_date:
-    if (date_length(val) != val.size())
+  case keyed_secret::birth_date: {
+    // The date alone, or with a time as JSON serialises one
+    // ("1985-03-12T00:00:00.000Z", "1985-03-12 00:00:00+00:00").
+    const size_t d = date_length(val);
+    if (d == 0 ||
+        (d < val.size() && !((val[d] == 'T' || val[d] == ' ') &&
+                             d + 1 < val.size() && is_digit(val[d + 1]) &&
+                             val.find_first_not_of("0123456789:.+-Z", d + 1) ==
+                                 std::string_view::npos)))
       return false;
     break;
+  }
   case keyed_secret::record_number:
     if (record_number_length(val) != val.size())
       return false;

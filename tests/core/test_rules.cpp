@@ -886,32 +886,54 @@ TEST(DateOfBirth, AfterItsWord) {
       {"birthdate=19850312", "19850312"},
       {"user_dob=1985-03-12", "1985-03-12"},
       {"userDob: 1985-03-12", "1985-03-12"},
+      // Clinical notes' short years, ordinals, slashes; a no-break space.
+      {"DOB: 12-MAR-85", "12-MAR-85"},
+      {"dob 12 Mar 85", "12 Mar 85"},
+      {"born 12th March 1985", "12th March 1985"},
+      {"dob 12/Mar/1985", "12/Mar/1985"},
+      {"DOB:\xC2\xA0"
+       "1985-03-12",
+       "1985-03-12"},
   };
   for (const auto &[text, date] : cases)
     expect_part_masked(text, date, "DATE_OF_BIRTH");
   // In a nested document, its escaped quotes among the separators.
   expect_msg(R"({"dob": "1985-03-12"})",
              R"({"dob": "[REDACTED_DATE_OF_BIRTH]"})");
-  for (const char *kept :
-       {"Adobe released version 2024-03-12", "the newborn 2024-03-12",
-        "DOB: unknown", "born in 1985", "DOB: 1985", "born on 2023-02-29",
-        "born on 1985-13-12", "dob 32/12/1985", "dob 12/03/1885",
-        "order date 2024-03-12", "birthday party on 2024-05-01",
-        "born 12.03.1985.5", "DOB: 12/03/1985/7", "DOB 12.03-1985",
-        "dob1985-03-12", "created 2024-03-12 by dob_service",
-        "birthdates 1985-03-12", "DOB: 1985-03-12-01"})
+  for (const char *kept : {"Adobe released version 2024-03-12",
+                           "the newborn 2024-03-12",
+                           "DOB: unknown",
+                           "born in 1985",
+                           "DOB: 1985",
+                           "born on 2023-02-29",
+                           "born on 1985-13-12",
+                           "dob 32/12/1985",
+                           "dob 12/03/1885",
+                           "order date 2024-03-12",
+                           "birthday party on 2024-05-01",
+                           "born 12.03.1985.5",
+                           "DOB: 12/03/1985/7",
+                           "DOB 12.03-1985",
+                           "dob1985-03-12",
+                           "created 2024-03-12 by dob_service",
+                           "birthdates 1985-03-12",
+                           "DOB: 1985-03-12-01",
+                           "NATO il 2020-01-01",
+                           "dob 12-Mar/1985"})
     expect_kept(kept);
   // Under a key named for it, a value that is a date whole.
-  EXPECT_EQ(
-      mask_doc(R"({"patient":{"dob":"1985-03-12","birthDate":"12/03/)"
-               R"(1985","date_of_birth":"March 12, 1985",)"
-               R"("geburtsdatum":"12.03.1985","admitted":"2024-03-12"}})"),
-      R"({"patient":{"dob":"[REDACTED_DATE_OF_BIRTH]","birthDate":)"
-      R"("[REDACTED_DATE_OF_BIRTH]","date_of_birth":)"
-      R"("[REDACTED_DATE_OF_BIRTH]","geburtsdatum":)"
-      R"("[REDACTED_DATE_OF_BIRTH]","admitted":"2024-03-12"}})");
+  EXPECT_EQ(mask_doc(R"({"patient":{"dob":"1985-03-12","birthDate":"12/03/)"
+                     R"(1985","date_of_birth":"March 12, 1985",)"
+                     R"("geburtsdatum":"12.03.1985","admitted":"2024-03-12",)"
+                     R"("birthDate":"1985-03-12T00:00:00.000Z"}})"),
+            R"({"patient":{"dob":"[REDACTED_DATE_OF_BIRTH]","birthDate":)"
+            R"("[REDACTED_DATE_OF_BIRTH]","date_of_birth":)"
+            R"("[REDACTED_DATE_OF_BIRTH]","geburtsdatum":)"
+            R"("[REDACTED_DATE_OF_BIRTH]","admitted":"2024-03-12",)"
+            R"("birthDate":"[REDACTED_DATE_OF_BIRTH]"}})");
   const std::string others =
       R"({"dob":"unknown","birthday":"in March","dob_source":"1985-03-12",)"
+      R"("dob":"1985-03-12 or so",)"
       R"("dob":19850312})";
   EXPECT_EQ(mask_doc(others), others);
 }
@@ -941,10 +963,13 @@ TEST(MedicalRecordNumber, AfterItsWord) {
         "medical record for patient 12345", "MRN: 123", "MRN 1234.5678",
         "MRN 12345/6", "MRN 1234567890123456789012"})
     expect_kept(kept);
-  EXPECT_EQ(mask_doc(R"({"mrn":"00482913","medical_record_number":"A-12345)"
-                     R"(67","mrn_status":"12345678","mrn":"n/a"})"),
-            R"({"mrn":"[REDACTED_MRN]","medical_record_number":)"
-            R"("[REDACTED_MRN]","mrn_status":"12345678","mrn":"n/a"})");
+  EXPECT_EQ(
+      mask_doc(R"({"mrn":"00482913","medical_record_number":"A-12345)"
+               R"(67","mrn_status":"12345678","mrn":"n/a",)"
+               R"("mrnNumber":"1234567","medicalRecordNo":"7654321"})"),
+      R"({"mrn":"[REDACTED_MRN]","medical_record_number":)"
+      R"("[REDACTED_MRN]","mrn_status":"12345678","mrn":"n/a",)"
+      R"("mrnNumber":"[REDACTED_MRN]","medicalRecordNo":"[REDACTED_MRN]"})");
 }
 
 // ------------------------------------------------------------ IBAN
@@ -2153,6 +2178,9 @@ TEST(Secrets, PasswordOnACommandLine) {
            {"zip -P Zp4ss99 out.zip f", "zip -P [REDACTED_PASSWORD] out.zip f"},
            {"cd x && unzip -P Zp4ss99 a.zip",
             "cd x && unzip -P [REDACTED_PASSWORD] a.zip"},
+           {"Run: zip -P Zp4ss99 o.zip",
+            "Run: zip -P [REDACTED_PASSWORD] o.zip"},
+           {"2. zip -P Zp4ss99 o.zip", "2. zip -P [REDACTED_PASSWORD] o.zip"},
            {"$ 7z a -pZp4ss99 o.7z f", "$ 7z a -p[REDACTED_PASSWORD] o.7z f"},
            {"openssl enc -aes-256-cbc -k Zp4ss99 -in f",
             "openssl enc -aes-256-cbc -k [REDACTED_PASSWORD] -in f"},
@@ -2165,7 +2193,8 @@ TEST(Secrets, PasswordOnACommandLine) {
            // A ';' inside quotes ends no command.
            {"curl -b \"session=9f8e7d6c; csrftoken=Zx81Kq\" https://x.io",
             "curl -b \"[REDACTED_PASSWORD]\" https://x.io"},
-           {"mysql -p'pa;ss99' db; ls", "mysql -p'[REDACTED_PASSWORD]' db; ls"}}) {
+           {"mysql -p'pa;ss99' db; ls",
+            "mysql -p'[REDACTED_PASSWORD]' db; ls"}}) {
     SCOPED_TRACE(in);
     expect_msg(in, out);
   }
