@@ -1483,12 +1483,11 @@ struct masker::impl {
     return -1;
   }
 
-  // cand_quote for this string's candidates (see nested_number_level).
   // A rescan's copy of a string has its masked ranges blanked (NUL): a
   // value a locator walked into one (a DSN's password, back from its '@'
   // over "5-----BEGIN PRIVATE KEY-----") would overlap that range's
   // replacement, and the body fail. It stays as it is: a second pass sees
-  // the label there, which such walks stop at.
+  // a label there, and a value holding one stays (scan::holds_label).
   [[gnu::cold, gnu::noinline]] void drop_blanked(const span_rec &s) {
     const char *t = text.data() + s.text_begin;
     std::erase_if(cands, [t](const scan::candidate &c) {
@@ -1496,6 +1495,7 @@ struct masker::impl {
     });
   }
 
+  // cand_quote for this string's candidates (see nested_number_level).
   [[gnu::noinline]] void quote_nested_numbers(const span_rec &s) {
     cand_quote.assign(cands.size(), 0);
     std::string_view t(text.data() + s.text_begin, s.text_len);

@@ -1417,8 +1417,9 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
 // The length of a date of birth at the start of `s`, 0 if none is there:
 // 1985-03-12 (also with '/' or '.'), 12.03.1985, 03/12/1985, 12-03-85 (day
 // and month in either order, the same separator twice), 19850312, 12 March
-// 1985, 12-Mar-1985, March 12, 1985, Mar 12th 1985. A real day of a real
-// month, a year from 1900 to 2099 (or two digits).
+// 1985, 12th March 1985, 12-Mar-1985, 12-MAR-85, 12/Mar/1985, 12 Mar 85,
+// March 12, 1985, Mar 12th 1985. A real day of a real month, a year from
+// 1900 to 2099 (or two digits).
 size_t date_length(std::string_view s) {
   const size_t n = s.size();
   auto digits = [&](size_t at) {
