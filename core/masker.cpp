@@ -381,6 +381,7 @@ struct masker::impl {
           : id == "card_security_code"    ? scan::keyed_secret::card_code
           : id == "date_of_birth"         ? scan::keyed_secret::birth_date
           : id == "medical_record_number" ? scan::keyed_secret::record_number
+          : id == "uk_nino"               ? scan::keyed_secret::nino
                                           : scan::keyed_secret::none;
       if (kind != scan::keyed_secret::none)
         keyed_rule[size_t(kind)] = uint16_t(i);

@@ -490,6 +490,14 @@ const rule_def k_rules[] = {
      // (scan::record_number_value).
      "mrn|medical[ _-]?record", HS_FLAG_CASELESS, 60, edge::none, edge::none,
      check::record_number, context::none, locator::after_word},
+    {{"uk_nino", "UK_NINO", P::pii, true,
+      "UK National Insurance number right after national insurance "
+      "(number, no.), NI number, NI no or NINO: AB123456C or AB 12 34 56 C, "
+      "its letters checked (the word stays)"},
+     // The words alone, as literals; what follows them is read in code
+     // (scan::nino_value).
+     "national insurance|ni number|ni no|nino", HS_FLAG_CASELESS, 50,
+     edge::none, edge::none, check::nino, context::none, locator::after_word},
     {{"iban", "IBAN", P::pii, true,
       "IBAN of any registered country, compact or printed in groups of 4; "
       "country length and mod-97 required"},

@@ -51,6 +51,7 @@ enum class check : uint8_t {
   card_code,     // 3 or 4 digits right after a card security code's word
   birth_date,    // a date right after a date of birth's word
   record_number, // a medical record number right after its word
+  nino,          // a UK National Insurance number right after its word
   call_password, // a string literal a call in code passes as its password
   dsn_password,  // the password of a Go MySQL DSN before its @tcp(
   password_hash, // validate::password_hash's formats

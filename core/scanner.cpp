@@ -1598,6 +1598,64 @@ std::pair<uint32_t, uint32_t> record_number_value(std::string_view t,
   return {i, j};
 }
 
+// The length of a UK National Insurance number at the start of `s`: two
+// letters (the first not D, F, I, Q, U or V, the second not those nor O;
+// not BG, GB, KN, NK, NT, TN or ZZ), six digits (or three pairs between
+// spaces), a letter A-D (maybe after a space); 0 if there is none.
+size_t nino_length(std::string_view s) {
+  auto up = [](char ch) { return char(ch >= 'a' && ch <= 'z' ? ch - 32 : ch); };
+  if (s.size() < 9)
+    return 0;
+  const char a = up(s[0]), b = up(s[1]);
+  if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z' ||
+      std::string_view("DFIQUV").find(a) != std::string_view::npos ||
+      std::string_view("DFIOQUV").find(b) != std::string_view::npos)
+    return 0;
+  const char pair[] = {a, b};
+  for (std::string_view bad : {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+    if (bad == std::string_view(pair, 2))
+      return 0;
+  size_t k = 2;
+  const bool spaced = s[k] == ' ';
+  for (int group = 0; group < 3; ++group) {
+    if (spaced && (k >= s.size() || s[k++] != ' '))
+      return 0;
+    if (k + 2 > s.size() || !is_digit(s[k]) || !is_digit(s[k + 1]))
+      return 0;
+    k += 2;
+  }
+  if (k < s.size() && s[k] == ' ')
+    ++k;
+  if (k >= s.size() || up(s[k]) < 'A' || up(s[k]) > 'D')
+    return 0;
+  return k + 1;
+}
+
+// The National Insurance number after a word that a pass-1 hit of uk_nino
+// ends at `end` ("national insurance" maybe with "number" / "no.", "NI
+// number", "NI no", "NINO"): the word standing apart, separators (and
+// "is"), then the number (nino_length) that no letter or digit follows.
+std::pair<uint32_t, uint32_t> nino_value(std::string_view t, uint32_t end) {
+  const uint32_t n = uint32_t(t.size());
+  const char last = lower(t[end - 1]);
+  const uint32_t len = last == 'e'   ? 18                  // national insurance
+                       : last == 'r' ? 9                   // ni number
+                       : end >= 5 && t[end - 3] == ' ' ? 5 // ni no
+                                                       : 4; // nino
+  if (end < len || !word_stands_apart(t, end - len))
+    return {0, 0};
+  const uint32_t named =
+      last == 'e' ? past_naming_word(t, end, {"number", "nr", "no"}) : end;
+  bool strong = false;
+  const uint32_t i = past_separators(t, named, {"is"}, &strong);
+  if (i == named)
+    return {0, 0};
+  const uint32_t j = i + uint32_t(nino_length(t.substr(i, 13)));
+  if (j == i || (j < n && is_alnum(t[j])))
+    return {0, 0};
+  return {i, j};
+}
+
 // The date of birth after a word that a pass-1 hit of date_of_birth ends
 // at `end` ("date of birth", "DOB", "D.O.B.", "birthdate", "born",
 // "Geburtsdatum", "geboren", "date de naissance", "fecha de nacimiento",
@@ -1904,6 +1962,8 @@ after_word_value(const rules::rule_def &r, std::string_view t, uint32_t end) {
     return birth_date_value(t, end);
   if (r.validator == rules::check::record_number)
     return record_number_value(t, end);
+  if (r.validator == rules::check::nino)
+    return nino_value(t, end);
   auto v = call_password_value(t, end);
   if (v.second == 0)
     return v;
@@ -2839,6 +2899,8 @@ keyed_secret secret_named(std::string_view key) {
       return keyed_secret::birth_date;
     if (ends("mrnno") || ends("medicalrecordno"))
       return keyed_secret::record_number;
+    if (ends("nino"))
+      return keyed_secret::nino;
     break;
   case 's':
     if (short_pass_name(key.substr(0, last)))
@@ -2901,6 +2963,8 @@ keyed_secret secret_named(std::string_view key) {
     if (ends("medicalrecordnumber") || ends("medicalrecordnr") ||
         ends("mrnnumber") || ends("mrnnr"))
       return keyed_secret::record_number;
+    if (ends("nationalinsurancenumber") || ends("ninumber"))
+      return keyed_secret::nino;
     break;
   case 'n':
     if (ends("mrn"))
@@ -3132,6 +3196,10 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
     if (record_number_length(val) != val.size())
       return false;
     break;
+  case keyed_secret::nino:
+    if (nino_length(val) != val.size())
+      return false;
+    break;
   case keyed_secret::cookie:
   case keyed_secret::none:
     break;
@@ -3271,6 +3339,7 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::card_code:
   case rules::check::birth_date:
   case rules::check::record_number:
+  case rules::check::nino:
   case rules::check::call_password: {
     auto [from, to] = after_word_value(r, t, c.from + 1);
     ok = to != 0;

@@ -56,10 +56,12 @@ enum class keyed_secret : uint8_t {
   // A medical record number ("mrn", "medicalRecordNumber"):
   // medical_record_number, only when the value is one.
   record_number,
+  // A UK National Insurance number ("nino", "ni_number"): uk_nino, only
+  // when the value is one.
+  nino,
 };
 // How many kinds there are (the last one's value plus one).
-inline constexpr size_t keyed_secret_kinds =
-    size_t(keyed_secret::record_number) + 1;
+inline constexpr size_t keyed_secret_kinds = size_t(keyed_secret::nino) + 1;
 
 struct key_context {
   bool phone = false;

@@ -972,6 +972,30 @@ TEST(MedicalRecordNumber, AfterItsWord) {
       R"("mrnNumber":"[REDACTED_MRN]","medicalRecordNo":"[REDACTED_MRN]"})");
 }
 
+// A UK National Insurance number, after its word or under its key; its
+// letters are checked (HMRC's example QQ123456C is none, nor GB..., nor a
+// suffix past D).
+TEST(UkNino, AfterItsWord) {
+  const std::pair<const char *, const char *> cases[] = {
+      {"National Insurance number: AB123456C", "AB123456C"},
+      {"NI number AB 12 34 56 C", "AB 12 34 56 C"},
+      {"national insurance no. JG103759A", "JG103759A"},
+      {"NI no: jg103759a.", "jg103759a"},
+      {"my NINO is JG103759A", "JG103759A"},
+  };
+  for (const auto &[text, number] : cases)
+    expect_part_masked(text, number, "UK_NINO");
+  for (const char *kept :
+       {"my NINO is QQ123456C", "NINO: GB123456A", "NINO: DA123456A",
+        "NINO AB123456E", "casino AB123456C", "ni no AB1234567C", "nino 2024",
+        "NI number AB 12 34 5"})
+    expect_kept(kept);
+  EXPECT_EQ(mask_doc(R"({"nino":"AB123456C","ni_number":"AB 12 34 56 C",)"
+                     R"("x_nino":"nope"})"),
+            R"({"nino":"[REDACTED_UK_NINO]","ni_number":"[REDACTED_UK_NINO]",)"
+            R"("x_nino":"nope"})");
+}
+
 // ------------------------------------------------------------ IBAN
 
 TEST(Iban, CompactAndPrinted) {
