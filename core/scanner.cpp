@@ -1289,6 +1289,13 @@ bool word_stands_apart(std::string_view t, uint32_t start) {
   return !(is_digit(before) || (is_alpha(before) && !hump) || before == ']');
 }
 
+// Whether a number after a word reads as a year of these two centuries,
+// as one after a bare word often does ("the CVC 2023 model", "the MRN 2024
+// migration").
+bool reads_as_year(std::string_view v) {
+  return v.size() == 4 && (v.starts_with("19") || v.starts_with("20"));
+}
+
 // Past the separators that follow a word at `i`: up to 8 spaces, ':', '=',
 // '#', '-', quotes, tabs and a nested document's backslashes, maybe with
 // one of `verbs` among them ("my cvc is 123", "born on 12 March 1985"):
@@ -1390,7 +1397,7 @@ std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
     return {0, 0};
   if (!strong) {
     // A year after a bare word is one ("the CVC 2023 model").
-    if (j - i == 4 && (t.substr(i, 2) == "19" || t.substr(i, 2) == "20"))
+    if (reads_as_year(t.substr(i, j - i)))
       return {0, 0};
     // "security code" alone is also a program's: a card named within 80
     // bytes before it, or a ':' / '=' after it.
@@ -1465,6 +1472,13 @@ size_t date_length(std::string_view s) {
     return 0;
   };
   auto year4 = [&](size_t at) { return digits(at) == 4 ? number(at, 4) : 0u; };
+  // Past a day's ordinal suffix at `at` ("12th"), if one is there.
+  auto past_ordinal = [&](size_t at) {
+    for (std::string_view suffix : {"st", "nd", "rd", "th"})
+      if (at + 2 <= n && validate::equals_ignore_case(s.substr(at, 2), suffix))
+        return at + 2;
+    return at;
+  };
   const size_t a = digits(0);
   if (a == 8)
     return valid(number(0, 4), number(4, 2), number(6, 2), 4) ? 8 : 0;
@@ -1499,12 +1513,7 @@ size_t date_length(std::string_view s) {
     }
     // 12 March 1985, 12. March 1985, 12th March 1985, 12-Mar-85,
     // 12/Mar/1985, 12 Mar 85: the month's name between two of one gap.
-    size_t k = a;
-    for (std::string_view suffix : {"st", "nd", "rd", "th"})
-      if (k + 2 <= n && validate::equals_ignore_case(s.substr(k, 2), suffix)) {
-        k += 2;
-        break;
-      }
+    size_t k = past_ordinal(a);
     char gap = ' ';
     if (k < n && (s[k] == '-' || s[k] == '/')) {
       gap = s[k];
@@ -1537,12 +1546,7 @@ size_t date_length(std::string_view s) {
   if (d < 1 || d > 2)
     return 0;
   const unsigned day = number(k, d);
-  k += d;
-  for (std::string_view suffix : {"st", "nd", "rd", "th"})
-    if (k + 2 <= n && validate::equals_ignore_case(s.substr(k, 2), suffix)) {
-      k += 2;
-      break;
-    }
+  k = past_ordinal(k + d);
   if (k < n && s[k] == ',')
     ++k;
   if (k >= n || s[k] != ' ' || !valid(year4(k + 1), m, day, 4))
@@ -1592,8 +1596,7 @@ std::pair<uint32_t, uint32_t> record_number_value(std::string_view t,
                            ((t[j] == '.' || t[j] == '/' || t[j] == ',') &&
                             j + 1 < n && is_digit(t[j + 1])))))
     return {0, 0};
-  if (!strong && j - i == 4 &&
-      (t.substr(i, 2) == "19" || t.substr(i, 2) == "20"))
+  if (!strong && reads_as_year(t.substr(i, j - i)))
     return {0, 0};
   return {i, j};
 }
@@ -2242,8 +2245,7 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
   auto labelled_before = [&](size_t k) {
     for (size_t j = 0; j < k; ++j) {
       const std::string_view w = text(words[j]);
-      if (w.find("[REDACTED_") != std::string_view::npos ||
-          w.find('\0') != std::string_view::npos)
+      if (holds_label(w) || w.find('\0') != std::string_view::npos)
         return true;
     }
     return false;
@@ -2362,8 +2364,7 @@ bool confirm_cli_password(std::string_view t, candidate &c) {
   // what the first did), or it was masked before.
   if (validate::is_placeholder(val) || val.front() == '$' ||
       val.front() == '%' || val.front() == '-' || says_none(val) ||
-      val.find_first_of("'\"") != std::string_view::npos ||
-      val.find("[REDACTED_") != std::string_view::npos)
+      val.find_first_of("'\"") != std::string_view::npos || holds_label(val))
     return false;
   c.from = pw.from;
   c.to = pw.to;
@@ -2593,9 +2594,8 @@ uint32_t locate_start(const rules::rule_def &r, std::string_view t,
       // hash starts where one ends 8 bytes back. Not the first prefix of
       // the token run: hashes in a list ("H1,H2", "old=H1,new=H2") share
       // one, and the later ones would never be candidates.
-      static const std::vector<std::string_view> prefixes =
-          rules::prefix_literals(r); // one rule: split once
-      for (std::string_view p : prefixes) {
+      std::optional<prefix_index> own;
+      for (std::string_view p : index_of(r, own).lits) {
         const uint32_t len = uint32_t(p.size()) + (p[1] == '2' ? 3 : 0);
         if (end >= len + 8 && t.substr(end - 8 - len, p.size()) == p)
           return end - 8 - len;
