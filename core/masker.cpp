@@ -373,16 +373,16 @@ struct masker::impl {
       std::string_view id = rules->rule(i).id;
       if (id == "phone_context")
         phone_value_rule = uint16_t(i);
-      auto kind =
-          id == "password_assignment"     ? scan::keyed_secret::password
-          : id == "secret_assignment"     ? scan::keyed_secret::secret
-          : id == "authorization_header"  ? scan::keyed_secret::authorization
-          : id == "cookie_header"         ? scan::keyed_secret::cookie
-          : id == "card_security_code"    ? scan::keyed_secret::card_code
-          : id == "date_of_birth"         ? scan::keyed_secret::birth_date
-          : id == "medical_record_number" ? scan::keyed_secret::record_number
-          : id == "uk_nino"               ? scan::keyed_secret::nino
-                                          : scan::keyed_secret::none;
+      auto kind = id == "password_assignment" ? scan::keyed_secret::password
+                  : id == "secret_assignment" ? scan::keyed_secret::secret
+                  : id == "authorization_header"
+                      ? scan::keyed_secret::authorization
+                  : id == "cookie_header"      ? scan::keyed_secret::cookie
+                  : id == "card_security_code" ? scan::keyed_secret::card_code
+                  : id == "date_of_birth"      ? scan::keyed_secret::birth_date
+                  : id == "medical_record_number"
+                      ? scan::keyed_secret::record_number
+                      : scan::national_id_kind(in->defs[i]->validator);
       if (kind != scan::keyed_secret::none)
         keyed_rule[size_t(kind)] = uint16_t(i);
       if (kind == scan::keyed_secret::password)

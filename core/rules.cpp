@@ -29,6 +29,13 @@ namespace {
 // A letter of an e-mail address beyond ASCII (scan::mail_letter: Latin,
 // Greek, Cyrillic and Armenian, U+00C0-U+05BF, two bytes in UTF-8; the two
 // signs among them, × and ÷, are refused in code).
+// A word's start for the national identifiers' words: the buffer's start
+// or a byte that is no letter, digit or a label's ']' ('_' may be:
+// "patient_nhs_number").
+#define WORD_START "(?:^|[^\\]0-9A-Za-z])"
+// What may follow such a word in a name ("nhs_number", "cpfno"), and the
+// word's end.
+#define NAMING_SUFFIX "(?:_?(?:number|no|nr))?\\b"
 #define MAIL_LETTER "[\\xC3-\\xD6][\\x80-\\xBF]"
 
 using P = precision;
@@ -374,6 +381,90 @@ const rule_def k_rules[] = {
      context::none, locator::assignment},
 
     // -------------------------------------------------------------------- PII
+    // National identifiers: each right after its word or under a key named
+    // for it, its check digits or letters verified; bare, without the word,
+    // they are kept (most are 9-12 digits, the shapes of phones and ids).
+    // Before the phones: on the same bytes, the identifier's label wins.
+    // The expressions hold the words alone, no letter, digit or a label's
+    // ']' before them (a masked value glued to the word must not
+    // let a second pass find it); scan::national_id_value reads the rest.
+    {{"uk_nino", "UK_NINO", P::pii, true,
+      "UK National Insurance number right after national insurance "
+      "(number, no.), NI number, NI no or NINO: AB123456C or AB 12 34 56 C, "
+      "its letters checked (the word stays)"},
+     WORD_START "(?:national[ _-]?insurance|ni[ _-]?(?:number|no)|nino)\\b",
+     HS_FLAG_CASELESS, 50, edge::none, edge::none, check::nino, context::none,
+     locator::after_word},
+    {{"uk_nhs_number", "UK_NHS", P::pii, true,
+      "UK NHS number right after NHS (number, no.): 943 476 5919, "
+      "943-476-5919 or 9434765919, its mod-11 check digit verified (the "
+      "word stays)"},
+     WORD_START "nhs" NAMING_SUFFIX, HS_FLAG_CASELESS, 40, edge::none,
+     edge::none, check::nhs_number, context::none, locator::after_word},
+    {{"ca_sin", "CA_SIN", P::pii, true,
+      "Canadian Social Insurance Number right after SIN, social insurance "
+      "number or NAS: 3-3-3 digits or 9 unbroken, Luhn verified (the word "
+      "stays)"},
+     WORD_START "(?:sin|social[ _-]?insurance|nas|num\xc3\xa9ro "
+     "d'assurance sociale)" NAMING_SUFFIX,
+     HS_FLAG_CASELESS, 40, edge::none, edge::none, check::ca_sin,
+     context::none, locator::after_word},
+    {{"de_tax_id", "DE_TAX_ID", P::pii, true,
+      "German tax id right after Steuer-ID, Steuer-IdNr, "
+      "(steuerliche) Identifikationsnummer, IdNr, tax id or TIN: 11 digits "
+      "(or 2-3-3-3), its digit pattern and ISO 7064 check digit verified "
+      "(the word stays)"},
+     WORD_START "(?:steuer[ _-]?id(?:[ _-]?nr)?|(?:steuer|steuerliche )?"
+     "identifikationsnummer|idnr|tax[ _-]?id|tin)" NAMING_SUFFIX,
+     HS_FLAG_CASELESS, 60, edge::none, edge::none, check::de_tax_id,
+     context::none, locator::after_word},
+    {{"fr_nir", "FR_NIR", P::pii, true,
+      "French social security number (NIR) right after s\xc3\xa9"
+      "curit\xc3\xa9 sociale, s\xc3\xa9"
+      "cu, NIR or INSEE: 15 characters, unbroken "
+      "or spaced 1 84 12 76 451 089 46, Corsica's 2A/2B, its key (97 - "
+      "mod 97) verified (the word stays)"},
+     WORD_START "(?:s(?:\xc3\xa9|e)cu(?:rit(?:\xc3\xa9|e) sociale)?|nir|"
+     "insee)" NAMING_SUFFIX,
+     HS_FLAG_CASELESS, 40, edge::none, edge::none, check::fr_nir,
+     context::none, locator::after_word},
+    {{"es_nif", "ES_NIF", P::pii, true,
+      "Spanish DNI (12345678Z, 12.345.678-Z) or NIE (X1234567L) right after "
+      "DNI, NIE, NIF or documento nacional de identidad, its check letter "
+      "verified (the word stays)"},
+     WORD_START "(?:dni|nie|nif|documento nacional de identidad)"
+     NAMING_SUFFIX,
+     HS_FLAG_CASELESS, 50, edge::none, edge::none, check::es_nif,
+     context::none, locator::after_word},
+    {{"it_fiscal_code", "IT_FISCAL_CODE", P::pii, true,
+      "Italian codice fiscale (RSSMRA85T10A562S) right after codice "
+      "fiscale, cod. fisc., C.F., CF, fiscal code or tax code, any case, "
+      "its check letter verified (the word stays)"},
+     WORD_START "(?:(?:codice[ _-]?fiscale|cf|fiscal[ _-]?code|tax[ _-]?"
+     "code)\\b|cod\\. ?fisc\\.|c\\.f\\.)",
+     HS_FLAG_CASELESS, 40, edge::none, edge::none, check::it_fiscal_code,
+     context::none, locator::after_word},
+    {{"br_cpf", "BR_CPF", P::pii, true,
+      "Brazilian CPF right after CPF: 529.982.247-25, 529982247-25 or "
+      "52998224725, both check digits verified (the word stays)"},
+     WORD_START "cpf" NAMING_SUFFIX, HS_FLAG_CASELESS, 40, edge::none,
+     edge::none, check::br_cpf, context::none, locator::after_word},
+    {{"in_aadhaar", "IN_AADHAAR", P::pii, true,
+      "Indian Aadhaar number right after Aadhaar (Aadhar, UIDAI, "
+      "\xe0\xa4\x86\xe0\xa4\xa7\xe0\xa4\xbe\xe0\xa4\xb0): "
+      "2345 6789 0124 or 12 unbroken digits, its Verhoeff check digit "
+      "verified (the word stays)"},
+     WORD_START "(?:(?:aadhaa?r|uidai)" NAMING_SUFFIX
+     "|\xe0\xa4\x86\xe0\xa4\xa7\xe0\xa4\xbe\xe0\xa4\xb0)",
+     HS_FLAG_CASELESS, 40, edge::none, edge::none, check::in_aadhaar,
+     context::none, locator::after_word},
+    {{"in_pan", "IN_PAN", P::pii, true,
+      "Indian PAN (ABCPE1234F, capitals, the fourth letter a holder's "
+      "kind) right after PAN or permanent account number (the word "
+      "stays)"},
+     WORD_START "(?:pan|permanent account)" NAMING_SUFFIX, HS_FLAG_CASELESS,
+     40, edge::none, edge::none, check::in_pan, context::none,
+     locator::after_word},
     {{"email", "EMAIL", P::pii, true,
       "e-mail address (plus tags, subdomains, apostrophes, any case; the "
       "'@' also percent-encoded, as in a URL's query: jane%40example.com)"},
@@ -490,14 +581,6 @@ const rule_def k_rules[] = {
      // (scan::record_number_value).
      "mrn|medical[ _-]?record", HS_FLAG_CASELESS, 60, edge::none, edge::none,
      check::record_number, context::none, locator::after_word},
-    {{"uk_nino", "UK_NINO", P::pii, true,
-      "UK National Insurance number right after national insurance "
-      "(number, no.), NI number, NI no or NINO: AB123456C or AB 12 34 56 C, "
-      "its letters checked (the word stays)"},
-     // The words alone, as literals; what follows them is read in code
-     // (scan::nino_value).
-     "national insurance|ni number|ni no|nino", HS_FLAG_CASELESS, 50,
-     edge::none, edge::none, check::nino, context::none, locator::after_word},
     {{"iban", "IBAN", P::pii, true,
       "IBAN of any registered country, compact or printed in groups of 4; "
       "country length and mod-97 required"},

@@ -51,10 +51,20 @@ enum class check : uint8_t {
   card_code,     // 3 or 4 digits right after a card security code's word
   birth_date,    // a date right after a date of birth's word
   record_number, // a medical record number right after its word
-  nino,          // a UK National Insurance number right after its word
-  call_password, // a string literal a call in code passes as its password
-  dsn_password,  // the password of a Go MySQL DSN before its @tcp(
-  password_hash, // validate::password_hash's formats
+  // A national identifier right after its word (validators.h):
+  nino,           // UK National Insurance number
+  nhs_number,     // UK NHS number
+  ca_sin,         // Canadian Social Insurance Number
+  de_tax_id,      // German Steuer-ID
+  fr_nir,         // French NIR (numero de securite sociale)
+  es_nif,         // Spanish DNI / NIE
+  it_fiscal_code, // Italian codice fiscale
+  br_cpf,         // Brazilian CPF
+  in_aadhaar,     // Indian Aadhaar number
+  in_pan,         // Indian PAN
+  call_password,  // a string literal a call in code passes as its password
+  dsn_password,   // the password of a Go MySQL DSN before its @tcp(
+  password_hash,  // validate::password_hash's formats
 };
 
 enum class context : uint8_t {

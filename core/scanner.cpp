@@ -1601,60 +1601,79 @@ std::pair<uint32_t, uint32_t> record_number_value(std::string_view t,
   return {i, j};
 }
 
-// The length of a UK National Insurance number at the start of `s`: two
-// letters (the first not D, F, I, Q, U or V, the second not those nor O;
-// not BG, GB, KN, NK, NT, TN or ZZ), six digits (or three pairs between
-// spaces), a letter A-D (maybe after a space); 0 if there is none.
-size_t nino_length(std::string_view s) {
-  auto up = [](char ch) { return char(ch >= 'a' && ch <= 'z' ? ch - 32 : ch); };
-  if (s.size() < 9)
-    return 0;
-  const char a = up(s[0]), b = up(s[1]);
-  if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z' ||
-      std::string_view("DFIQUV").find(a) != std::string_view::npos ||
-      std::string_view("DFIOQUV").find(b) != std::string_view::npos)
-    return 0;
-  const char pair[] = {a, b};
-  for (std::string_view bad : {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
-    if (bad == std::string_view(pair, 2))
-      return 0;
-  size_t k = 2;
-  const bool spaced = s[k] == ' ';
-  for (int group = 0; group < 3; ++group) {
-    if (spaced && (k >= s.size() || s[k++] != ' '))
-      return 0;
-    if (k + 2 > s.size() || !is_digit(s[k]) || !is_digit(s[k + 1]))
-      return 0;
-    k += 2;
-  }
-  if (k < s.size() && s[k] == ' ')
-    ++k;
-  if (k >= s.size() || up(s[k]) < 'A' || up(s[k]) > 'D')
-    return 0;
-  return k + 1;
+// The national identifiers read after their words (locator::after_word)
+// or under a key named for them: the check of each rule, the keyed kind,
+// and the validator that reads one (validators.h).
+struct national_id {
+  rules::check check;
+  keyed_secret kind;
+  size_t (*length)(std::string_view);
+};
+constexpr national_id national_ids[] = {
+    {rules::check::nino, keyed_secret::nino, validate::uk_nino},
+    {rules::check::nhs_number, keyed_secret::nhs_number,
+     validate::uk_nhs_number},
+    {rules::check::ca_sin, keyed_secret::ca_sin, validate::ca_sin},
+    {rules::check::de_tax_id, keyed_secret::de_tax_id, validate::de_tax_id},
+    {rules::check::fr_nir, keyed_secret::fr_nir, validate::fr_nir},
+    {rules::check::es_nif, keyed_secret::es_nif, validate::es_nif},
+    {rules::check::it_fiscal_code, keyed_secret::it_fiscal_code,
+     validate::it_fiscal_code},
+    {rules::check::br_cpf, keyed_secret::br_cpf, validate::br_cpf},
+    {rules::check::in_aadhaar, keyed_secret::in_aadhaar, validate::in_aadhaar},
+    {rules::check::in_pan, keyed_secret::in_pan, validate::in_pan},
+};
+
+const national_id *national_id_checked(rules::check c) {
+  for (const national_id &id : national_ids)
+    if (id.check == c)
+      return &id;
+  return nullptr;
 }
 
-// The National Insurance number after a word that a pass-1 hit of uk_nino
-// ends at `end` ("national insurance" maybe with "number" / "no.", "NI
-// number", "NI no", "NINO"): the word standing apart, separators (and
-// "is"), then the number (nino_length) that no letter or digit follows.
-std::pair<uint32_t, uint32_t> nino_value(std::string_view t, uint32_t end) {
+} // namespace
+
+keyed_secret national_id_kind(rules::check c) {
+  const national_id *id = national_id_checked(c);
+  return id ? id->kind : keyed_secret::none;
+}
+
+namespace {
+
+const national_id *national_id_keyed(keyed_secret k) {
+  for (const national_id &id : national_ids)
+    if (id.kind == k)
+      return &id;
+  return nullptr;
+}
+
+// The national identifier after a word that a pass-1 hit of its rule ends
+// at `end` ("NHS", "SIN", "Steuer-ID", "CPF", "codice fiscale"...: the
+// expression holds the word whole, no letter, digit, '_' or label's ']'
+// before it, and maybe "_number" after it): up to two words saying what
+// follows ("number", "no.", "card", "n\xc2\xb0": "PAN card number"), then
+// separators (past_separators, maybe "is"), then the identifier (its
+// validator) that no letter or digit follows, nor a separator and a digit
+// (a longer number). {0, 0} when there is none.
+std::pair<uint32_t, uint32_t>
+national_id_value(const national_id &id, std::string_view t, uint32_t end) {
   const uint32_t n = uint32_t(t.size());
-  const char last = lower(t[end - 1]);
-  const uint32_t len = last == 'e'   ? 18                  // national insurance
-                       : last == 'r' ? 9                   // ni number
-                       : end >= 5 && t[end - 3] == ' ' ? 5 // ni no
-                                                       : 4; // nino
-  if (end < len || !word_stands_apart(t, end - len))
-    return {0, 0};
-  const uint32_t named =
-      last == 'e' ? past_naming_word(t, end, {"number", "nr", "no"}) : end;
+  uint32_t named = end;
+  for (int words = 0; words < 2; ++words)
+    named =
+        past_naming_word(t, named,
+                         {"number", "nr", "no", "num", "card", "nummer",
+                          "numero", "n\xc3\xbamero", "n\xc2\xb0", "n\xc2\xba"});
   bool strong = false;
-  const uint32_t i = past_separators(t, named, {"is"}, &strong);
+  const uint32_t i =
+      past_separators(t, named, {"is", "ist", "est", "es"}, &strong);
   if (i == named)
     return {0, 0};
-  const uint32_t j = i + uint32_t(nino_length(t.substr(i, 13)));
-  if (j == i || (j < n && is_alnum(t[j])))
+  const uint32_t j = i + uint32_t(id.length(t.substr(i, 24)));
+  if (j == i || (j < n && (is_alnum(t[j]) ||
+                           ((t[j] == ' ' || t[j] == '-' || t[j] == '.' ||
+                             t[j] == '/' || t[j] == ',') &&
+                            j + 1 < n && is_digit(t[j + 1])))))
     return {0, 0};
   return {i, j};
 }
@@ -1965,8 +1984,8 @@ after_word_value(const rules::rule_def &r, std::string_view t, uint32_t end) {
     return birth_date_value(t, end);
   if (r.validator == rules::check::record_number)
     return record_number_value(t, end);
-  if (r.validator == rules::check::nino)
-    return nino_value(t, end);
+  if (const national_id *id = national_id_checked(r.validator))
+    return national_id_value(*id, t, end);
   auto v = call_password_value(t, end);
   if (v.second == 0)
     return v;
@@ -2854,6 +2873,120 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
   });
 }
 
+namespace {
+
+// The national identifier a key's last letters and digits name, maybe
+// with "number", "no", "nr" or "num" after the name ("nhs_number", "cpf",
+// "panNo", "codiceFiscale", "steuer_id"), the name starting the key or
+// after a non-alphanumeric byte or a camelCase hump ("patient_nhs", not
+// "japan", "cosin"). `last`: one past the key's last letter or digit.
+// Called for every key secret_named names nothing for: one switch on a
+// last letter, then a few names.
+keyed_secret national_id_named(std::string_view key, size_t last) {
+  // Where `name` starts if the key's letters and digits up to `to` end with
+  // it at a word start; SIZE_MAX if they do not.
+  auto word_at = [key](size_t to, std::string_view name) {
+    size_t i = to, j = name.size();
+    while (j > 0) {
+      while (i > 0 && !is_alnum(key[i - 1]))
+        --i;
+      if (i == 0 || lower(key[i - 1]) != name[j - 1])
+        return SIZE_MAX;
+      --i;
+      --j;
+    }
+    const bool hump = i > 0 && key[i] >= 'A' && key[i] <= 'Z' &&
+                      key[i - 1] >= 'a' && key[i - 1] <= 'z';
+    return i == 0 || !is_alnum(key[i - 1]) || hump ? i : SIZE_MAX;
+  };
+  auto names = [&](size_t to, std::initializer_list<std::string_view> any) {
+    for (std::string_view name : any)
+      if (word_at(to, name) != SIZE_MAX)
+        return true;
+    return false;
+  };
+  // The name's end: before a naming word, if one ends the key.
+  size_t to = last;
+  bool named = false;
+  for (std::string_view word : {"number", "nr", "no", "num"}) {
+    if (lower(key[last - 1]) != word.back())
+      continue;
+    size_t at = last, j = word.size();
+    while (j > 0 && at > 0 && lower(key[at - 1]) == word[j - 1]) {
+      --at;
+      --j;
+    }
+    while (j == 0 && at > 0 && !is_alnum(key[at - 1]))
+      --at;
+    if (j == 0 && at > 0) {
+      to = at;
+      named = true;
+      break;
+    }
+  }
+  switch (lower(key[to - 1])) {
+  case 's':
+    if (names(to, {"nhs"}))
+      return keyed_secret::nhs_number;
+    break;
+  case 'o':
+    if (!named && names(to, {"nino"}))
+      return keyed_secret::nino;
+    break;
+  case 'i':
+    if (named && names(to, {"ni"}))
+      return keyed_secret::nino;
+    if (names(to, {"dni"}))
+      return keyed_secret::es_nif;
+    break;
+  case 'e':
+    if (named && names(to, {"nationalinsurance"}))
+      return keyed_secret::nino;
+    if (named && names(to, {"socialinsurance"}))
+      return keyed_secret::ca_sin;
+    if (names(to, {"nie"}))
+      return keyed_secret::es_nif;
+    if (names(to, {"codicefiscale", "fiscalcode", "taxcode"}))
+      return keyed_secret::it_fiscal_code;
+    if (names(to, {"securitesociale"}))
+      return keyed_secret::fr_nir;
+    break;
+  case 'n':
+    if (names(to, {"sin"}))
+      return keyed_secret::ca_sin;
+    if (names(to, {"pan"}))
+      return keyed_secret::in_pan;
+    break;
+  case 'd':
+    if (names(to, {"steuerid", "taxid"}))
+      return keyed_secret::de_tax_id;
+    break;
+  case 'r':
+    if (names(to, {"steueridentifikationsnummer"}))
+      return keyed_secret::de_tax_id;
+    if (names(to, {"nir"}))
+      return keyed_secret::fr_nir;
+    if (names(to, {"aadhaar", "aadhar"}))
+      return keyed_secret::in_aadhaar;
+    break;
+  case 'u':
+    if (names(to, {"secu"}))
+      return keyed_secret::fr_nir;
+    break;
+  case 'f':
+    if (names(to, {"nif"}))
+      return keyed_secret::es_nif;
+    if (names(to, {"cpf"}))
+      return keyed_secret::br_cpf;
+    break;
+  default:
+    break;
+  }
+  return keyed_secret::none;
+}
+
+} // namespace
+
 // A key whose letters and digits (lower case, every other byte dropped)
 // end with the name of a secret. Not "token" alone (logprobs: {"token":
 // " Hello"}), nor "signature" (Anthropic's thinking blocks), nor "pwd" (the
@@ -2899,8 +3032,6 @@ keyed_secret secret_named(std::string_view key) {
       return keyed_secret::birth_date;
     if (ends("mrnno") || ends("medicalrecordno"))
       return keyed_secret::record_number;
-    if (ends("nino"))
-      return keyed_secret::nino;
     break;
   case 's':
     if (short_pass_name(key.substr(0, last)))
@@ -2963,8 +3094,6 @@ keyed_secret secret_named(std::string_view key) {
     if (ends("medicalrecordnumber") || ends("medicalrecordnr") ||
         ends("mrnnumber") || ends("mrnnr"))
       return keyed_secret::record_number;
-    if (ends("nationalinsurancenumber") || ends("ninumber"))
-      return keyed_secret::nino;
     break;
   case 'n':
     if (ends("mrn"))
@@ -2985,7 +3114,7 @@ keyed_secret secret_named(std::string_view key) {
   default:
     break;
   }
-  return keyed_secret::none;
+  return national_id_named(key, last);
 }
 
 key_context classify_key(std::string_view key) {
@@ -3197,7 +3326,16 @@ bool keyed_value(keyed_secret kind, std::string_view t, candidate &c) {
       return false;
     break;
   case keyed_secret::nino:
-    if (nino_length(val) != val.size())
+  case keyed_secret::nhs_number:
+  case keyed_secret::ca_sin:
+  case keyed_secret::de_tax_id:
+  case keyed_secret::fr_nir:
+  case keyed_secret::es_nif:
+  case keyed_secret::it_fiscal_code:
+  case keyed_secret::br_cpf:
+  case keyed_secret::in_aadhaar:
+  case keyed_secret::in_pan:
+    if (national_id_keyed(kind)->length(val) != val.size())
       return false;
     break;
   case keyed_secret::cookie:
@@ -3340,6 +3478,15 @@ bool confirm(const rules::rule_def &r, std::string_view t, candidate &c,
   case rules::check::birth_date:
   case rules::check::record_number:
   case rules::check::nino:
+  case rules::check::nhs_number:
+  case rules::check::ca_sin:
+  case rules::check::de_tax_id:
+  case rules::check::fr_nir:
+  case rules::check::es_nif:
+  case rules::check::it_fiscal_code:
+  case rules::check::br_cpf:
+  case rules::check::in_aadhaar:
+  case rules::check::in_pan:
   case rules::check::call_password: {
     auto [from, to] = after_word_value(r, t, c.from + 1);
     ok = to != 0;

@@ -56,12 +56,20 @@ enum class keyed_secret : uint8_t {
   // A medical record number ("mrn", "medicalRecordNumber"):
   // medical_record_number, only when the value is one.
   record_number,
-  // A UK National Insurance number ("nino", "ni_number"): uk_nino, only
-  // when the value is one.
-  nino,
+  // A national identifier, only when the value is one (whole):
+  nino,           // "nino", "ni_number": uk_nino
+  nhs_number,     // "nhs", "nhs_number", "patientNhsNo": uk_nhs_number
+  ca_sin,         // "sin", "social_insurance_number": ca_sin
+  de_tax_id,      // "steuer_id", "tax_id", "steueridentifikationsnummer"
+  fr_nir,         // "nir", "numero_secu", "securite_sociale": fr_nir
+  es_nif,         // "dni", "nie", "nif": es_nif
+  it_fiscal_code, // "codice_fiscale", "fiscalCode", "tax_code"
+  br_cpf,         // "cpf", "cpfNumber": br_cpf
+  in_aadhaar,     // "aadhaar", "aadhaar_number": in_aadhaar
+  in_pan,         // "pan", "pan_number": in_pan
 };
 // How many kinds there are (the last one's value plus one).
-inline constexpr size_t keyed_secret_kinds = size_t(keyed_secret::nino) + 1;
+inline constexpr size_t keyed_secret_kinds = size_t(keyed_secret::in_pan) + 1;
 
 struct key_context {
   bool phone = false;
@@ -77,6 +85,9 @@ key_context classify_key(std::string_view key);
 // "http.request.header.authorization". Cheap: every scanned string under a
 // key asks.
 keyed_secret secret_named(std::string_view key);
+// The kind a key names for a national identifier's rule (its check: NHS,
+// SIN, CPF...), keyed_secret::none for any other rule.
+keyed_secret national_id_kind(rules::check c);
 
 // The secret in string `t`, a value under a key that names one of kind
 // `kind`: `t` less the spaces around it and, for an Authorization header,

@@ -47,6 +47,44 @@ bool jwt(std::string_view text);
 // base64 salt and hash). Its length, or 0 when none is there.
 size_t password_hash(std::string_view text);
 
+// National identifiers at the start of `text` (national_ids.cpp): each
+// returns its length, 0 when none is there. What follows it is the
+// caller's to judge (a longer number).
+// UK National Insurance number: AB123456C or AB 12 34 56 C, any case; the
+// first letter not D, F, I, Q, U or V, the second not those nor O; not
+// BG, GB, KN, NK, NT, TN or ZZ; a suffix A-D.
+size_t uk_nino(std::string_view text);
+// UK NHS number: 10 digits, 3-3-4 with spaces or '-', or unbroken; the
+// mod-11 check digit; not one digit repeated.
+size_t uk_nhs_number(std::string_view text);
+// Canadian Social Insurance Number: 9 digits, 3-3-3 with spaces or '-', or
+// unbroken; Luhn; not from 0 (unassigned) or 8 (unused).
+size_t ca_sin(std::string_view text);
+// German tax id (Steuer-ID, IdNr): 11 digits, 2-3-3-3 with spaces or
+// unbroken; not from 0; of the first ten, one repeated two or three times
+// (not three in a row) and the others once at most; ISO 7064 MOD 11,10.
+size_t de_tax_id(std::string_view text);
+// French NIR (numero de securite sociale): 15 characters, unbroken or
+// spaced 1 85 05 78 006 084 36 (or the key alone apart); sex 1-4, 7 or 8;
+// a month 01-12, 20-42 or 50-99; department 2A and 2B in Corsica; key =
+// 97 - the first 13 mod 97.
+size_t fr_nir(std::string_view text);
+// Spanish DNI (12345678Z, 12.345.678-Z) or NIE (X1234567L, X-1234567-L):
+// the check letter of the number mod 23; any case.
+size_t es_nif(std::string_view text);
+// Italian codice fiscale: 16 characters (RSSMRA85T10A562S), any case,
+// the omocodia letters for digits; the check letter.
+size_t it_fiscal_code(std::string_view text);
+// Brazilian CPF: 529.982.247-25, 529982247-25 or 52998224725; both mod-11
+// check digits; not one digit repeated.
+size_t br_cpf(std::string_view text);
+// Indian Aadhaar number: 12 digits, 4-4-4 with spaces or '-', or unbroken;
+// not from 0 or 1; Verhoeff check digit.
+size_t in_aadhaar(std::string_view text);
+// Indian PAN: AAAPL1234C in capitals, the fourth letter a holder's kind
+// (P, C, H, F, A, T, B, L, J, G).
+size_t in_pan(std::string_view text);
+
 // HTTP Basic credential: standard base64 (optional '=' padding) that
 // decodes to printable text holding a ':' ("user:password").
 bool basic_credential(std::string_view base64);

@@ -996,6 +996,89 @@ TEST(UkNino, AfterItsWord) {
             R"("x_nino":"nope"})");
 }
 
+// National identifiers after their words: the number goes, the word stays;
+// bare, or after another word, the same number stays (the shapes are those
+// of phones, amounts and ids), as does one that fails its check.
+TEST(NationalIds, AfterTheirWords) {
+  struct after_word {
+    const char *text, *number, *entity;
+  };
+  const after_word cases[] = {
+      {"NHS number: 943 476 5919", "943 476 5919", "UK_NHS"},
+      {"NHS No. 943-476-5919", "943-476-5919", "UK_NHS"},
+      {"nhs_number=9434765919", "9434765919", "UK_NHS"},
+      {"Patient NHS #4010232137, seen today", "4010232137", "UK_NHS"},
+      {"my SIN is 130 692 544", "130 692 544", "CA_SIN"},
+      {"Social Insurance Number: 130-692-544", "130-692-544", "CA_SIN"},
+      {"NAS : 130692544", "130692544", "CA_SIN"},
+      {"Steuer-ID: 86 095 742 719", "86 095 742 719", "DE_TAX_ID"},
+      {"Ihre steuerliche Identifikationsnummer ist 65929970489", "65929970489",
+       "DE_TAX_ID"},
+      {"IdNr 57549285017.", "57549285017", "DE_TAX_ID"},
+      {"Tax ID: 25768131411", "25768131411", "DE_TAX_ID"},
+      {"N\u00b0 de s\u00e9curit\u00e9 sociale : 1 84 12 76 451 089 46",
+       "1 84 12 76 451 089 46", "FR_NIR"},
+      {"num\u00e9ro de s\u00e9cu 255081416802538", "255081416802538", "FR_NIR"},
+      {"NIR: 1 85 12 2A 004 123 71", "1 85 12 2A 004 123 71", "FR_NIR"},
+      {"DNI 12345678Z", "12345678Z", "ES_NIF"},
+      {"DNI n\u00ba 12.345.678-Z", "12.345.678-Z", "ES_NIF"},
+      {"NIE: X-1234567-L", "X-1234567-L", "ES_NIF"},
+      {"Codice fiscale: RSSMRA85T10A562S", "RSSMRA85T10A562S",
+       "IT_FISCAL_CODE"},
+      {"C.F. rssmra85t10a562s", "rssmra85t10a562s", "IT_FISCAL_CODE"},
+      {"cod. fisc. RSSMRA85T10A56NH", "RSSMRA85T10A56NH", "IT_FISCAL_CODE"},
+      {"CPF: 529.982.247-25", "529.982.247-25", "BR_CPF"},
+      {"meu CPF: 12345678909", "12345678909", "BR_CPF"},
+      {"Aadhaar card number: 4991 1866 5247", "4991 1866 5247", "IN_AADHAAR"},
+      {"\u0906\u0927\u093e\u0930 2345-6789-0124", "2345-6789-0124",
+       "IN_AADHAAR"},
+      {"PAN card: ABCPE1234F", "ABCPE1234F", "IN_PAN"},
+      {"Permanent Account Number AAACB1234C", "AAACB1234C", "IN_PAN"},
+  };
+  for (const auto &[text, number, entity] : cases) {
+    expect_part_masked(text, number, entity);
+  }
+  for (const char *kept :
+       {"ticket 9434765919", "since 9434765919", "NHS: 1234567890",
+        "cosine 130692544", "SIN 130692545", "SIN 046454286",
+        "the tint 86095742719", "Steuer-ID: 47123456704",
+        "NIR: 1 84 12 76 451 089 47", "DNI 12345678A", "ADNI 12345678Z",
+        "CF: RSSMRA85T10A562T", "cfg RSSMRA85T10A562S", "CPF: 529.982.247-26",
+        "aadhaar 4991 1866 5246", "Japan ABCPE1234F",
+        "PAN: 4111 1111 1111 1111x", "NHS 9434765919-1",
+        "CPF 529.982.247-25-1"})
+    expect_kept(kept);
+  // After a label, the word does not stand apart: a value masked before
+  // it and glued to it kept the word from the first pass, and a second
+  // pass must not find more.
+  expect_kept("[REDACTED_EMAIL]NHS 9434765919");
+  expect_part_masked("patient_nhs_number: 9434765919", "9434765919", "UK_NHS");
+}
+
+// A string under a key named for a national identifier is masked when it
+// is one, whole.
+TEST(NationalIds, UnderTheirKeys) {
+  EXPECT_EQ(
+      mask_doc(R"({"nhs_number":"943 476 5919","patientNhsNo":"9434765919",)"
+               R"("sin":"130692544","steuer_id":"86095742719",)"
+               R"("nir":"184127645108946","dni":"12345678Z",)"
+               R"("codiceFiscale":"RSSMRA85T10A562S","cpf":"529.982.247-25",)"
+               R"("aadhaar_number":"2345 6789 0124","pan":"ABCPE1234F",)"
+               R"("ni_number":"AB123456C"})"),
+      R"({"nhs_number":"[REDACTED_UK_NHS]","patientNhsNo":"[REDACTED_UK_NHS]",)"
+      R"("sin":"[REDACTED_CA_SIN]","steuer_id":"[REDACTED_DE_TAX_ID]",)"
+      R"("nir":"[REDACTED_FR_NIR]","dni":"[REDACTED_ES_NIF]",)"
+      R"("codiceFiscale":"[REDACTED_IT_FISCAL_CODE]",)"
+      R"("cpf":"[REDACTED_BR_CPF]","aadhaar_number":"[REDACTED_IN_AADHAAR]",)"
+      R"("pan":"[REDACTED_IN_PAN]","ni_number":"[REDACTED_UK_NINO]"})");
+  // Another key, or a value that fails its check or is more than one.
+  const std::string kept =
+      R"({"span":"ABCPE1234F","cosin":"130692544","nhs":"1234567890",)"
+      R"("cpf":"529.982.247-26","dni":"12345678Z and 87654321X",)"
+      R"("pan_status":"ABCPE1234F","japan":"ABCPE1234F"})";
+  EXPECT_EQ(mask_doc(kept), kept);
+}
+
 // ------------------------------------------------------------ IBAN
 
 TEST(Iban, CompactAndPrinted) {

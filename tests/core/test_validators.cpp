@@ -1244,3 +1244,143 @@ TEST(RuleShape, EveryMatchHoldsTheRulesMinimumDigits) {
 
 } // namespace
 } // namespace maskd::core::validate
+
+// ------------------------------------------------------------ national ids
+// Published examples (the issuers' own, or the ones the registries' pages
+// use) and numbers whose check digits were computed apart from this code
+// (in Python, from the published algorithms); every one-digit change of a
+// valid number must fail its check.
+
+namespace {
+
+using id_reader = size_t (*)(std::string_view);
+
+// Every change of one digit of `valid` to another digit is refused.
+void expect_digit_changes_refused(id_reader read, std::string_view valid) {
+  ASSERT_EQ(read(valid), valid.size()) << valid;
+  for (size_t i = 0; i < valid.size(); ++i) {
+    if (valid[i] < '0' || valid[i] > '9')
+      continue;
+    for (char d = '0'; d <= '9'; ++d) {
+      if (d == valid[i])
+        continue;
+      std::string changed(valid);
+      changed[i] = d;
+      EXPECT_EQ(read(changed), 0u) << changed;
+    }
+  }
+}
+
+} // namespace
+
+TEST(NationalIds, UkNhsNumber) {
+  for (const char *ok :
+       {"9434765919", "943 476 5919", "943-476-5919", "4010232137"})
+    EXPECT_EQ(v::uk_nhs_number(ok), std::string_view(ok).size()) << ok;
+  expect_digit_changes_refused(v::uk_nhs_number, "943 476 5919");
+  // 123456789 has no check digit (11 - 1 = 10); one digit repeated; mixed
+  // separators; too short.
+  for (const char *bad : {"1234567890", "0000000000", "943 476-5919",
+                          "943 4765919", "943476591", "94347659 19"})
+    EXPECT_EQ(v::uk_nhs_number(bad), 0u) << bad;
+  // Reads the number at the start only: what follows is the caller's.
+  EXPECT_EQ(v::uk_nhs_number("9434765919 and more"), 10u);
+}
+
+TEST(NationalIds, CanadianSin) {
+  for (const char *ok : {"130692544", "130 692 544", "130-692-544"})
+    EXPECT_EQ(v::ca_sin(ok), std::string_view(ok).size()) << ok;
+  expect_digit_changes_refused(v::ca_sin, "130-692-544");
+  // The government's example starts with 0, which is never assigned.
+  for (const char *bad : {"046 454 286", "830692544", "130 692-544"})
+    EXPECT_EQ(v::ca_sin(bad), 0u) << bad;
+}
+
+TEST(NationalIds, GermanTaxId) {
+  // The Federal Central Tax Office's examples; one with a digit three times.
+  for (const char *ok : {"86095742719", "65929970489", "57549285017",
+                         "25768131411", "12131456787", "86 095 742 719"})
+    EXPECT_EQ(v::de_tax_id(ok), std::string_view(ok).size()) << ok;
+  expect_digit_changes_refused(v::de_tax_id, "86095742719");
+  // Check digits right, digit pattern wrong: two digits repeated; one three
+  // times in a row; none repeated; a leading 0.
+  for (const char *bad : {"47123456704", "11123456786", "01234567890",
+                          "1234567890"
+                          "1",
+                          "86-095-742-719"})
+    EXPECT_EQ(v::de_tax_id(bad), 0u) << bad;
+}
+
+TEST(NationalIds, FrenchNir) {
+  for (const char *ok :
+       {"184127645108946", "1 84 12 76 451 089 46", "2 55 08 14 168 025 38",
+        "1841276451089 46", "1 85 12 2A 004 123 71", "2 90 05 2B 004 123 79",
+        "185122a00412371"})
+    EXPECT_EQ(v::fr_nir(ok), std::string_view(ok).size()) << ok;
+  expect_digit_changes_refused(v::fr_nir, "1 84 12 76 451 089 46");
+  // Corsica's letters only there; a month that is none; spacing broken off.
+  for (const char *bad :
+       {"1 85 12 2C 004 123 71", "1 85 12 3A 004 123 71",
+        "1 84 13 76 451 089 46", "1 84 12 76451 089 46", "18412764510894"})
+    EXPECT_EQ(v::fr_nir(bad), 0u) << bad;
+}
+
+TEST(NationalIds, SpanishNif) {
+  for (const char *ok :
+       {"12345678Z", "12345678z", "12345678-Z", "12.345.678-Z", "12345678 Z",
+        "X1234567L", "X-1234567-L", "Y1234567X", "Z1234567R", "00000023T"})
+    EXPECT_EQ(v::es_nif(ok), std::string_view(ok).size()) << ok;
+  expect_digit_changes_refused(v::es_nif, "12345678Z");
+  expect_digit_changes_refused(v::es_nif, "X1234567L");
+  for (const char *bad : {"12345678A", "X1234567Z", "W1234567L", "1234567Z",
+                          "12.345678-Z", "12345678"})
+    EXPECT_EQ(v::es_nif(bad), 0u) << bad;
+}
+
+TEST(NationalIds, ItalianFiscalCode) {
+  // The textbook Mario Rossi; an omocodia variant (a digit as a letter,
+  // check letter recomputed); a woman's day + 40.
+  for (const char *ok : {"RSSMRA85T10A562S", "rssmra85t10a562s",
+                         "RSSMRA85T10A56NH", "BNCGLI90A41F205H"})
+    EXPECT_EQ(v::it_fiscal_code(ok), 16u) << ok;
+  expect_digit_changes_refused(v::it_fiscal_code, "RSSMRA85T10A562S");
+  for (const char *bad :
+       {"RSSMRA85T10A562T", "RSSMRA85X10A562S", "RSSMR185T10A562S",
+        "RSSMRA85T10A562", "RSSMRA85T10A56AS"})
+    EXPECT_EQ(v::it_fiscal_code(bad), 0u) << bad;
+}
+
+TEST(NationalIds, BrazilianCpf) {
+  for (const char *ok : {"529.982.247-25", "529982247-25", "52998224725",
+                         "111.444.777-35", "12345678909"})
+    EXPECT_EQ(v::br_cpf(ok), std::string_view(ok).size()) << ok;
+  expect_digit_changes_refused(v::br_cpf, "529.982.247-25");
+  for (const char *bad : {"111.111.111-11", "529.982.24725", "529.982247-25",
+                          "529.982.247", "5299822472"})
+    EXPECT_EQ(v::br_cpf(bad), 0u) << bad;
+}
+
+TEST(NationalIds, IndianAadhaarAndPan) {
+  for (const char *ok : {"234567890124", "2345 6789 0124", "2345-6789-0124",
+                         "4991 1866 5247", "9876 5432 1012"})
+    EXPECT_EQ(v::in_aadhaar(ok), std::string_view(ok).size()) << ok;
+  expect_digit_changes_refused(v::in_aadhaar, "4991 1866 5247");
+  // The widely quoted 499118665246 fails its Verhoeff check; none starts
+  // with 0 or 1.
+  for (const char *bad : {"499118665246", "1345 6789 0124", "2345 67890124"})
+    EXPECT_EQ(v::in_aadhaar(bad), 0u) << bad;
+  for (const char *ok : {"ABCPE1234F", "AAACB1234C"})
+    EXPECT_EQ(v::in_pan(ok), 10u) << ok;
+  for (const char *bad :
+       {"ABCXE1234F", "abcpe1234f", "ABCPE12345", "ABCP1234F"})
+    EXPECT_EQ(v::in_pan(bad), 0u) << bad;
+}
+
+TEST(NationalIds, UkNino) {
+  for (const char *ok :
+       {"AB123456C", "ab123456c", "AB 12 34 56 C", "JG103759A"})
+    EXPECT_EQ(v::uk_nino(ok), std::string_view(ok).size()) << ok;
+  for (const char *bad : {"QQ123456C", "GB123456A", "DA123456A", "AB123456E",
+                          "AB 12 3456 C", "AB12345C"})
+    EXPECT_EQ(v::uk_nino(bad), 0u) << bad;
+}
