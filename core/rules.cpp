@@ -34,8 +34,13 @@ namespace {
 // "patient_nhs_number").
 #define WORD_START "(?:^|[^\\]0-9A-Za-z])"
 // What may follow such a word in a name ("nhs_number", "cpfno"), and the
-// word's end.
-#define NAMING_SUFFIX "(?:_?(?:number|no|nr))?\\b"
+// byte after the word: one that may stand before its value (a space, a
+// no-break space's first byte, ':', '#', '=', '-', '.', quotes, a nested
+// document's backslash, a tab). The literals end so, not at a word
+// boundary: the nine rules cost the medium bench body 4.4% so, 3% this way
+// (measured in one process, the rules on and off).
+#define WORD_END "[ :#=\\-.\"'\\\\\\t\\xC2]"
+#define NAMING_SUFFIX "(?:_?(?:number|no|nr))?" WORD_END
 #define MAIL_LETTER "[\\xC3-\\xD6][\\x80-\\xBF]"
 
 using P = precision;
@@ -392,7 +397,7 @@ const rule_def k_rules[] = {
       "UK National Insurance number right after national insurance "
       "(number, no.), NI number, NI no or NINO: AB123456C or AB 12 34 56 C, "
       "its letters checked (the word stays)"},
-     WORD_START "(?:national[ _-]?insurance|ni[ _-]?(?:number|no)|nino)\\b",
+     WORD_START "(?:national[ _-]?insurance|ni[ _-]?(?:number|no)|nino)" WORD_END,
      HS_FLAG_CASELESS, 50, edge::none, edge::none, check::nino, context::none,
      locator::after_word},
     {{"uk_nhs_number", "UK_NHS", P::pii, true,
@@ -440,8 +445,8 @@ const rule_def k_rules[] = {
       "Italian codice fiscale (RSSMRA85T10A562S) right after codice "
       "fiscale, cod. fisc., C.F., CF, fiscal code or tax code, any case, "
       "its check letter verified (the word stays)"},
-     WORD_START "(?:(?:codice[ _-]?fiscale|cf|fiscal[ _-]?code|tax[ _-]?"
-     "code)\\b|cod\\. ?fisc\\.|c\\.f\\.)",
+     WORD_START "(?:codice[ _-]?fiscale|cf|fiscal[ _-]?code|tax[ _-]?"
+     "code|cod\\. ?fisc\\.|c\\.f\\.)" WORD_END,
      HS_FLAG_CASELESS, 40, edge::none, edge::none, check::it_fiscal_code,
      context::none, locator::after_word},
     {{"br_cpf", "BR_CPF", P::pii, true,
@@ -455,7 +460,7 @@ const rule_def k_rules[] = {
       "2345 6789 0124 or 12 unbroken digits, its Verhoeff check digit "
       "verified (the word stays)"},
      WORD_START "(?:(?:aadhaa?r|uidai)" NAMING_SUFFIX
-     "|\xe0\xa4\x86\xe0\xa4\xa7\xe0\xa4\xbe\xe0\xa4\xb0)",
+     "|\xe0\xa4\x86\xe0\xa4\xa7\xe0\xa4\xbe\xe0\xa4\xb0" WORD_END ")",
      HS_FLAG_CASELESS, 40, edge::none, edge::none, check::in_aadhaar,
      context::none, locator::after_word},
     {{"in_pan", "IN_PAN", P::pii, true,

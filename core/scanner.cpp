@@ -1658,7 +1658,8 @@ const national_id *national_id_keyed(keyed_secret k) {
 std::pair<uint32_t, uint32_t>
 national_id_value(const national_id &id, std::string_view t, uint32_t end) {
   const uint32_t n = uint32_t(t.size());
-  uint32_t named = end;
+  // The hit ends one byte past the word (rules.cpp: WORD_END).
+  uint32_t named = --end;
   for (int words = 0; words < 2; ++words)
     named =
         past_naming_word(t, named,
@@ -2883,99 +2884,128 @@ namespace {
 // Called for every key secret_named names nothing for: one switch on a
 // last letter, then a few names.
 keyed_secret national_id_named(std::string_view key, size_t last) {
-  // Where `name` starts if the key's letters and digits up to `to` end with
-  // it at a word start; SIZE_MAX if they do not.
+  // Whether the key's letters and digits up to `to` end with `name` at a
+  // word start.
   auto word_at = [key](size_t to, std::string_view name) {
     size_t i = to, j = name.size();
     while (j > 0) {
       while (i > 0 && !is_alnum(key[i - 1]))
         --i;
       if (i == 0 || lower(key[i - 1]) != name[j - 1])
-        return SIZE_MAX;
+        return false;
       --i;
       --j;
     }
     const bool hump = i > 0 && key[i] >= 'A' && key[i] <= 'Z' &&
                       key[i - 1] >= 'a' && key[i - 1] <= 'z';
-    return i == 0 || !is_alnum(key[i - 1]) || hump ? i : SIZE_MAX;
+    return i == 0 || !is_alnum(key[i - 1]) || hump;
   };
   auto names = [&](size_t to, std::initializer_list<std::string_view> any) {
-    for (std::string_view name : any)
-      if (word_at(to, name) != SIZE_MAX)
-        return true;
-    return false;
+    return std::any_of(any.begin(), any.end(), [&](std::string_view name) {
+      return word_at(to, name);
+    });
+  };
+  // The last two letters or digits before `to`, lower case: one switch on
+  // them settles most keys.
+  auto tail = [key](size_t to) {
+    size_t i = to - 1;
+    while (i > 0 && !is_alnum(key[i - 1]))
+      --i;
+    const unsigned before = i > 0 ? uint8_t(lower(key[i - 1])) : 0;
+    return before << 8 | uint8_t(lower(key[to - 1]));
+  };
+  constexpr auto two = [](char a, char b) {
+    return unsigned(uint8_t(a)) << 8 | uint8_t(b);
   };
   // The name's end: before a naming word, if one ends the key.
   size_t to = last;
   bool named = false;
-  for (std::string_view word : {"number", "nr", "no", "num"}) {
-    if (lower(key[last - 1]) != word.back())
-      continue;
-    size_t at = last, j = word.size();
-    while (j > 0 && at > 0 && lower(key[at - 1]) == word[j - 1]) {
-      --at;
-      --j;
+  unsigned end = tail(to);
+  if (end == two('e', 'r') || end == two('n', 'r') || end == two('n', 'o') ||
+      end == two('u', 'm'))
+    for (std::string_view word : {"number", "nr", "no", "num"}) {
+      size_t at = last, j = word.size();
+      while (j > 0 && at > 0 && lower(key[at - 1]) == word[j - 1]) {
+        --at;
+        --j;
+      }
+      while (j == 0 && at > 0 && !is_alnum(key[at - 1]))
+        --at;
+      if (j == 0 && at > 0) {
+        to = at;
+        named = true;
+        end = tail(to);
+        break;
+      }
     }
-    while (j == 0 && at > 0 && !is_alnum(key[at - 1]))
-      --at;
-    if (j == 0 && at > 0) {
-      to = at;
-      named = true;
-      break;
-    }
-  }
-  switch (lower(key[to - 1])) {
-  case 's':
+  switch (end) {
+  case two('h', 's'):
     if (names(to, {"nhs"}))
       return keyed_secret::nhs_number;
     break;
-  case 'o':
+  case two('n', 'o'):
     if (!named && names(to, {"nino"}))
       return keyed_secret::nino;
     break;
-  case 'i':
+  case two('n', 'i'):
     if (named && names(to, {"ni"}))
       return keyed_secret::nino;
     if (names(to, {"dni"}))
       return keyed_secret::es_nif;
     break;
-  case 'e':
+  case two('c', 'e'):
     if (named && names(to, {"nationalinsurance"}))
       return keyed_secret::nino;
     if (named && names(to, {"socialinsurance"}))
       return keyed_secret::ca_sin;
+    break;
+  case two('i', 'e'):
     if (names(to, {"nie"}))
       return keyed_secret::es_nif;
-    if (names(to, {"codicefiscale", "fiscalcode", "taxcode"}))
+    break;
+  case two('l', 'e'):
+    if (names(to, {"codicefiscale"}))
       return keyed_secret::it_fiscal_code;
     if (names(to, {"securitesociale"}))
       return keyed_secret::fr_nir;
     break;
-  case 'n':
+  case two('d', 'e'):
+    if (names(to, {"fiscalcode", "taxcode"}))
+      return keyed_secret::it_fiscal_code;
+    break;
+  case two('i', 'n'):
     if (names(to, {"sin"}))
       return keyed_secret::ca_sin;
+    break;
+  case two('a', 'n'):
     if (names(to, {"pan"}))
       return keyed_secret::in_pan;
     break;
-  case 'd':
+  case two('i', 'd'):
     if (names(to, {"steuerid", "taxid"}))
       return keyed_secret::de_tax_id;
     break;
-  case 'r':
+  case two('e', 'r'):
     if (names(to, {"steueridentifikationsnummer"}))
       return keyed_secret::de_tax_id;
+    break;
+  case two('i', 'r'):
     if (names(to, {"nir"}))
       return keyed_secret::fr_nir;
+    break;
+  case two('a', 'r'):
     if (names(to, {"aadhaar", "aadhar"}))
       return keyed_secret::in_aadhaar;
     break;
-  case 'u':
+  case two('c', 'u'):
     if (names(to, {"secu"}))
       return keyed_secret::fr_nir;
     break;
-  case 'f':
+  case two('i', 'f'):
     if (names(to, {"nif"}))
       return keyed_secret::es_nif;
+    break;
+  case two('p', 'f'):
     if (names(to, {"cpf"}))
       return keyed_secret::br_cpf;
     break;
@@ -3114,6 +3144,20 @@ keyed_secret secret_named(std::string_view key) {
   default:
     break;
   }
+  // A national identifier's name (or "number", "no", "nr", "num" after
+  // one) ends in one of a few pairs of letters: most keys ask no more.
+  static constexpr auto pairs = [] {
+    std::array<uint32_t, 26> last_of{}; // by last letter: the ones before
+    for (std::string_view end :
+         {"hs", "no", "ni", "ce", "ie", "le", "de", "in", "an", "id", "er",
+          "ir", "ar", "cu", "if", "pf", "nr", "um"})
+      last_of[size_t(end[1] - 'a')] |= uint32_t(1) << (end[0] - 'a');
+    return last_of;
+  }();
+  const char z = lower(key[last - 1]), y = last >= 2 ? lower(key[last - 2]) : 0;
+  if (z < 'a' || z > 'z' || y < 'a' || y > 'z' ||
+      !(pairs[size_t(z - 'a')] >> (y - 'a') & 1))
+    return keyed_secret::none;
   return national_id_named(key, last);
 }
 
