@@ -1496,30 +1496,65 @@ struct masker::impl {
     });
   }
 
-  // cand_quote for this string's candidates (see nested_number_level).
+  // cand_quote for this string's candidates (see nested_number_level), and
+  // in a string that is a valid JSON document, no candidate that its
+  // replacement would break: one not inside one of the document's string
+  // literals and not a whole number of it. (A password read after "PASS="
+  // at a literal's end, from the literal's closing quote over "}]," to the
+  // next quote: the guard in scan::confirm sees no quote inside.) Literals
+  // of documents nested deeper are not looked into.
   [[gnu::noinline]] void quote_nested_numbers(const span_rec &s) {
     cand_quote.assign(cands.size(), 0);
     std::string_view t(text.data() + s.text_begin, s.text_len);
     if (!opens_document(t))
       return;
-    bool fresh = true;
+    nested_doc &doc = nested[0];
+    doc.text = t;
+    doc.lexed = false;
+    doc.valid = -1;
+    for (int k = 1; k < k_nested_levels; ++k)
+      nested[k].parent = SIZE_MAX;
+    size_t kept = 0;
     for (size_t i = 0; i < cands.size(); ++i) {
-      if (!maybe_nested_number(t, cands[i].from, cands[i].to))
-        continue;
-      if (fresh) { // this string's documents, once
-        nested[0].text = t;
-        nested[0].lexed = false;
-        nested[0].valid = -1;
-        for (int k = 1; k < k_nested_levels; ++k)
-          nested[k].parent = SIZE_MAX;
-        fresh = false;
+      scan::candidate c = cands[i];
+      uint8_t quote = 0;
+      if (maybe_nested_number(t, c.from, c.to)) {
+        uint32_t lo = kept > 0 ? cands[kept - 1].to : 0;
+        uint32_t hi = i + 1 < cands.size() ? cands[i + 1].from : s.text_len;
+        int level = nested_number_level(c, lo, hi);
+        if (level >= 0)
+          quote = uint8_t(level + 1);
       }
-      uint32_t lo = i > 0 ? cands[i - 1].to : 0;
-      uint32_t hi = i + 1 < cands.size() ? cands[i + 1].from : s.text_len;
-      int level = nested_number_level(cands[i], lo, hi);
-      if (level >= 0)
-        cand_quote[i] = uint8_t(level + 1);
+      if (quote == 0 && breaks_document(c))
+        continue;
+      cands[kept] = c;
+      cand_quote[kept] = quote;
+      ++kept;
     }
+    cands.resize(kept);
+    cand_quote.resize(kept);
+  }
+
+  // Whether `c` lies outside the string literals of the document that is
+  // the string's own text (nested[0]), or across one's end, in a valid
+  // document.
+  bool breaks_document(const scan::candidate &c) {
+    nested_doc &d = nested[0];
+    if (!d.lexed) {
+      json_text::string_literals(d.text, &d.literals);
+      d.lexed = true;
+    }
+    auto it = std::upper_bound(
+        d.literals.begin(), d.literals.end(), c.from,
+        [](uint32_t v, const std::pair<uint32_t, uint32_t> &l) {
+          return v < l.first;
+        });
+    if (it != d.literals.begin() && c.to <= std::prev(it)->second)
+      return false;
+    if (d.valid < 0)
+      d.valid =
+          json_text::validate(d.text, lim.depth_max).kind == error_kind::none;
+    return d.valid;
   }
 
   bool emit(const span_rec &s) {

@@ -3228,6 +3228,22 @@ TEST(Structure, BareNumbersOfNestedDocumentsBecomeQuotedLabels) {
   EXPECT_EQ(nested_problem(R"({"phone":")" + nums + R"("})", out), "");
 }
 
+// In a string that is a JSON document, a value read across the end of
+// one of its literals ("PASSWORD=" ending one, the reader taking its
+// closing quote for the value's opening one) is no value: masking it would
+// break the document. The same name with a value inside a literal still
+// masks.
+TEST(Structure, NoValueReadAcrossANestedLiteralsEnd) {
+  const std::string kept = R"({"m":"[{\"cmd\":\"PASSWORD=\"},{\"a\":1}]"})";
+  EXPECT_EQ(mask_doc(kept), kept);
+  const std::string in =
+      R"({"m":"[{\"cmd\":\"DB_PASS=\"},{\"env\":\"DB_PASS=hunter2x\"}]"})";
+  const std::string out = mask_doc(in);
+  EXPECT_EQ(out, R"({"m":"[{\"cmd\":\"DB_PASS=\"},{\"env\":\"DB_PASS=)"
+                 R"([REDACTED_PASSWORD]\"}]"})");
+  EXPECT_EQ(nested_problem(in, out), "");
+}
+
 TEST(Structure, StringsNeverJoin) {
   // Two halves of an email in adjacent strings are not an email.
   EXPECT_EQ(mask_doc(R"(["jane@exa","mple.com"])"),
