@@ -18,10 +18,25 @@ constexpr bool is_letter(char c) {
   return to_upper(c) >= 'A' && to_upper(c) <= 'Z';
 }
 
+// The length of a space of any kind at s[i]: ASCII, the no-break space
+// (U+00A0) or the narrow one (U+202F), which French text puts between the
+// groups of a number; 0 when there is none.
+size_t space_at(std::string_view s, size_t i) {
+  if (i < s.size() && s[i] == ' ')
+    return 1;
+  if (i + 1 < s.size() && s[i] == '\xC2' && s[i + 1] == '\xA0')
+    return 2;
+  if (i + 2 < s.size() && s[i] == '\xE2' && s[i + 1] == '\x80' &&
+      s[i + 2] == '\xAF')
+    return 3;
+  return 0;
+}
+
 // Digits in groups of the given sizes at the start of `s`: unbroken, or
 // with one separator from `seps` between every two groups, the same one
-// throughout. The digits go to `out` (room for the groups' sum); returns
-// the length read, 0 when the digits are not there so.
+// throughout (' ' in `seps` stands for a space of any kind, and the kinds
+// may mix). The digits go to `out` (room for the groups' sum); returns the
+// length read, 0 when the digits are not there so.
 size_t digit_groups(std::string_view s, std::initializer_list<size_t> groups,
                     std::string_view seps, char *out) {
   size_t total = 0;
@@ -31,15 +46,23 @@ size_t digit_groups(std::string_view s, std::initializer_list<size_t> groups,
   char sep = 0;
   for (size_t g : groups) {
     if (d > 0) {
-      if (i >= s.size())
-        return 0;
-      if (d == groups.begin()[0] && !is_digit(s[i])) {
-        if (seps.find(s[i]) == std::string_view::npos)
-          return 0;
-        sep = s[i++];
-      } else if (sep != 0 && s[i++] != sep) {
-        return 0;
+      // The separator here: its kind (' ' for any space) and length.
+      char kind = 0;
+      size_t width = 0;
+      if (size_t sp = space_at(s, i);
+          sp != 0 && seps.find(' ') != std::string_view::npos) {
+        kind = ' ';
+        width = sp;
+      } else if (i < s.size() && s[i] != ' ' && !is_digit(s[i]) &&
+                 seps.find(s[i]) != std::string_view::npos) {
+        kind = s[i];
+        width = 1;
       }
+      if (d == groups.begin()[0])
+        sep = kind; // 0: unbroken
+      if (kind != sep)
+        return 0;
+      i += width;
     }
     for (size_t k = 0; k < g; ++k, ++i, ++d) {
       if (i >= s.size() || !is_digit(s[i]))
@@ -83,16 +106,19 @@ size_t uk_nino(std::string_view s) {
     if (bad == std::string_view(pair, 2))
       return 0;
   size_t k = 2;
-  const bool spaced = s[k] == ' ';
+  const bool spaced = space_at(s, k) != 0;
   for (int group = 0; group < 3; ++group) {
-    if (spaced && (k >= s.size() || s[k++] != ' '))
-      return 0;
+    if (spaced) {
+      const size_t sp = space_at(s, k);
+      if (sp == 0)
+        return 0;
+      k += sp;
+    }
     if (k + 2 > s.size() || !is_digit(s[k]) || !is_digit(s[k + 1]))
       return 0;
     k += 2;
   }
-  if (k < s.size() && s[k] == ' ')
-    ++k;
+  k += space_at(s, k);
   if (k >= s.size() || to_upper(s[k]) < 'A' || to_upper(s[k]) > 'D')
     return 0;
   return k + 1;
@@ -158,9 +184,10 @@ size_t fr_nir(std::string_view s) {
   size_t i = 0, k = 0;
   bool spaced = false;
   for (size_t g = 0; g < 7; ++g) {
-    if (g > 0 && i < s.size() && s[i] == ' ' && (g == 1 || spaced || g == 6)) {
+    const size_t sp = g > 0 ? space_at(s, i) : 0;
+    if (sp != 0 && (g == 1 || spaced || g == 6)) {
       spaced = spaced || g == 1;
-      ++i;
+      i += sp;
     } else if (g > 0 && spaced) {
       return 0;
     }
@@ -209,8 +236,10 @@ size_t es_nif(std::string_view s) {
     if (i == 0)
       return 0;
   }
-  if (i < s.size() && (s[i] == '-' || s[i] == ' '))
+  if (i < s.size() && s[i] == '-')
     ++i;
+  else
+    i += space_at(s, i);
   if (i >= s.size())
     return 0;
   unsigned number = 0;

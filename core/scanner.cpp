@@ -1296,8 +1296,10 @@ bool reads_as_year(std::string_view v) {
   return v.size() == 4 && (v.starts_with("19") || v.starts_with("20"));
 }
 
-// Past the separators that follow a word at `i`: up to 8 spaces, ':', '=',
-// '#', '-', quotes, tabs and a nested document's backslashes, maybe with
+// Past the separators that follow a word at `i`: up to 8 spaces (also
+// no-break ones, and those spelled as nested escapes), ':', '=', '#', '-',
+// quotes, tabs, Markdown's '*' and '|' ("**CPF:** ...", "| CVV | 123 |"),
+// and a nested document's backslashes, maybe with
 // one of `verbs` among them ("my cvc is 123", "born on 12 March 1985"):
 // after a space, before a space or ':'. `i` itself when there are none.
 // *strong: whether a ':', '=' or '#' was among them (a value follows; after
@@ -1308,19 +1310,32 @@ uint32_t past_separators(std::string_view t, uint32_t i,
   const uint32_t n = uint32_t(t.size());
   auto separator = [](char ch) {
     return ch == ' ' || ch == ':' || ch == '=' || ch == '#' || ch == '-' ||
-           ch == '"' || ch == '\'' || ch == '\\' || ch == '\t';
+           ch == '"' || ch == '\'' || ch == '\t' || ch == '*' || ch == '|';
   };
   const uint32_t sep = i;
   *strong = false;
-  while (i < n && i - sep < 8) {
+  // Up to 8 separators; a nested document's backslashes do not count (its
+  // quotes three levels down are \\\\\\\", seven of them a quote), but
+  // 40 bytes in all at most.
+  uint32_t units = 0;
+  while (i < n && units < 8 && i - sep < 40) {
     if (t[i] == '\xC2' && i + 1 < n && t[i + 1] == '\xA0') {
       i += 2; // a no-break space
+      ++units;
+      continue;
+    }
+    if (t[i] == '\\') {
+      // A no-break space spelled as a nested escape ("\\u00a0") is one.
+      const size_t e = nested_space_end(t, i);
+      units += e != 0;
+      i = e != 0 ? uint32_t(e) : i + 1;
       continue;
     }
     if (!separator(t[i]))
       break;
     *strong = *strong || t[i] == ':' || t[i] == '=' || t[i] == '#';
     ++i;
+    ++units;
   }
   if (i == sep || (t[i - 1] != ' ' && t[i - 1] != '\xA0'))
     return i;
@@ -1344,8 +1359,11 @@ uint32_t past_separators(std::string_view t, uint32_t i,
 uint32_t past_naming_word(std::string_view t, uint32_t i,
                           std::initializer_list<std::string_view> words) {
   const uint32_t n = uint32_t(t.size());
-  const uint32_t k =
-      i < n && (t[i] == ' ' || t[i] == '_' || t[i] == '-') ? i + 1 : i;
+  uint32_t k = i;
+  if (k < n && (t[k] == ' ' || t[k] == '_' || t[k] == '-' || t[k] == '\t'))
+    ++k;
+  else if (k + 1 < n && t[k] == '\xC2' && t[k + 1] == '\xA0')
+    k += 2; // a no-break space
   for (std::string_view word : words) {
     const uint32_t e = k + uint32_t(word.size());
     if (e <= n &&
@@ -1658,25 +1676,39 @@ const national_id *national_id_keyed(keyed_secret k) {
 std::pair<uint32_t, uint32_t>
 national_id_value(const national_id &id, std::string_view t, uint32_t end) {
   const uint32_t n = uint32_t(t.size());
-  // The hit ends one byte past the word (rules.cpp: WORD_END).
+  // The hit ends one byte past the word (rules.cpp: WORD_END); an
+  // abbreviation's full stop ("NI No.", "IdNr.") is the word's.
   uint32_t named = --end;
+  if (named < n && t[named] == '.')
+    ++named;
   for (int words = 0; words < 2; ++words)
-    named =
-        past_naming_word(t, named,
-                         {"number", "nr", "no", "num", "card", "nummer",
-                          "numero", "n\xc3\xbamero", "n\xc2\xb0", "n\xc2\xba"});
+    named = past_naming_word(t, named,
+                             {"number", "nr", "no", "num", "card", "nummer",
+                              "numero", "n\xc3\xbamero", "n\xc2\xb0",
+                              "n\xc2\xba", "n\\u00b0", "n\\u00ba"});
+  // The value after the separators, maybe with a verb among them ("is",
+  // "ist", "est", "es"); or, when there is none after it, after the
+  // separators alone: the verb was the value's start ("NINO: ES 12 34 56 A").
   bool strong = false;
-  const uint32_t i =
+  const uint32_t bare = past_separators(t, named, {}, &strong);
+  if (bare == named)
+    return {0, 0};
+  const uint32_t verb =
       past_separators(t, named, {"is", "ist", "est", "es"}, &strong);
-  if (i == named)
-    return {0, 0};
-  const uint32_t j = i + uint32_t(id.length(t.substr(i, 24)));
-  if (j == i || (j < n && (is_alnum(t[j]) ||
-                           ((t[j] == ' ' || t[j] == '-' || t[j] == '.' ||
-                             t[j] == '/' || t[j] == ',') &&
-                            j + 1 < n && is_digit(t[j + 1])))))
-    return {0, 0};
-  return {i, j};
+  for (uint32_t i : {verb, bare}) {
+    const uint32_t j = i + uint32_t(id.length(t.substr(i, 40)));
+    const bool longer = j < n && (is_alnum(t[j]) ||
+                                  ((t[j] == ' ' || t[j] == '-' || t[j] == '.' ||
+                                    t[j] == '/' || t[j] == ',') &&
+                                   j + 1 < n && is_digit(t[j + 1])) ||
+                                  (t[j] == '\xC2' && j + 2 < n &&
+                                   t[j + 1] == '\xA0' && is_digit(t[j + 2])));
+    if (j > i && !longer)
+      return {i, j};
+    if (verb == bare)
+      break;
+  }
+  return {0, 0};
 }
 
 // The date of birth after a word that a pass-1 hit of date_of_birth ends
@@ -2917,14 +2949,18 @@ keyed_secret national_id_named(std::string_view key, size_t last) {
   constexpr auto two = [](char a, char b) {
     return unsigned(uint8_t(a)) << 8 | uint8_t(b);
   };
-  // The name's end: before a naming word, if one ends the key.
+  // The name's end: before the naming words that end the key, if any
+  // ("pan_card_number": "card", then "number").
   size_t to = last;
   bool named = false;
   unsigned end = tail(to);
-  if (end == two('e', 'r') || end == two('n', 'r') || end == two('n', 'o') ||
-      end == two('u', 'm'))
-    for (std::string_view word : {"number", "nr", "no", "num"}) {
-      size_t at = last, j = word.size();
+  for (int words = 0; words < 2; ++words) {
+    if (end != two('e', 'r') && end != two('n', 'r') && end != two('n', 'o') &&
+        end != two('u', 'm') && end != two('r', 'd'))
+      break;
+    const size_t was = to;
+    for (std::string_view word : {"number", "nr", "no", "num", "card"}) {
+      size_t at = to, j = word.size();
       while (j > 0 && at > 0 && lower(key[at - 1]) == word[j - 1]) {
         --at;
         --j;
@@ -2938,6 +2974,9 @@ keyed_secret national_id_named(std::string_view key, size_t last) {
         break;
       }
     }
+    if (to == was)
+      break;
+  }
   switch (end) {
   case two('h', 's'):
     if (names(to, {"nhs"}))
@@ -3150,7 +3189,7 @@ keyed_secret secret_named(std::string_view key) {
     std::array<uint32_t, 26> last_of{}; // by last letter: the ones before
     for (std::string_view end :
          {"hs", "no", "ni", "ce", "ie", "le", "de", "in", "an", "id", "er",
-          "ir", "ar", "cu", "if", "pf", "nr", "um"})
+          "ir", "ar", "cu", "if", "pf", "nr", "um", "rd"})
       last_of[size_t(end[1] - 'a')] |= uint32_t(1) << (end[0] - 'a');
     return last_of;
   }();

@@ -1055,6 +1055,57 @@ TEST(NationalIds, AfterTheirWords) {
   expect_part_masked("patient_nhs_number: 9434765919", "9434765919", "UK_NHS");
 }
 
+// The ways the words and numbers are written in prose, Markdown, French
+// typesetting and documents nested in strings (found by review).
+TEST(NationalIds, SpellingsOfTheWordsAndNumbers) {
+  struct after_word {
+    const char *text, *number, *entity;
+  };
+  const after_word cases[] = {
+      // An abbreviation's full stop after a built-in "No" or "Nr".
+      {"NI No. AB123456C", "AB123456C", "UK_NINO"},
+      {"IdNr.: 86 095 742 719", "86 095 742 719", "DE_TAX_ID"},
+      {"Steuer-IdNr. 86095742719", "86095742719", "DE_TAX_ID"},
+      // A no-break space or a tab before the naming word.
+      {"CPF nº 529.982.247-25", "529.982.247-25", "BR_CPF"},
+      {"Aadhaar No. 2345 6789 0124", "2345 6789 0124", "IN_AADHAAR"},
+      {"CPF	nº: 529.982.247-25", "529.982.247-25", "BR_CPF"},
+      // A verb that is the value's start: "ES" opens this NINO.
+      {"NINO: ES 12 34 56 A", "ES 12 34 56 A", "UK_NINO"},
+      {"mi DNI es 12345678Z", "12345678Z", "ES_NIF"},
+      // Capital accented letters.
+      {"SÉCURITÉ SOCIALE: 1 84 12 76 451 089 46", "1 84 12 76 451 089 46",
+       "FR_NIR"},
+      {"NUMÉRO D'ASSURANCE SOCIALE: 130 692 544", "130 692 544", "CA_SIN"},
+      // Groups between no-break spaces (narrow ones too).
+      {"NIR: 1 84 12 76 451 089 46", "1 84 12 76 451 089 46", "FR_NIR"},
+      {"SIN: 130 692 544", "130 692 544", "CA_SIN"},
+      {"Steuer-ID: 86 095 742 719", "86 095 742 719", "DE_TAX_ID"},
+      // The name in snake case, and Markdown around the word.
+      {"NATIONAL_INSURANCE_NUMBER=AB123456C", "AB123456C", "UK_NINO"},
+      {"**CPF:** 529.982.247-25", "529.982.247-25", "BR_CPF"},
+      {"| CPF | 529.982.247-25 |", "529.982.247-25", "BR_CPF"},
+  };
+  for (const auto &[text, number, entity] : cases)
+    expect_part_masked(text, number, entity);
+  // In a document nested in the string, as json.dumps writes it: accents,
+  // the no-break space and Devanagari as escapes.
+  const std::pair<const char *, const char *> nested[] = {
+      {R"(CPF n\\u00ba 529.982.247-25)", "BR_CPF"},
+      {R"(N\\u00b0 de s\\u00e9cu : 1 84 12 76 451 089 46)", "FR_NIR"},
+      {R"(SIN\\u00a0: 130 692 544)", "CA_SIN"},
+      {R"(\\u0906\\u0927\\u093e\\u0930 2345 6789 0124)", "IN_AADHAAR"},
+  };
+  for (const auto &[text, entity] : nested) {
+    const std::string in =
+        R"({"m":"{\"args\": \")" + std::string(text) + R"(\"}"})";
+    const std::string out = mask_doc(in);
+    EXPECT_NE(out.find(label(entity)), std::string::npos) << in << out;
+    EXPECT_EQ(nested_problem(in, out), "") << in;
+    EXPECT_EQ(mask_doc(out), out);
+  }
+}
+
 // A string under a key named for a national identifier is masked when it
 // is one, whole.
 TEST(NationalIds, UnderTheirKeys) {
@@ -1064,13 +1115,15 @@ TEST(NationalIds, UnderTheirKeys) {
                R"("nir":"184127645108946","dni":"12345678Z",)"
                R"("codiceFiscale":"RSSMRA85T10A562S","cpf":"529.982.247-25",)"
                R"("aadhaar_number":"2345 6789 0124","pan":"ABCPE1234F",)"
-               R"("ni_number":"AB123456C"})"),
+               R"("ni_number":"AB123456C","pan_card_number":"ABCPE1234F",)"
+               R"("sin":"130\u00a0692\u00a0544"})"),
       R"({"nhs_number":"[REDACTED_UK_NHS]","patientNhsNo":"[REDACTED_UK_NHS]",)"
       R"("sin":"[REDACTED_CA_SIN]","steuer_id":"[REDACTED_DE_TAX_ID]",)"
       R"("nir":"[REDACTED_FR_NIR]","dni":"[REDACTED_ES_NIF]",)"
       R"("codiceFiscale":"[REDACTED_IT_FISCAL_CODE]",)"
       R"("cpf":"[REDACTED_BR_CPF]","aadhaar_number":"[REDACTED_IN_AADHAAR]",)"
-      R"("pan":"[REDACTED_IN_PAN]","ni_number":"[REDACTED_UK_NINO]"})");
+      R"("pan":"[REDACTED_IN_PAN]","ni_number":"[REDACTED_UK_NINO]",)"
+      R"("pan_card_number":"[REDACTED_IN_PAN]","sin":"[REDACTED_CA_SIN]"})");
   // Another key, or a value that fails its check or is more than one.
   const std::string kept =
       R"({"span":"ABCPE1234F","cosin":"130692544","nhs":"1234567890",)"

@@ -1288,7 +1288,9 @@ TEST(NationalIds, UkNhsNumber) {
 }
 
 TEST(NationalIds, CanadianSin) {
-  for (const char *ok : {"130692544", "130 692 544", "130-692-544"})
+  // Spaces of any kind between the groups, mixed: no-break ones in French.
+  for (const char *ok : {"130692544", "130 692 544", "130-692-544",
+                         "130\u00a0692\u00a0544", "130\u202f692 544"})
     EXPECT_EQ(v::ca_sin(ok), std::string_view(ok).size()) << ok;
   expect_digit_changes_refused(v::ca_sin, "130-692-544");
   // The government's example starts with 0, which is never assigned.
@@ -1315,6 +1317,7 @@ TEST(NationalIds, FrenchNir) {
   for (const char *ok :
        {"184127645108946", "1 84 12 76 451 089 46", "2 55 08 14 168 025 38",
         "1841276451089 46", "1 85 12 2A 004 123 71", "2 90 05 2B 004 123 79",
+        "1\u00a084\u00a012\u00a076\u00a0451\u00a0089\u00a046",
         "185122a00412371"})
     EXPECT_EQ(v::fr_nir(ok), std::string_view(ok).size()) << ok;
   expect_digit_changes_refused(v::fr_nir, "1 84 12 76 451 089 46");
@@ -1377,8 +1380,8 @@ TEST(NationalIds, IndianAadhaarAndPan) {
 }
 
 TEST(NationalIds, UkNino) {
-  for (const char *ok :
-       {"AB123456C", "ab123456c", "AB 12 34 56 C", "JG103759A"})
+  for (const char *ok : {"AB123456C", "ab123456c", "AB 12 34 56 C", "JG103759A",
+                         "AB\u00a012\u00a034\u00a056\u00a0C"})
     EXPECT_EQ(v::uk_nino(ok), std::string_view(ok).size()) << ok;
   for (const char *bad : {"QQ123456C", "GB123456A", "DA123456A", "AB123456E",
                           "AB 12 3456 C", "AB12345C"})
