@@ -2908,37 +2908,94 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
 
 namespace {
 
-// The national identifier a key's last letters and digits name, maybe
-// with "number", "no", "nr" or "num" after the name ("nhs_number", "cpf",
-// "panNo", "codiceFiscale", "steuer_id"), the name starting the key or
-// after a non-alphanumeric byte or a camelCase hump ("patient_nhs", not
-// "japan", "cosin"). `last`: one past the key's last letter or digit.
-// Called for every key secret_named names nothing for: one switch on a
-// last letter, then a few names.
+// The names of national identifiers a key may end with (letters and
+// digits, lower case), and the words that may follow one ("nhs_number",
+// "pan_card_number"). `named`: only with such a word after it ("ni_number",
+// "social_insurance_number": not "ni", "social_insurance").
+struct national_name {
+  std::string_view name;
+  keyed_secret kind;
+  bool named = false;
+};
+constexpr national_name national_names[] = {
+    {"ni", keyed_secret::nino, true},
+    {"nationalinsurance", keyed_secret::nino, true},
+    {"nhs", keyed_secret::nhs_number},
+    {"sin", keyed_secret::ca_sin},
+    {"socialinsurance", keyed_secret::ca_sin, true},
+    {"steuerid", keyed_secret::de_tax_id},
+    {"taxid", keyed_secret::de_tax_id},
+    {"steueridentifikationsnummer", keyed_secret::de_tax_id},
+    {"nir", keyed_secret::fr_nir},
+    {"secu", keyed_secret::fr_nir},
+    {"securitesociale", keyed_secret::fr_nir},
+    {"dni", keyed_secret::es_nif},
+    {"nie", keyed_secret::es_nif},
+    {"nif", keyed_secret::es_nif},
+    {"codicefiscale", keyed_secret::it_fiscal_code},
+    {"fiscalcode", keyed_secret::it_fiscal_code},
+    {"taxcode", keyed_secret::it_fiscal_code},
+    {"cpf", keyed_secret::br_cpf},
+    {"aadhaar", keyed_secret::in_aadhaar},
+    {"aadhar", keyed_secret::in_aadhaar},
+    {"pan", keyed_secret::in_pan},
+};
+constexpr std::string_view naming_words[] = {"number", "nr", "no", "num",
+                                             "card"};
+
+// A pair of lower-case letters as one number, the first in the high byte.
+constexpr unsigned letter_pair(std::string_view w) {
+  return unsigned(uint8_t(w[w.size() - 2])) << 8 | uint8_t(w.back());
+}
+
+// Whether a key whose last two letters are `pair` may name a national
+// identifier: they end a name or a naming word. One lookup for every key
+// secret_named names nothing for.
+bool may_name_national_id(unsigned pair) {
+  static constexpr auto pairs = [] {
+    std::array<uint32_t, 26> by_last{}; // the letters before each last one
+    auto add = [&](std::string_view w) {
+      by_last[size_t(w.back() - 'a')] |= uint32_t(1) << (w[w.size() - 2] - 'a');
+    };
+    for (const national_name &n : national_names)
+      add(n.name);
+    for (std::string_view w : naming_words)
+      add(w);
+    return by_last;
+  }();
+  const unsigned y = pair >> 8, z = pair & 0xff;
+  return y >= 'a' && y <= 'z' && z >= 'a' && z <= 'z' &&
+         (pairs[z - 'a'] >> (y - 'a') & 1);
+}
+
+// The national identifier a key's last letters and digits name (the table
+// above), the name starting the key or after a non-alphanumeric byte or a
+// camelCase hump ("patient_nhs", "patientNhs"; not "japan", "cosin").
+// `last`: one past the key's last letter or digit.
 keyed_secret national_id_named(std::string_view key, size_t last) {
-  // Whether the key's letters and digits up to `to` end with `name` at a
-  // word start.
-  auto word_at = [key](size_t to, std::string_view name) {
+  // Where `name` starts if the key's letters and digits up to `to` end
+  // with it (SIZE_MAX if they do not); word_at: only at a word start.
+  auto suffix_at = [key](size_t to, std::string_view name) {
     size_t i = to, j = name.size();
     while (j > 0) {
       while (i > 0 && !is_alnum(key[i - 1]))
         --i;
       if (i == 0 || lower(key[i - 1]) != name[j - 1])
-        return false;
+        return SIZE_MAX;
       --i;
       --j;
     }
-    const bool hump = i > 0 && key[i] >= 'A' && key[i] <= 'Z' &&
-                      key[i - 1] >= 'a' && key[i - 1] <= 'z';
-    return i == 0 || !is_alnum(key[i - 1]) || hump;
+    return i;
   };
-  auto names = [&](size_t to, std::initializer_list<std::string_view> any) {
-    return std::any_of(any.begin(), any.end(), [&](std::string_view name) {
-      return word_at(to, name);
-    });
+  auto word_at = [&](size_t to, std::string_view name) {
+    const size_t i = suffix_at(to, name);
+    if (i == SIZE_MAX || i == 0)
+      return i;
+    const bool hump = key[i] >= 'A' && key[i] <= 'Z' && key[i - 1] >= 'a' &&
+                      key[i - 1] <= 'z';
+    return !is_alnum(key[i - 1]) || hump ? i : SIZE_MAX;
   };
-  // The last two letters or digits before `to`, lower case: one switch on
-  // them settles most keys.
+  // The last two letters or digits before `to`, lower case.
   auto tail = [key](size_t to) {
     size_t i = to - 1;
     while (i > 0 && !is_alnum(key[i - 1]))
@@ -2946,111 +3003,31 @@ keyed_secret national_id_named(std::string_view key, size_t last) {
     const unsigned before = i > 0 ? uint8_t(lower(key[i - 1])) : 0;
     return before << 8 | uint8_t(lower(key[to - 1]));
   };
-  constexpr auto two = [](char a, char b) {
-    return unsigned(uint8_t(a)) << 8 | uint8_t(b);
-  };
-  // The name's end: before the naming words that end the key, if any
-  // ("pan_card_number": "card", then "number").
+  // The name's end: before up to two naming words that end the key
+  // ("pan_card_number": "number", then "card"; glued too: "cpfno"), not at
+  // the key's start.
   size_t to = last;
   bool named = false;
-  unsigned end = tail(to);
   for (int words = 0; words < 2; ++words) {
-    if (end != two('e', 'r') && end != two('n', 'r') && end != two('n', 'o') &&
-        end != two('u', 'm') && end != two('r', 'd'))
-      break;
-    const size_t was = to;
-    for (std::string_view word : {"number", "nr", "no", "num", "card"}) {
-      size_t at = to, j = word.size();
-      while (j > 0 && at > 0 && lower(key[at - 1]) == word[j - 1]) {
-        --at;
-        --j;
-      }
-      while (j == 0 && at > 0 && !is_alnum(key[at - 1]))
-        --at;
-      if (j == 0 && at > 0) {
-        to = at;
-        named = true;
-        end = tail(to);
+    const unsigned end = tail(to);
+    size_t at = SIZE_MAX;
+    for (std::string_view word : naming_words)
+      if (letter_pair(word) == end && (at = suffix_at(to, word)) != SIZE_MAX)
         break;
-      }
-    }
-    if (to == was)
+    if (at == SIZE_MAX || at == 0)
       break;
+    while (at > 0 && !is_alnum(key[at - 1]))
+      --at;
+    if (at == 0)
+      break;
+    to = at;
+    named = true;
   }
-  switch (end) {
-  case two('h', 's'):
-    if (names(to, {"nhs"}))
-      return keyed_secret::nhs_number;
-    break;
-  case two('n', 'o'):
-    if (!named && names(to, {"nino"}))
-      return keyed_secret::nino;
-    break;
-  case two('n', 'i'):
-    if (named && names(to, {"ni"}))
-      return keyed_secret::nino;
-    if (names(to, {"dni"}))
-      return keyed_secret::es_nif;
-    break;
-  case two('c', 'e'):
-    if (named && names(to, {"nationalinsurance"}))
-      return keyed_secret::nino;
-    if (named && names(to, {"socialinsurance"}))
-      return keyed_secret::ca_sin;
-    break;
-  case two('i', 'e'):
-    if (names(to, {"nie"}))
-      return keyed_secret::es_nif;
-    break;
-  case two('l', 'e'):
-    if (names(to, {"codicefiscale"}))
-      return keyed_secret::it_fiscal_code;
-    if (names(to, {"securitesociale"}))
-      return keyed_secret::fr_nir;
-    break;
-  case two('d', 'e'):
-    if (names(to, {"fiscalcode", "taxcode"}))
-      return keyed_secret::it_fiscal_code;
-    break;
-  case two('i', 'n'):
-    if (names(to, {"sin"}))
-      return keyed_secret::ca_sin;
-    break;
-  case two('a', 'n'):
-    if (names(to, {"pan"}))
-      return keyed_secret::in_pan;
-    break;
-  case two('i', 'd'):
-    if (names(to, {"steuerid", "taxid"}))
-      return keyed_secret::de_tax_id;
-    break;
-  case two('e', 'r'):
-    if (names(to, {"steueridentifikationsnummer"}))
-      return keyed_secret::de_tax_id;
-    break;
-  case two('i', 'r'):
-    if (names(to, {"nir"}))
-      return keyed_secret::fr_nir;
-    break;
-  case two('a', 'r'):
-    if (names(to, {"aadhaar", "aadhar"}))
-      return keyed_secret::in_aadhaar;
-    break;
-  case two('c', 'u'):
-    if (names(to, {"secu"}))
-      return keyed_secret::fr_nir;
-    break;
-  case two('i', 'f'):
-    if (names(to, {"nif"}))
-      return keyed_secret::es_nif;
-    break;
-  case two('p', 'f'):
-    if (names(to, {"cpf"}))
-      return keyed_secret::br_cpf;
-    break;
-  default:
-    break;
-  }
+  const unsigned end = tail(to);
+  for (const national_name &n : national_names)
+    if (letter_pair(n.name) == end && (named || !n.named) &&
+        word_at(to, n.name) != SIZE_MAX)
+      return n.kind;
   return keyed_secret::none;
 }
 
@@ -3183,19 +3160,11 @@ keyed_secret secret_named(std::string_view key) {
   default:
     break;
   }
-  // A national identifier's name (or "number", "no", "nr", "num" after
-  // one) ends in one of a few pairs of letters: most keys ask no more.
-  static constexpr auto pairs = [] {
-    std::array<uint32_t, 26> last_of{}; // by last letter: the ones before
-    for (std::string_view end :
-         {"hs", "no", "ni", "ce", "ie", "le", "de", "in", "an", "id", "er",
-          "ir", "ar", "cu", "if", "pf", "nr", "um", "rd"})
-      last_of[size_t(end[1] - 'a')] |= uint32_t(1) << (end[0] - 'a');
-    return last_of;
-  }();
-  const char z = lower(key[last - 1]), y = last >= 2 ? lower(key[last - 2]) : 0;
-  if (z < 'a' || z > 'z' || y < 'a' || y > 'z' ||
-      !(pairs[size_t(z - 'a')] >> (y - 'a') & 1))
+  // Most keys end in two letters no national identifier's name (or naming
+  // word) ends with: one lookup.
+  if (last < 2 ||
+      !may_name_national_id(unsigned(uint8_t(lower(key[last - 2]))) << 8 |
+                            uint8_t(lower(key[last - 1]))))
     return keyed_secret::none;
   return national_id_named(key, last);
 }
