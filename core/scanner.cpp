@@ -2908,6 +2908,22 @@ bool word_end_in_reach(std::string_view t, uint32_t from,
 
 namespace {
 
+// Where `name` (lower case) starts if the letters and digits of key[0, to)
+// end with it, compared from the end, other bytes skipped; SIZE_MAX if
+// they do not.
+size_t key_suffix_at(std::string_view key, size_t to, std::string_view name) {
+  size_t i = to, j = name.size();
+  while (j > 0) {
+    while (i > 0 && !is_alnum(key[i - 1]))
+      --i;
+    if (i == 0 || lower(key[i - 1]) != name[j - 1])
+      return SIZE_MAX;
+    --i;
+    --j;
+  }
+  return i;
+}
+
 // The names of national identifiers a key may end with (letters and
 // digits, lower case), and the words that may follow one ("nhs_number",
 // "pan_card_number"). `named`: only with such a word after it ("ni_number",
@@ -2976,16 +2992,7 @@ keyed_secret national_id_named(std::string_view key, size_t last) {
   // Where `name` starts if the key's letters and digits up to `to` end
   // with it (SIZE_MAX if they do not); word_at: only at a word start.
   auto suffix_at = [key](size_t to, std::string_view name) {
-    size_t i = to, j = name.size();
-    while (j > 0) {
-      while (i > 0 && !is_alnum(key[i - 1]))
-        --i;
-      if (i == 0 || lower(key[i - 1]) != name[j - 1])
-        return SIZE_MAX;
-      --i;
-      --j;
-    }
-    return i;
+    return key_suffix_at(key, to, name);
   };
   auto word_at = [&](size_t to, std::string_view name) {
     const size_t i = suffix_at(to, name);
@@ -3043,16 +3050,7 @@ keyed_secret secret_named(std::string_view key) {
   // Whether the key's letters and digits end with `name`, compared from
   // the end: most keys differ at their last byte or the one before.
   auto ends = [key](std::string_view name) {
-    size_t i = key.size(), j = name.size();
-    while (j > 0) {
-      while (i > 0 && !is_alnum(key[i - 1]))
-        --i;
-      if (i == 0 || lower(key[i - 1]) != name[j - 1])
-        return false;
-      --i;
-      --j;
-    }
-    return true;
+    return key_suffix_at(key, key.size(), name) != SIZE_MAX;
   };
   size_t last = key.size();
   while (last > 0 && !is_alnum(key[last - 1]))
