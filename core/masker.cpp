@@ -1377,6 +1377,56 @@ struct masker::impl {
     return after != media_refs.end() && after->first < c.to;
   }
 
+  // [f, e), inside literal `which` of nested[level]'s document, mapped to
+  // the document one level down (nested[level + 1], that literal decoded,
+  // once per literal); false when it cannot be: no level kept there, a
+  // literal that is no valid string, or an escape at or inside the range.
+  // Linear per string: positions are mapped on from the last one
+  // (candidates come in order).
+  bool descend(int level, size_t which, uint32_t &f, uint32_t &e) {
+    if (level + 1 >= k_nested_levels)
+      return false;
+    const nested_doc &d = nested[level];
+    const auto lit = d.literals[which];
+    nested_doc &down = nested[level + 1];
+    std::string_view contents =
+        d.text.substr(lit.first, lit.second - lit.first);
+    size_t bad;
+    if (down.parent != which) {
+      down.buf.resize(contents.size() + 1);
+      size_t len = json_text::unescape(contents, down.buf.data(), &bad);
+      if (len == SIZE_MAX)
+        return false;
+      down.text = std::string_view(down.buf.data(), len);
+      down.parent = which;
+      down.lexed = false;
+      down.valid = -1;
+      down.map_up = lit.first;
+      down.map_here = 0;
+      for (int k = level + 2; k < k_nested_levels; ++k)
+        nested[k].parent = SIZE_MAX;
+    }
+    if (f < down.map_up) {
+      down.map_up = lit.first;
+      down.map_here = 0;
+    }
+    // Whole escapes only: f follows punctuation or whitespace.
+    std::string_view step = d.text.substr(down.map_up, f - down.map_up);
+    nested_scratch.resize(step.size() + 1);
+    size_t n = json_text::unescape(step, nested_scratch.data(), &bad);
+    if (n == SIZE_MAX)
+      return false;
+    down.map_up = f;
+    down.map_here += uint32_t(n);
+    uint32_t nf = down.map_here, ne = nf + (e - f);
+    if (ne > down.text.size() ||
+        down.text.substr(nf, e - f) != d.text.substr(f, e - f))
+      return false;
+    f = nf;
+    e = ne;
+    return true;
+  }
+
   // A string can hold a JSON document (a message list, a tool call), and
   // documents hold more in their strings ({"arguments":"{\"ssn\":...}"}).
   // A match that is a bare number of such a document
@@ -1441,45 +1491,9 @@ struct masker::impl {
       }
       // Inside a string of this level: one level down.
       const auto lit = *std::prev(it);
-      const size_t which = size_t(std::prev(it) - d.literals.begin());
-      if (e > lit.second || level + 1 >= k_nested_levels)
+      if (e > lit.second ||
+          !descend(level, size_t(std::prev(it) - d.literals.begin()), f, e))
         return -1;
-      nested_doc &down = nested[level + 1];
-      std::string_view contents =
-          d.text.substr(lit.first, lit.second - lit.first);
-      size_t bad;
-      if (down.parent != which) {
-        down.buf.resize(contents.size() + 1);
-        size_t len = json_text::unescape(contents, down.buf.data(), &bad);
-        if (len == SIZE_MAX)
-          return -1;
-        down.text = std::string_view(down.buf.data(), len);
-        down.parent = which;
-        down.lexed = false;
-        down.valid = -1;
-        down.map_up = lit.first;
-        down.map_here = 0;
-        for (int k = level + 2; k < k_nested_levels; ++k)
-          nested[k].parent = SIZE_MAX;
-      }
-      if (f < down.map_up) {
-        down.map_up = lit.first;
-        down.map_here = 0;
-      }
-      // Whole escapes only: f follows punctuation or whitespace.
-      std::string_view step = d.text.substr(down.map_up, f - down.map_up);
-      nested_scratch.resize(step.size() + 1);
-      size_t n = json_text::unescape(step, nested_scratch.data(), &bad);
-      if (n == SIZE_MAX)
-        return -1;
-      down.map_up = f;
-      down.map_here += uint32_t(n);
-      uint32_t nf = down.map_here, ne = nf + (e - f);
-      if (ne > down.text.size() ||
-          down.text.substr(nf, e - f) != d.text.substr(f, e - f))
-        return -1;
-      f = nf;
-      e = ne;
     }
     return -1;
   }
@@ -1525,7 +1539,8 @@ struct masker::impl {
         if (level >= 0)
           quote = uint8_t(level + 1);
       }
-      if (quote == 0 && outside_literal_bytes(t, c) && breaks_document(c))
+      if (quote == 0 && (starts_in_escape(t, c.from) ||
+                         (outside_literal_bytes(t, c) && breaks_document(c))))
         continue;
       cands[kept] = c;
       cand_quote[kept] = quote;
@@ -1533,6 +1548,16 @@ struct masker::impl {
     }
     cands.resize(kept);
     cand_quote.resize(kept);
+  }
+
+  // Whether t[at] follows an odd run of backslashes: it is the rest of an
+  // escape of a document nested deeper ("\u2013", "\n"), where no value
+  // starts (a label there would leave a broken escape).
+  static bool starts_in_escape(std::string_view t, uint32_t at) {
+    uint32_t k = at;
+    while (k > 0 && t[k - 1] == '\\')
+      --k;
+    return (at - k) % 2 == 1;
   }
 
   // Whether `c` may lie outside the string literals of a valid document:
@@ -1565,25 +1590,36 @@ struct masker::impl {
   }
 
   // Whether `c` lies outside the string literals of the document that is
-  // the string's own text (nested[0]), or across one's end, in a valid
-  // document.
+  // the string's own text (nested[0]), or of one nested in one of its
+  // literals, deeper (up to k_nested_levels), or across a literal's end
+  // there (a quote of a deeper level is an escape: scan::confirm lets whole
+  // escapes in), in a valid document.
   bool breaks_document(const scan::candidate &c) {
-    nested_doc &d = nested[0];
-    if (!d.lexed) {
-      json_text::string_literals(d.text, &d.literals);
-      d.lexed = true;
+    uint32_t f = c.from, e = c.to;
+    for (int level = 0; level < k_nested_levels; ++level) {
+      nested_doc &d = nested[level];
+      if (!opens_document(d.text))
+        return false;
+      if (!d.lexed) {
+        json_text::string_literals(d.text, &d.literals);
+        d.lexed = true;
+      }
+      auto it = std::upper_bound(
+          d.literals.begin(), d.literals.end(), f,
+          [](uint32_t v, const std::pair<uint32_t, uint32_t> &l) {
+            return v < l.first;
+          });
+      if (it == d.literals.begin() || f >= std::prev(it)->second ||
+          e > std::prev(it)->second) {
+        if (d.valid < 0)
+          d.valid = json_text::validate(d.text, lim.depth_max).kind ==
+                    error_kind::none;
+        return d.valid;
+      }
+      if (!descend(level, size_t(std::prev(it) - d.literals.begin()), f, e))
+        return false;
     }
-    auto it = std::upper_bound(
-        d.literals.begin(), d.literals.end(), c.from,
-        [](uint32_t v, const std::pair<uint32_t, uint32_t> &l) {
-          return v < l.first;
-        });
-    if (it != d.literals.begin() && c.to <= std::prev(it)->second)
-      return false;
-    if (d.valid < 0)
-      d.valid =
-          json_text::validate(d.text, lim.depth_max).kind == error_kind::none;
-    return d.valid;
+    return false;
   }
 
   bool emit(const span_rec &s) {

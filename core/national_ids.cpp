@@ -2,6 +2,7 @@
 // validators.h). Each function reads one identifier at the start of its
 // text and returns its length, 0 when none is there; what follows it is
 // the caller's to judge. Allocation-free: small stack buffers only.
+#include "core/scanner.h"
 #include "core/validators.h"
 
 #include <array>
@@ -20,7 +21,8 @@ constexpr bool is_letter(char c) {
 
 // The length of a space of any kind at s[i]: ASCII, the no-break space
 // (U+00A0) or the narrow one (U+202F), which French text puts between the
-// groups of a number; 0 when there is none.
+// groups of a number, also spelled as the escape of a document nested in
+// the string ("\\u00a0"); 0 when there is none.
 size_t space_at(std::string_view s, size_t i) {
   if (i < s.size() && s[i] == ' ')
     return 1;
@@ -29,6 +31,9 @@ size_t space_at(std::string_view s, size_t i) {
   if (i + 2 < s.size() && s[i] == '\xE2' && s[i + 1] == '\x80' &&
       s[i + 2] == '\xAF')
     return 3;
+  if (i < s.size() && s[i] == '\\')
+    if (const size_t e = scan::nested_space_end(s, i))
+      return e - i;
   return 0;
 }
 

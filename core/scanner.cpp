@@ -1296,6 +1296,17 @@ bool reads_as_year(std::string_view v) {
   return v.size() == 4 && (v.starts_with("19") || v.starts_with("20"));
 }
 
+// The length of a no-break space at t[i] in UTF-8: U+00A0 (2 bytes) or the
+// narrow U+202F (3, French typesetting: "NIR\u202f: ..."); 0 if none.
+uint32_t wide_space(std::string_view t, uint32_t i) {
+  if (i + 1 < t.size() && t[i] == '\xC2' && t[i + 1] == '\xA0')
+    return 2;
+  if (i + 2 < t.size() && t[i] == '\xE2' && t[i + 1] == '\x80' &&
+      t[i + 2] == '\xAF')
+    return 3;
+  return 0;
+}
+
 // Past the separators that follow a word at `i`: up to 8 spaces (also
 // no-break ones, and those spelled as nested escapes), ':', '=', '#', '-',
 // quotes, tabs, Markdown's '*' and '|' ("**CPF:** ...", "| CVV | 123 |"),
@@ -1314,21 +1325,49 @@ uint32_t past_separators(std::string_view t, uint32_t i,
   };
   const uint32_t sep = i;
   *strong = false;
+  bool line_crossed = false;
   // Up to 8 separators; a nested document's backslashes do not count (its
   // quotes three levels down are \\\\\\\", seven of them a quote), but
   // 40 bytes in all at most.
   uint32_t units = 0;
   while (i < n && units < 8 && i - sep < 40) {
-    if (t[i] == '\xC2' && i + 1 < n && t[i + 1] == '\xA0') {
-      i += 2; // a no-break space
+    if (const uint32_t w = wide_space(t, i)) {
+      i += w;
       ++units;
       continue;
     }
     if (t[i] == '\\') {
       // A no-break space spelled as a nested escape ("\\u00a0") is one.
-      const size_t e = nested_space_end(t, i);
-      units += e != 0;
-      i = e != 0 ? uint32_t(e) : i + 1;
+      if (const size_t e = nested_space_end(t, i)) {
+        i = uint32_t(e);
+        ++units;
+        continue;
+      }
+      // So are a nested document's quote (its backslashes read past, the
+      // quote next), tab and, after a ':', '=' or '#', one line break.
+      // Any other escape ends the separators: no value starts inside one.
+      uint32_t k = i;
+      while (k < n && t[k] == '\\' && k - i < 8)
+        ++k;
+      const bool odd = (k - i) % 2 == 1;
+      if (odd && k < n && t[k] == '"') {
+        i = k;
+        continue;
+      }
+      if (odd && k < n &&
+          (t[k] == 't' || (t[k] == 'n' && *strong && !line_crossed))) {
+        line_crossed = line_crossed || t[k] == 'n';
+        i = k + 1;
+        ++units;
+        continue;
+      }
+      break;
+    }
+    // One line break after a ':', '=' or '#' ("CPF:\n529.982.247-25").
+    if ((t[i] == '\n' || t[i] == '\r') && *strong && !line_crossed) {
+      line_crossed = true;
+      i += t[i] == '\r' && i + 1 < n && t[i + 1] == '\n' ? 2 : 1;
+      ++units;
       continue;
     }
     if (!separator(t[i]))
@@ -1337,15 +1376,20 @@ uint32_t past_separators(std::string_view t, uint32_t i,
     ++i;
     ++units;
   }
-  if (i == sep || (t[i - 1] != ' ' && t[i - 1] != '\xA0'))
+  // A verb after a space (also a no-break one), then a space or ':'.
+  if (i == sep || (t[i - 1] != ' ' && t[i - 1] != '\xA0' && t[i - 1] != '\xAF'))
     return i;
   for (std::string_view verb : verbs) {
     const uint32_t e = i + uint32_t(verb.size());
-    if (e < n && (t[e] == ' ' || t[e] == ':') &&
+    if (e < n && (t[e] == ' ' || t[e] == ':' || wide_space(t, e) != 0) &&
         validate::equals_ignore_case(t.substr(i, verb.size()), verb)) {
       i = e;
-      while (i < n && i - e < 4 && separator(t[i]))
-        ++i;
+      while (i < n && i - e < 6) {
+        const uint32_t w = wide_space(t, i);
+        if (w == 0 && !separator(t[i]))
+          break;
+        i += w != 0 ? w : 1;
+      }
       break;
     }
   }
@@ -1362,8 +1406,10 @@ uint32_t past_naming_word(std::string_view t, uint32_t i,
   uint32_t k = i;
   if (k < n && (t[k] == ' ' || t[k] == '_' || t[k] == '-' || t[k] == '\t'))
     ++k;
-  else if (k + 1 < n && t[k] == '\xC2' && t[k + 1] == '\xA0')
-    k += 2; // a no-break space
+  else if (const uint32_t w = wide_space(t, k))
+    k += w;
+  else if (const size_t e = k < n && t[k] == '\\' ? nested_space_end(t, k) : 0)
+    k = uint32_t(e); // "\\u00a0" in a nested document
   for (std::string_view word : words) {
     const uint32_t e = k + uint32_t(word.size());
     if (e <= n &&
@@ -1682,10 +1728,11 @@ national_id_value(const national_id &id, std::string_view t, uint32_t end) {
   if (named < n && t[named] == '.')
     ++named;
   for (int words = 0; words < 2; ++words)
-    named = past_naming_word(t, named,
-                             {"number", "nr", "no", "num", "card", "nummer",
-                              "numero", "n\xc3\xbamero", "n\xc2\xb0",
-                              "n\xc2\xba", "n\\u00b0", "n\\u00ba"});
+    named = past_naming_word(
+        t, named,
+        {"number", "nr", "no", "num", "card", "nummer", "numero",
+         "n\xc3\xbamero", "n\\u00famero", "n\xc2\xb0", "n\xc2\xba",
+         "n.\xc2\xba", "n.\xc2\xb0", "n\\u00b0", "n\\u00ba", "n.\\u00ba"});
   // The value after the separators, maybe with a verb among them ("is",
   // "ist", "est", "es"); or, when there is none after it, after the
   // separators alone: the verb was the value's start ("NINO: ES 12 34 56 A").
@@ -1696,13 +1743,19 @@ national_id_value(const national_id &id, std::string_view t, uint32_t end) {
   const uint32_t verb =
       past_separators(t, named, {"is", "ist", "est", "es"}, &strong);
   for (uint32_t i : {verb, bare}) {
-    const uint32_t j = i + uint32_t(id.length(t.substr(i, 40)));
-    const bool longer = j < n && (is_alnum(t[j]) ||
-                                  ((t[j] == ' ' || t[j] == '-' || t[j] == '.' ||
-                                    t[j] == '/' || t[j] == ',') &&
-                                   j + 1 < n && is_digit(t[j + 1])) ||
-                                  (t[j] == '\xC2' && j + 2 < n &&
-                                   t[j + 1] == '\xA0' && is_digit(t[j + 2])));
+    // 64 bytes: a NIR's fifteen characters with six no-break spaces
+    // spelled as nested escapes.
+    const uint32_t j = i + uint32_t(id.length(t.substr(i, 64)));
+    uint32_t gap = j < n && (t[j] == ' ' || t[j] == '-' || t[j] == '.' ||
+                             t[j] == '/' || t[j] == ',')
+                       ? 1
+                       : wide_space(t, j);
+    if (gap == 0 && j < n && t[j] == '\\')
+      if (const size_t e = nested_space_end(t, j))
+        gap = uint32_t(e - j);
+    const bool longer =
+        j < n &&
+        (is_alnum(t[j]) || (gap != 0 && j + gap < n && is_digit(t[j + gap])));
     if (j > i && !longer)
       return {i, j};
     if (verb == bare)

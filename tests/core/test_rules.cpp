@@ -1085,6 +1085,15 @@ TEST(NationalIds, SpellingsOfTheWordsAndNumbers) {
       {"NATIONAL_INSURANCE_NUMBER=AB123456C", "AB123456C", "UK_NINO"},
       {"**CPF:** 529.982.247-25", "529.982.247-25", "BR_CPF"},
       {"| CPF | 529.982.247-25 |", "529.982.247-25", "BR_CPF"},
+      // A narrow no-break space before the colon, as French typesetting
+      // puts one; naming words after '_'; "n.º"; one line break after ':'.
+      {"NIR\u202f: 184127645108946", "184127645108946", "FR_NIR"},
+      {"PAN_CARD_NUMBER=ABCPE1234F", "ABCPE1234F", "IN_PAN"},
+      {"cpf_num=52998224725", "52998224725", "BR_CPF"},
+      {"DNI_NUMERO: 12345678Z", "12345678Z", "ES_NIF"},
+      {"DNI n.\u00ba 12345678Z", "12345678Z", "ES_NIF"},
+      {"CPF:\n529.982.247-25", "529.982.247-25", "BR_CPF"},
+      {"Mon NIR est\u00a0184127645108946", "184127645108946", "FR_NIR"},
   };
   for (const auto &[text, number, entity] : cases)
     expect_part_masked(text, number, entity);
@@ -1094,6 +1103,11 @@ TEST(NationalIds, SpellingsOfTheWordsAndNumbers) {
       {R"(CPF n\\u00ba 529.982.247-25)", "BR_CPF"},
       {R"(N\\u00b0 de s\\u00e9cu : 1 84 12 76 451 089 46)", "FR_NIR"},
       {R"(SIN\\u00a0: 130 692 544)", "CA_SIN"},
+      {R"(CPF\\u00a0n\\u00ba 529.982.247-25)", "BR_CPF"},
+      {R"(DNI n\\u00famero: 12345678Z)", "ES_NIF"},
+      {R"(NIR : 1\\u00a084\\u00a012\\u00a076\\u00a0451\\u00a0089\\u00a046)",
+       "FR_NIR"},
+      {R"(CPF\\t529.982.247-25)", "BR_CPF"},
       {R"(\\u0906\\u0927\\u093e\\u0930 2345 6789 0124)", "IN_AADHAAR"},
   };
   for (const auto &[text, entity] : nested) {
@@ -1104,6 +1118,18 @@ TEST(NationalIds, SpellingsOfTheWordsAndNumbers) {
     EXPECT_EQ(nested_problem(in, out), "") << in;
     EXPECT_EQ(mask_doc(out), out);
   }
+}
+
+// The words' separators, shared by the card security code, date of birth
+// and record number readers: one line break after ':', '=' or '#' (a label
+// and its value on two lines), none after a bare word; Markdown's '*'.
+TEST(AfterWordReaders, OneLineBreakAfterAColon) {
+  expect_part_masked("DOB:\n1985-03-12", "1985-03-12", "DATE_OF_BIRTH");
+  expect_part_masked("CVV:\r\n123", "123", "CVV");
+  expect_part_masked("**MRN:** 00482913", "00482913", "MRN");
+  for (const char *kept : {"the cvv\nfield 123", "CVV code\n123",
+                           "DOB:\n\n1985-03-12", "MRN:\nfield 12345678"})
+    expect_kept(kept);
 }
 
 // A string under a key named for a national identifier is masked when it
