@@ -1070,6 +1070,12 @@ struct masker::impl {
     }
     if (s.key >= 0 && any_keyed_rule)
       add_keyed_candidate(s, t);
+    // In a rescan, before the overlaps: a candidate holding a blanked byte
+    // must not win the bytes of one that stays ("3'@g.si+@p.le+@tcp(" after
+    // a ':': the DSN password read over the blanked first address hid the
+    // second address, and a second pass found it).
+    if (s.text_begin >= text_len && !cands.empty())
+      drop_blanked(s);
     if (!cands.empty())
       scan::resolve_overlaps(cands, cand_scratch, claimed);
     // Context rules are checked last, against what the others masked: the
@@ -1624,7 +1630,7 @@ struct masker::impl {
 
   bool emit(const span_rec &s) {
     if (s.text_begin >= text_len && !cands.empty())
-      drop_blanked(s);
+      drop_blanked(s); // the context rules' candidates, added since
     if (!cands.empty())
       quote_nested_numbers(s);
     seg_accepted = cands; // what this string masks, for rescan_glued
