@@ -1425,8 +1425,9 @@ uint32_t past_naming_word(std::string_view t, uint32_t i,
 // the word glued to no letter or digit before it (a camelCase hump or a '_'
 // may be: "cardCvv", "card_cvc"); then "2" (CVV2, CVC2) and a word saying
 // what follows ("code", "number", "no", "nr": "CVV code", "cvv_number",
-// "cvcNumber"); then 1-8 separator bytes (spaces, ':', '=', '#', '-',
-// quotes, a nested document's backslashes), maybe with "is" among them;
+// "cvcNumber"); then separators (past_separators: spaces, ':', '=', '#',
+// '-', quotes, Markdown's '*' and '|', one line break after a ':'...),
+// maybe with "is" among them;
 // then 3 or 4 digits that no digit or letter follows, nor '-', '/', '.' or
 // ',' and a digit (a date, a phone, an amount). {0, 0} when there are none.
 std::pair<uint32_t, uint32_t> card_code_digits(std::string_view t,
@@ -1713,8 +1714,8 @@ const national_id *national_id_keyed(keyed_secret k) {
 
 // The national identifier after a word that a pass-1 hit of its rule ends
 // at `end` ("NHS", "SIN", "Steuer-ID", "CPF", "codice fiscale"...: the
-// expression holds the word whole, no letter, digit, '_' or label's ']'
-// before it, and maybe "_number" after it): up to two words saying what
+// expression holds the word whole, no letter, digit or label's ']' before
+// it, and maybe "_number" or "_card" after it): up to two words saying what
 // follows ("number", "no.", "card", "n\xc2\xb0": "PAN card number"), then
 // separators (past_separators, maybe "is"), then the identifier (its
 // validator) that no letter or digit follows, nor a separator and a digit
