@@ -1386,10 +1386,11 @@ struct masker::impl {
   // [f, e), inside literal `which` of nested[level]'s document, mapped to
   // the document one level down (nested[level + 1], that literal decoded,
   // once per literal); false when it cannot be: no level kept there, a
-  // literal that is no valid string, or an escape at or inside the range.
-  // Linear per string: positions are mapped on from the last one
-  // (candidates come in order).
-  bool descend(int level, size_t which, uint32_t &f, uint32_t &e) {
+  // literal that is no valid string, an escape split at f or e, or (when
+  // `exact`: a number's digits) any escape inside the range. Linear per
+  // string: positions are mapped on from the last one (candidates come in
+  // order).
+  bool descend(int level, size_t which, uint32_t &f, uint32_t &e, bool exact) {
     if (level + 1 >= k_nested_levels)
       return false;
     const nested_doc &d = nested[level];
@@ -1425,9 +1426,19 @@ struct masker::impl {
     down.map_up = f;
     down.map_here += uint32_t(n);
     uint32_t nf = down.map_here, ne = nf + (e - f);
-    if (ne > down.text.size() ||
-        down.text.substr(nf, e - f) != d.text.substr(f, e - f))
+    if (!exact) {
+      std::string_view range = d.text.substr(f, e - f);
+      nested_scratch.resize(range.size() + 1);
+      size_t m = json_text::unescape(range, nested_scratch.data(), &bad);
+      if (m == SIZE_MAX)
+        return false;
+      ne = nf + uint32_t(m);
+      if (ne > down.text.size())
+        return false;
+    } else if (ne > down.text.size() ||
+               down.text.substr(nf, e - f) != d.text.substr(f, e - f)) {
       return false;
+    }
     f = nf;
     e = ne;
     return true;
@@ -1498,7 +1509,8 @@ struct masker::impl {
       // Inside a string of this level: one level down.
       const auto lit = *std::prev(it);
       if (e > lit.second ||
-          !descend(level, size_t(std::prev(it) - d.literals.begin()), f, e))
+          !descend(level, size_t(std::prev(it) - d.literals.begin()), f, e,
+                   true))
         return -1;
     }
     return -1;
@@ -1519,10 +1531,11 @@ struct masker::impl {
   // cand_quote for this string's candidates (see nested_number_level), and
   // in a string that is a valid JSON document, no candidate that its
   // replacement would break: one not inside one of the document's string
-  // literals and not a whole number of it. (A password read after "PASS="
-  // at a literal's end, from the literal's closing quote over "}]," to the
-  // next quote: the guard in scan::confirm sees no quote inside.) Literals
-  // of documents nested deeper are not looked into.
+  // literals (its own, or those of a document nested in one of them) and
+  // not a whole number of it, nor one that starts inside one of its
+  // escapes. (A password read after "PASS=" at a literal's end, from the
+  // literal's closing quote over "}]," to the next quote: the guard in
+  // scan::confirm sees no quote inside.)
   [[gnu::noinline]] void quote_nested_numbers(const span_rec &s) {
     cand_quote.assign(cands.size(), 0);
     std::string_view t(text.data() + s.text_begin, s.text_len);
@@ -1568,7 +1581,8 @@ struct masker::impl {
 
   // Whether `c` may lie outside the string literals of a valid document:
   // it holds JSON punctuation ({}[],:) and only bytes a document has
-  // outside its literals (that, whitespace, a number's, true/false/null's).
+  // outside its literals (that, whitespace, a number's, true/false/null's,
+  // and the backslashes of a deeper document's escaped whitespace).
   // Else it lies inside a literal (it holds no quote: scan::confirm), or is
   // at most one number, which maybe_nested_number saw (a phone's "-" or a
   // date's would need a ',' to be two values). Lexing every document with
@@ -1579,7 +1593,7 @@ struct masker::impl {
     static constexpr auto kind = [] {
       std::array<uint8_t, 256> k{}; // 1: outside a literal, 2: punctuation
       for (unsigned char ch :
-           std::string_view("0123456789 \t\n\r+-.eEtrufalsn"))
+           std::string_view("0123456789 \t\n\r+-.eEtrufalsn\\"))
         k[ch] = 1;
       for (unsigned char ch : std::string_view("{}[],:"))
         k[ch] = 2;
@@ -1622,7 +1636,8 @@ struct masker::impl {
                     error_kind::none;
         return d.valid;
       }
-      if (!descend(level, size_t(std::prev(it) - d.literals.begin()), f, e))
+      if (!descend(level, size_t(std::prev(it) - d.literals.begin()), f, e,
+                   false))
         return false;
     }
     return false;
