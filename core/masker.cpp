@@ -323,6 +323,7 @@ struct masker::impl {
   static constexpr int k_nested_levels = 4;
   std::array<nested_doc, k_nested_levels> nested;
   std::string nested_scratch;
+  std::string valid_scratch;       // valid_document
   std::vector<uint8_t> cand_quote; // emit: by candidate, replacement::quote
   scan::repeat_space dedup_space;  // scan::drop_repeated_starts
   // Buffers of stable_sort_with (std::stable_sort allocates on every call).
@@ -1383,6 +1384,20 @@ struct masker::impl {
     return after != media_refs.end() && after->first < c.to;
   }
 
+  // Whether a document nested in a string is valid JSON. In a rescan's
+  // copy of the string, the ranges masked before are blanked (NUL), each
+  // inside a literal or a whole number: read as the digit 1 there, which
+  // keeps both as they were (a NUL in a literal would make any document
+  // invalid, and a value read across its end would stay: fuzz run 43).
+  bool valid_document(std::string_view doc) {
+    if (std::memchr(doc.data(), 0, doc.size()) == nullptr)
+      return json_text::validate(doc, lim.depth_max).kind == error_kind::none;
+    valid_scratch.assign(doc.begin(), doc.end());
+    std::replace(valid_scratch.begin(), valid_scratch.end(), '\0', '1');
+    return json_text::validate(valid_scratch, lim.depth_max).kind ==
+           error_kind::none;
+  }
+
   // [f, e), inside literal `which` of nested[level]'s document, mapped to
   // the document one level down (nested[level + 1], that literal decoded,
   // once per literal); false when it cannot be: no level kept there, a
@@ -1498,8 +1513,7 @@ struct masker::impl {
             t0.substr(from, to - from) != d.text.substr(a, b - a))
           return -1;
         if (d.valid < 0)
-          d.valid = json_text::validate(d.text, lim.depth_max).kind ==
-                    error_kind::none;
+          d.valid = valid_document(d.text);
         if (!d.valid)
           return -1;
         c.from = from;
@@ -1632,8 +1646,7 @@ struct masker::impl {
       if (it == d.literals.begin() || f >= std::prev(it)->second ||
           e > std::prev(it)->second) {
         if (d.valid < 0)
-          d.valid = json_text::validate(d.text, lim.depth_max).kind ==
-                    error_kind::none;
+          d.valid = valid_document(d.text);
         return d.valid;
       }
       if (!descend(level, size_t(std::prev(it) - d.literals.begin()), f, e,
