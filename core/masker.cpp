@@ -1384,6 +1384,22 @@ struct masker::impl {
     return after != media_refs.end() && after->first < c.to;
   }
 
+  // The literal of document `d` that begins last at or before f (its
+  // literals lexed once), SIZE_MAX when f lies before the first.
+  static size_t literal_before(nested_doc &d, uint32_t f) {
+    if (!d.lexed) {
+      json_text::string_literals(d.text, &d.literals);
+      d.lexed = true;
+    }
+    auto it = std::upper_bound(
+        d.literals.begin(), d.literals.end(), f,
+        [](uint32_t v, const std::pair<uint32_t, uint32_t> &l) {
+          return v < l.first;
+        });
+    return it == d.literals.begin() ? SIZE_MAX
+                                    : size_t(it - d.literals.begin()) - 1;
+  }
+
   // Whether a document nested in a string is valid JSON. In a rescan's
   // copy of the string, the ranges masked before are blanked (NUL), each
   // inside a literal or a whole number: read as the digit 1 there, which
@@ -1478,17 +1494,8 @@ struct masker::impl {
       nested_doc &d = nested[level];
       if (!opens_document(d.text))
         return -1;
-      if (!d.lexed) {
-        json_text::string_literals(d.text, &d.literals);
-        d.lexed = true;
-      }
-      // The literal that begins last at or before f.
-      auto it = std::upper_bound(
-          d.literals.begin(), d.literals.end(), f,
-          [](uint32_t v, const std::pair<uint32_t, uint32_t> &l) {
-            return v < l.first;
-          });
-      if (it == d.literals.begin() || f >= std::prev(it)->second) {
+      const size_t which = literal_before(d, f);
+      if (which == SIZE_MAX || f >= d.literals[which].second) {
         // Bare at this level: the whole number token, JSON punctuation
         // around it, in a valid document.
         uint32_t a = f, b = e;
@@ -1521,10 +1528,7 @@ struct masker::impl {
         return level;
       }
       // Inside a string of this level: one level down.
-      const auto lit = *std::prev(it);
-      if (e > lit.second ||
-          !descend(level, size_t(std::prev(it) - d.literals.begin()), f, e,
-                   true))
+      if (e > d.literals[which].second || !descend(level, which, f, e, true))
         return -1;
     }
     return -1;
@@ -1634,23 +1638,14 @@ struct masker::impl {
       nested_doc &d = nested[level];
       if (!opens_document(d.text))
         return false;
-      if (!d.lexed) {
-        json_text::string_literals(d.text, &d.literals);
-        d.lexed = true;
-      }
-      auto it = std::upper_bound(
-          d.literals.begin(), d.literals.end(), f,
-          [](uint32_t v, const std::pair<uint32_t, uint32_t> &l) {
-            return v < l.first;
-          });
-      if (it == d.literals.begin() || f >= std::prev(it)->second ||
-          e > std::prev(it)->second) {
+      const size_t which = literal_before(d, f);
+      if (which == SIZE_MAX || f >= d.literals[which].second ||
+          e > d.literals[which].second) {
         if (d.valid < 0)
           d.valid = valid_document(d.text);
         return d.valid;
       }
-      if (!descend(level, size_t(std::prev(it) - d.literals.begin()), f, e,
-                   false))
+      if (!descend(level, which, f, e, false))
         return false;
     }
     return false;
