@@ -26,15 +26,8 @@ constexpr bool is_letter(char c) {
 size_t space_at(std::string_view s, size_t i) {
   if (i < s.size() && s[i] == ' ')
     return 1;
-  if (i + 1 < s.size() && s[i] == '\xC2' && s[i + 1] == '\xA0')
-    return 2;
-  if (i + 2 < s.size() && s[i] == '\xE2' && s[i + 1] == '\x80' &&
-      s[i + 2] == '\xAF')
-    return 3;
-  if (i < s.size() && s[i] == '\\')
-    if (const size_t e = scan::nested_space_end(s, i))
-      return e - i;
-  return 0;
+  const size_t e = scan::wide_space_end(s, i);
+  return e != 0 ? e - i : 0;
 }
 
 // Digits in groups of the given sizes at the start of `s`: unbroken, or
@@ -83,17 +76,6 @@ bool all_same(const char *d, size_t n) {
     if (d[i] != d[0])
       return false;
   return true;
-}
-
-bool luhn(const char *d, size_t n) {
-  unsigned sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned x = unsigned(d[n - 1 - i] - '0');
-    if (i % 2 == 1)
-      x = x * 2 > 9 ? x * 2 - 9 : x * 2;
-    sum += x;
-  }
-  return sum % 10 == 0;
 }
 
 } // namespace
@@ -146,7 +128,7 @@ size_t ca_sin(std::string_view s) {
   const size_t n = digit_groups(s, {3, 3, 3}, " -", d);
   // 0 is unassigned (the government's own example, 046 454 286, starts
   // so), 8 unused.
-  return n != 0 && d[0] != '0' && d[0] != '8' && luhn(d, 9) ? n : 0;
+  return n != 0 && d[0] != '0' && d[0] != '8' && luhn({d, 9}) ? n : 0;
 }
 
 size_t de_tax_id(std::string_view s) {

@@ -90,6 +90,27 @@ size_t nested_space_end(std::string_view t, size_t pos) {
   return nbsp || narrow ? i + 5 : 0;
 }
 
+namespace {
+
+// The length of a no-break space at t[i] in UTF-8: U+00A0 (2 bytes) or the
+// narrow U+202F (3, French typesetting: "NIR\u202f: ..."); 0 if none.
+uint32_t wide_space(std::string_view t, uint32_t i) {
+  if (i + 1 < t.size() && t[i] == '\xC2' && t[i + 1] == '\xA0')
+    return 2;
+  if (i + 2 < t.size() && t[i] == '\xE2' && t[i + 1] == '\x80' &&
+      t[i + 2] == '\xAF')
+    return 3;
+  return 0;
+}
+
+} // namespace
+
+size_t wide_space_end(std::string_view t, size_t pos) {
+  if (const uint32_t w = wide_space(t, uint32_t(pos)))
+    return pos + w;
+  return pos < t.size() && t[pos] == '\\' ? nested_space_end(t, pos) : 0;
+}
+
 // Where the escape of a mail letter that a JSON document nested in the
 // string spells ("\\u00fc": json.dumps writes "m\\u00fcller") begins, if
 // one ends at `end` (the backslashes of deeper levels with it); else `end`.
@@ -1296,17 +1317,6 @@ bool reads_as_year(std::string_view v) {
   return v.size() == 4 && (v.starts_with("19") || v.starts_with("20"));
 }
 
-// The length of a no-break space at t[i] in UTF-8: U+00A0 (2 bytes) or the
-// narrow U+202F (3, French typesetting: "NIR\u202f: ..."); 0 if none.
-uint32_t wide_space(std::string_view t, uint32_t i) {
-  if (i + 1 < t.size() && t[i] == '\xC2' && t[i + 1] == '\xA0')
-    return 2;
-  if (i + 2 < t.size() && t[i] == '\xE2' && t[i + 1] == '\x80' &&
-      t[i + 2] == '\xAF')
-    return 3;
-  return 0;
-}
-
 // Past the separators that follow a word at `i`: up to 8 spaces (also
 // no-break ones, and those spelled as nested escapes), ':', '=', '#', '-',
 // quotes, tabs, Markdown's '*' and '|' ("**CPF:** ...", "| CVV | 123 |"),
@@ -1331,19 +1341,14 @@ uint32_t past_separators(std::string_view t, uint32_t i,
   // 40 bytes in all at most.
   uint32_t units = 0;
   while (i < n && units < 8 && i - sep < 40) {
-    if (const uint32_t w = wide_space(t, i)) {
-      i += w;
+    // A no-break space, also spelled as a nested escape ("\\u00a0").
+    if (const size_t e = wide_space_end(t, i)) {
+      i = uint32_t(e);
       ++units;
       continue;
     }
     if (t[i] == '\\') {
-      // A no-break space spelled as a nested escape ("\\u00a0") is one.
-      if (const size_t e = nested_space_end(t, i)) {
-        i = uint32_t(e);
-        ++units;
-        continue;
-      }
-      // So are a nested document's quote (its backslashes read past, the
+      // A nested document's quote (its backslashes read past, the
       // quote next), tab and, after a ':', '=' or '#', one line break.
       // Any other escape ends the separators: no value starts inside one.
       uint32_t k = i;
@@ -1406,10 +1411,8 @@ uint32_t past_naming_word(std::string_view t, uint32_t i,
   uint32_t k = i;
   if (k < n && (t[k] == ' ' || t[k] == '_' || t[k] == '-' || t[k] == '\t'))
     ++k;
-  else if (const uint32_t w = wide_space(t, k))
-    k += w;
-  else if (const size_t e = k < n && t[k] == '\\' ? nested_space_end(t, k) : 0)
-    k = uint32_t(e); // "\\u00a0" in a nested document
+  else if (const size_t e = wide_space_end(t, k))
+    k = uint32_t(e); // also "\\u00a0" in a nested document
   for (std::string_view word : words) {
     const uint32_t e = k + uint32_t(word.size());
     if (e <= n &&
@@ -1747,13 +1750,12 @@ national_id_value(const national_id &id, std::string_view t, uint32_t end) {
     // 64 bytes: a NIR's fifteen characters with six no-break spaces
     // spelled as nested escapes.
     const uint32_t j = i + uint32_t(id.length(t.substr(i, 64)));
-    uint32_t gap = j < n && (t[j] == ' ' || t[j] == '-' || t[j] == '.' ||
-                             t[j] == '/' || t[j] == ',')
-                       ? 1
-                       : wide_space(t, j);
-    if (gap == 0 && j < n && t[j] == '\\')
-      if (const size_t e = nested_space_end(t, j))
-        gap = uint32_t(e - j);
+    const size_t wide = wide_space_end(t, j);
+    const uint32_t gap = j < n && (t[j] == ' ' || t[j] == '-' || t[j] == '.' ||
+                                   t[j] == '/' || t[j] == ',')
+                             ? 1
+                         : wide != 0 ? uint32_t(wide - j)
+                                     : 0;
     const bool longer =
         j < n &&
         (is_alnum(t[j]) || (gap != 0 && j + gap < n && is_digit(t[j + gap])));

@@ -149,6 +149,10 @@ bool ends_unicode_escape(std::string_view text, size_t pos);
 // the character itself (Python's json.dumps escapes both; NBSPS in
 // core/rules.cpp).
 size_t nested_space_end(std::string_view text, size_t pos);
+// If text[pos] starts a no-break space (U+00A0) or narrow no-break space
+// (U+202F), in UTF-8 or spelled as nested_space_end reads one, the offset
+// after it, else 0.
+size_t wide_space_end(std::string_view text, size_t pos);
 
 // Where the escape of a letter an e-mail address may hold beyond ASCII
 // (Latin, Greek, Cyrillic, Armenian: U+00C0-U+05BF but × and ÷) that a JSON

@@ -23,15 +23,7 @@ std::string_view ascii_spaces(std::string_view s, char (&buf)[160]) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (n == sizeof buf)
       return {};
-    unsigned char ch = static_cast<unsigned char>(s[i]);
-    size_t space_end = 0;
-    if (ch == '\\')
-      space_end = nested_space_end(s, i);
-    else if (ch == 0xC2 && s.substr(i, 2) == "\xC2\xA0")
-      space_end = i + 2;
-    else if (ch == 0xE2 && s.substr(i, 3) == "\xE2\x80\xAF")
-      space_end = i + 3;
-    if (space_end) {
+    if (const size_t space_end = wide_space_end(s, i)) {
       buf[n++] = ' ';
       i = space_end - 1;
     } else {

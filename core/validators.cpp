@@ -101,11 +101,13 @@ bool parse_card_digits(std::string_view text, card_digits &out) {
   return out.count >= CARD_DIGITS_MIN;
 }
 
-bool luhn_ok(const card_digits &d) {
+// The Luhn check over n digits, digit(i) the i-th from the left (a card's
+// digit values, a Canadian SIN's characters).
+template <class Digit> bool luhn_sum_ok(size_t n, Digit digit) {
   unsigned sum = 0;
   bool double_it = false;
-  for (size_t i = d.count; i-- > 0;) {
-    unsigned v = d.digit[i];
+  for (size_t i = n; i-- > 0;) {
+    unsigned v = digit(i);
     if (double_it) {
       v *= 2;
       if (v > 9)
@@ -115,6 +117,10 @@ bool luhn_ok(const card_digits &d) {
     double_it = !double_it;
   }
   return sum % 10 == 0;
+}
+
+bool luhn_ok(const card_digits &d) {
+  return luhn_sum_ok(d.count, [&d](size_t i) { return unsigned(d.digit[i]); });
 }
 
 unsigned leading_number(const card_digits &d, size_t digits) {
@@ -435,6 +441,11 @@ uint32_t crc32(std::string_view data) {
   for (unsigned char b : data)
     c = CRC32_TABLE[(c ^ b) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
+}
+
+bool luhn(std::string_view digits) {
+  return luhn_sum_ok(digits.size(),
+                     [digits](size_t i) { return unsigned(digits[i] - '0'); });
 }
 
 bool card(std::string_view text) {

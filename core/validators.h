@@ -16,6 +16,9 @@ namespace maskd::core::validate {
 // Diners 300-305/36/38/39 with 14-19).
 bool card(std::string_view text);
 
+// The Luhn check over ASCII digits (all of `digits` must be digits).
+bool luhn(std::string_view digits);
+
 // IBAN, compact or printed in groups of 4 separated by single spaces:
 // registered country code, that country's length, mod-97 == 1.
 bool iban(std::string_view text);
